@@ -1,0 +1,432 @@
+"""Ragged sequences: validation, padding, batching.
+
+Every entry point (estimators, transformers) reaches the one canonical internal
+format through :func:`check_sequences`: a zero-padded array ``(N, L, F)`` (or
+``(N, L)`` token ids) plus the true ``lengths``.  Batches are cut from it by
+:class:`SequenceDataset` and walked by :class:`BucketBatchIterator`, which groups
+sequences of similar length so little time is spent on padding.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+__all__ = [
+    "BucketBatchIterator",
+    "SequenceData",
+    "SequenceDataset",
+    "check_sequences",
+    "pad_sequences",
+    "unpad",
+]
+
+
+@dataclass
+class SequenceData:
+    """Validated sequences in the canonical padded form.
+
+    Attributes
+    ----------
+    values : ndarray of shape (N, L, F) float32, or (N, L) int64 for token ids
+        Sequences padded with zeros after their end.
+    lengths : ndarray of shape (N,) int64
+        Number of real steps of each sequence (all >= 1).
+    tabular : bool
+        True when the input was a 2-D array of univariate sequences; its
+        columns then count as features for scikit-learn's ``n_features_in_``.
+    """
+
+    values: np.ndarray
+    lengths: np.ndarray
+    tabular: bool
+
+    @property
+    def n_samples(self) -> int:
+        """Number of sequences."""
+        return len(self.lengths)
+
+    @property
+    def n_step_features(self) -> int:
+        """Number of features per step (1 for token ids)."""
+        return 1 if self.values.ndim == 2 else self.values.shape[2]
+
+
+def _is_2d_table(X) -> bool:
+    """Whether X is a numeric/object 2-D array-like, not a list of sequences."""
+    return hasattr(X, "iloc") or (isinstance(X, np.ndarray) and X.ndim == 2)
+
+
+def _as_numeric(arr: np.ndarray, what: str, *, tokens: bool) -> np.ndarray:
+    """Convert to float32 (int64 for token ids), naming the offender on failure."""
+    if arr.dtype.kind in "US":
+        raise ValueError(
+            f"{what} contains strings ({arr.dtype}) where numbers are expected; "
+            "encode text first, e.g. with seqlearn.preprocessing.VocabularyEncoder."
+        )
+    if arr.dtype.kind == "c":
+        raise ValueError(f"{what} contains complex numbers; expected real numbers.")
+    try:
+        out = arr.astype(np.float64) if arr.dtype.kind not in "biuf" else arr
+    except (TypeError, ValueError) as exc:
+        raise type(exc)(
+            f"{what} contains values that are not numbers: {exc}"
+        ) from None
+    if out.dtype.kind == "f":
+        bad = ~np.isfinite(out)
+        if bad.any():
+            kind = "NaN" if np.isnan(out).any() else "infinity"
+            raise ValueError(
+                f"{what} contains {kind}; sequences must be finite. Impute or "
+                "drop missing steps first."
+            )
+    if tokens:
+        if out.dtype.kind == "f":
+            if not np.array_equal(out, np.round(out)):
+                raise ValueError(
+                    f"{what} must hold integer token ids when embedding_dim is "
+                    "set; got non-integer values."
+                )
+        out = out.astype(np.int64)
+        if out.size and out.min() < 0:
+            raise ValueError(
+                f"{what} contains negative token ids (min {out.min()}); ids must "
+                "be >= 0 (0 is padding)."
+            )
+        return out
+    return out.astype(np.float32, copy=False)
+
+
+def pad_sequences(seqs, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+    """Stack a list of ``(T_i, ...)`` arrays into a zero-padded array.
+
+    Parameters
+    ----------
+    seqs : list of ndarray
+        Non-empty sequences with identical trailing shape.
+    dtype : dtype, default=np.float32
+        Dtype of the padded array.
+
+    Returns
+    -------
+    padded : ndarray of shape (N, max T_i, ...)
+    lengths : ndarray of shape (N,) int64
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> padded, lengths = pad_sequences([np.ones(2), np.ones(3)])
+    >>> padded.shape, lengths.tolist()
+    ((2, 3), [2, 3])
+    """
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    trailing = np.shape(seqs[0])[1:] if len(seqs) else ()
+    max_len = int(lengths.max()) if len(lengths) else 0
+    padded = np.zeros((len(seqs), max_len, *trailing), dtype=dtype)
+    if len(seqs):
+        # one vectorised scatter instead of a per-sample copy loop
+        mask = np.arange(max_len) < lengths[:, None]
+        padded[mask] = np.concatenate(seqs, axis=0)
+    return padded, lengths
+
+
+def unpad(padded: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+    """Split a padded ``(N, L, ...)`` array into a list of ``(T_i, ...)`` arrays.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> [a.tolist() for a in unpad(np.array([[1, 2, 0], [3, 4, 5]]), [2, 3])]
+    [[1, 2], [3, 4, 5]]
+    """
+    lengths = np.asarray(lengths)
+    mask = np.arange(padded.shape[1]) < lengths[:, None]
+    return np.split(padded[mask], np.cumsum(lengths)[:-1])
+
+
+def _compact_tokens(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Drop padding ids (0) wherever they are, moving real tokens to the front.
+
+    Keras pads before the sequence by default, other tools after: both work.
+    """
+    keep = ids != 0
+    order = np.argsort(~keep, axis=1, kind="stable")
+    return np.take_along_axis(ids, order, axis=1), keep.sum(axis=1).astype(np.int64)
+
+
+def check_sequences(
+    X,
+    *,
+    tokens: bool = False,
+    input_name: str = "X",
+) -> SequenceData:
+    """Validate sequences and bring them into the canonical padded form.
+
+    Parameters
+    ----------
+    X : array-like or list of array-like
+        One of: a 3-D array ``(n_samples, n_timesteps, n_features)``; a 2-D array
+        ``(n_samples, n_timesteps)`` of univariate sequences (pandas DataFrames
+        included); a list (or 1-D object array) of ``(T_i, n_features)`` or
+        ``(T_i,)`` arrays.  With ``tokens=True``: a 2-D int array or a list of
+        int sequences; id 0 is padding and is dropped wherever it stands.
+    tokens : bool, default=False
+        Whether X holds integer token ids.
+    input_name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    SequenceData
+
+    Raises
+    ------
+    ValueError
+        NaN or infinity, an empty sequence, zero samples, 1-D or 4-D input,
+        strings where numbers are expected, inconsistent feature counts,
+        negative or non-integer token ids.
+    TypeError
+        Sparse matrices, ``None`` and other unsupported containers.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> data = check_sequences([np.zeros((3, 2)), np.ones((5, 2))])
+    >>> data.values.shape, data.lengths.tolist(), data.tabular
+    ((2, 5, 2), [3, 5], False)
+    """
+    if X is None or isinstance(X, str | bytes | dict):
+        raise TypeError(
+            f"{input_name} must be an array or a list of sequences, got "
+            f"{type(X).__name__}."
+        )
+    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
+        raise TypeError(
+            f"{input_name} is a sparse matrix; seqlearn needs dense sequences. "
+            "Convert it with X.toarray()."
+        )
+    tabular = _is_2d_table(X)
+    if hasattr(X, "iloc"):
+        X = X.to_numpy()
+    if isinstance(X, np.ndarray) and X.dtype != object or tabular:
+        arr = np.asarray(X)
+        return _check_array_input(arr, tokens=tokens, input_name=input_name)
+    if isinstance(X, np.ndarray) and X.ndim != 1:
+        raise ValueError(
+            f"{input_name} is a {X.ndim}-D object array; expected a list of "
+            "sequences."
+        )
+    seqs = list(X)
+    if len(seqs) == 0:
+        raise ValueError(
+            f"{input_name} has 0 samples; at least one sequence is required."
+        )
+    seqs = [np.asarray(s) for s in seqs]
+    ndims = {s.ndim for s in seqs}
+    if ndims == {0}:
+        raise ValueError(
+            f"{input_name} is a 1-D array of numbers; expected 2-D (n_samples, "
+            "n_timesteps), 3-D (n_samples, n_timesteps, n_features) or a list of "
+            "sequences. Reshape your data with array.reshape(1, -1) for a single "
+            "sequence."
+        )
+    if ndims == {1} and len({len(s) for s in seqs}) == 1 and not tokens:
+        # a list of equal-length rows behaves exactly like the 2-D array
+        return _check_array_input(
+            np.asarray(seqs), tokens=tokens, input_name=input_name
+        )
+    return _check_ragged(seqs, tokens=tokens, input_name=input_name)
+
+
+def _check_array_input(arr: np.ndarray, *, tokens: bool, input_name: str):
+    if arr.ndim not in (2, 3):
+        raise ValueError(
+            f"{input_name} must be 2-D (n_samples, n_timesteps) or 3-D "
+            f"(n_samples, n_timesteps, n_features); got a {arr.ndim}-D array with "
+            f"shape {arr.shape}."
+            + (" Reshape your data with array.reshape(1, -1)." if arr.ndim == 1 else "")
+        )
+    if arr.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={arr.shape}) while a minimum of "
+            f"1 is required: {input_name} has no sequences."
+        )
+    if arr.shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={arr.shape}) while a minimum "
+            f"of 1 is required: the sequences in {input_name} are empty."
+        )
+    if arr.ndim == 3 and arr.shape[2] == 0:
+        raise ValueError(f"{input_name} has 0 features per step (shape={arr.shape}).")
+    if tokens:
+        if arr.ndim != 2:
+            raise ValueError(
+                f"{input_name} must be a 2-D array or a list of token id sequences "
+                f"when embedding_dim is set; got shape {arr.shape}."
+            )
+        ids, lengths = _compact_tokens(_as_numeric(arr, input_name, tokens=True))
+        _check_no_empty(lengths, input_name, "only padding (id 0)")
+        return SequenceData(ids[:, : int(lengths.max())], lengths, tabular=False)
+    values = _as_numeric(arr, input_name, tokens=False)
+    n, length = values.shape[:2]
+    tabular = values.ndim == 2
+    if tabular:
+        values = values[:, :, None]
+    lengths = np.full(n, length, dtype=np.int64)
+    return SequenceData(values, lengths, tabular=tabular)
+
+
+def _check_no_empty(lengths, input_name, why="no steps"):
+    empty = np.flatnonzero(lengths == 0)
+    if empty.size:
+        raise ValueError(
+            f"{input_name}[{empty[0]}] is an empty sequence ({why}); every "
+            f"sequence needs at least one step ({empty.size} empty in total)."
+        )
+
+
+def _check_ragged(seqs, *, tokens: bool, input_name: str) -> SequenceData:
+    for i, s in enumerate(seqs):
+        if s.ndim == 0 or s.ndim > (1 if tokens else 2):
+            want = "1-D token id sequences" if tokens else "(T_i,) or (T_i, n_features)"
+            raise ValueError(
+                f"{input_name}[{i}] has shape {s.shape}; every sequence must be "
+                f"{want}."
+            )
+    lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
+    _check_no_empty(lengths, input_name)
+    if tokens:
+        flat = _as_numeric(np.concatenate(seqs), input_name, tokens=True)
+        padded, _ = pad_sequences(np.split(flat, np.cumsum(lengths)[:-1]), dtype=np.int64)
+        ids, lengths = _compact_tokens(padded)
+        _check_no_empty(lengths, input_name, "only padding (id 0)")
+        return SequenceData(ids[:, : int(lengths.max())], lengths, tabular=False)
+    widths = {1 if s.ndim == 1 else s.shape[1] for s in seqs}
+    if len(widths) > 1:
+        raise ValueError(
+            f"The sequences in {input_name} have different numbers of features "
+            f"per step: {sorted(widths)}."
+        )
+    seqs = [s.reshape(len(s), -1) for s in seqs]
+    flat = _as_numeric(np.concatenate(seqs), input_name, tokens=False)
+    if flat.shape[1] == 0:
+        raise ValueError(f"The sequences in {input_name} have 0 features per step.")
+    padded, lengths = pad_sequences(np.split(flat, np.cumsum(lengths)[:-1]))
+    return SequenceData(padded, lengths, tabular=False)
+
+
+class SequenceDataset(torch.utils.data.Dataset):
+    """Padded sequences with optional targets and sample weights.
+
+    Indexing with a list of indices (``__getitems__``) returns one collated
+    batch ``({"x": x, "lengths": lengths}, target)`` trimmed to the longest
+    sequence in it, with no per-sample Python call.
+
+    Parameters
+    ----------
+    values : ndarray of shape (N, L, F) or (N, L)
+        Padded sequences.
+    lengths : ndarray of shape (N,)
+        True lengths.
+    y : ndarray of shape (N,), (N, n_outputs) or (N, L), default=None
+        Targets; per-step targets (``per_step=True``) are padded with -100.
+    sample_weight : ndarray of shape (N,), default=None
+        Per-sequence weights.
+    per_step : bool, default=False
+        Whether ``y`` holds one target per step (trimmed like ``values``).
+    """
+
+    def __init__(self, values, lengths, y=None, sample_weight=None, per_step=False):
+        self.values = torch.as_tensor(values)
+        self.lengths = torch.as_tensor(lengths, dtype=torch.int64)
+        self.y = None if y is None else torch.as_tensor(y)
+        self.sample_weight = (
+            None if sample_weight is None else torch.as_tensor(sample_weight)
+        )
+        self.per_step = per_step
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __getitem__(self, i):
+        return self.__getitems__([i])
+
+    def __getitems__(self, indices):
+        idx = torch.as_tensor(indices, dtype=torch.int64)
+        lengths = self.lengths[idx]
+        max_len = int(lengths.max())
+        x = self.values[idx, :max_len]
+        target = None
+        if self.y is not None:
+            target = self.y[idx, :max_len] if self.per_step else self.y[idx]
+            if self.sample_weight is not None:
+                target = {"y": target, "sample_weight": self.sample_weight[idx]}
+        return {"x": x, "lengths": lengths}, target
+
+    def subset(self, indices) -> SequenceDataset:
+        """Return the sequences at ``indices`` as a new dataset."""
+        idx = torch.as_tensor(indices, dtype=torch.int64)
+        pick = lambda t: None if t is None else t[idx]  # noqa: E731
+        return SequenceDataset(
+            self.values[idx],
+            self.lengths[idx],
+            pick(self.y),
+            pick(self.sample_weight),
+            per_step=self.per_step,
+        )
+
+
+class BucketBatchIterator:
+    """Mini-batches of similar-length sequences, shuffled each pass.
+
+    Shuffled indices are cut into pools of ``pool_batches`` batches, each pool
+    is sorted by length and cut into batches, and the batch order is shuffled:
+    batches stay random while padding stays small.  Randomness comes from
+    torch's global generator, which the estimators seed in ``fit``.
+
+    Parameters
+    ----------
+    dataset : SequenceDataset
+        Sequences to iterate over.
+    batch_size : int
+        Sequences per batch.
+    shuffle : bool, default=False
+        Shuffle (training) or keep a deterministic length-sorted order.
+    pool_batches : int, default=20
+        Number of batches sorted together.
+    """
+
+    def __init__(self, dataset, batch_size, shuffle=False, pool_batches=20):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.pool_batches = pool_batches
+
+    def __len__(self) -> int:
+        return -(-len(self.dataset) // self.batch_size)
+
+    def batch_indices(self) -> list[np.ndarray]:
+        """Return the index arrays of one pass, in iteration order."""
+        n, bs = len(self.dataset), self.batch_size
+        lengths = self.dataset.lengths.numpy()
+        ragged = n and lengths.min() != lengths.max()
+        if not self.shuffle:
+            order = np.argsort(lengths, kind="stable") if ragged else np.arange(n)
+            return [order[i : i + bs] for i in range(0, n, bs)]
+        order = torch.randperm(n).numpy()
+        if not ragged:
+            return [order[i : i + bs] for i in range(0, n, bs)]
+        pool = bs * self.pool_batches
+        batches = []
+        for start in range(0, n, pool):
+            chunk = order[start : start + pool]
+            chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+            batches.extend(chunk[i : i + bs] for i in range(0, len(chunk), bs))
+        perm = torch.randperm(len(batches)).tolist()
+        return [batches[i] for i in perm]
+
+    def __iter__(self):
+        for idx in self.batch_indices():
+            yield self.dataset.__getitems__(idx)
