@@ -1,0 +1,23 @@
+"""Datasets: real tagging data and synthetic sequence tasks with known answers.
+
+The synthetic generators return NumPy arrays and state in their docstrings the
+best score a model can reach, so a test or benchmark can check that an
+estimator learns what it should. :func:`load_dutch_ner` reads a CC-0 Dutch
+named-entity corpus, a 4-document sample of which ships with seqlearn.
+"""
+
+from seqlearn.datasets._ner import load_dutch_ner
+from seqlearn.datasets._synthetic import (
+    make_adding_problem,
+    make_ar_series,
+    make_copy_task,
+    make_sine_series,
+)
+
+__all__ = [
+    "load_dutch_ner",
+    "make_adding_problem",
+    "make_ar_series",
+    "make_copy_task",
+    "make_sine_series",
+]

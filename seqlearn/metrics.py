@@ -1,0 +1,787 @@
+"""Metrics for sequence tagging: token accuracy, entity-level scores, scorers.
+
+All functions take *ragged* label sequences: a list of 1-D arrays or lists
+(one per sequence, lengths may differ), or a 2-D array when every sequence has
+the same length. This is what :class:`~seqlearn.SequenceTagger` ``predict``
+returns, so the scorers below plug straight into
+:class:`~sklearn.model_selection.GridSearchCV`.
+
+The entity-level scores reproduce `seqeval <https://github.com/chakki-works/seqeval>`_
+exactly: ``scheme=None`` is seqeval's default, conlleval-compatible (lenient)
+mode, and ``scheme="IOB2"`` (or another scheme) is seqeval's
+``mode="strict"`` with that scheme. seqeval itself is not needed.
+"""
+
+import warnings
+from collections.abc import Sequence
+
+import numpy as np
+from sklearn.exceptions import UndefinedMetricWarning
+from sklearn.metrics import make_scorer
+
+__all__ = [
+    "token_accuracy",
+    "entity_precision_score",
+    "entity_recall_score",
+    "entity_f1_score",
+    "entity_precision_recall_fscore_support",
+    "entity_classification_report",
+    "make_entity_scorer",
+    "token_accuracy_scorer",
+    "entity_f1_scorer",
+]
+
+_AVERAGES = (None, "micro", "macro", "weighted")
+
+
+# ---------------------------------------------------------------------------
+# Input handling
+# ---------------------------------------------------------------------------
+
+
+def _as_sequences(y, name):
+    """Return ``y`` as a list of 1-D arrays, one per sequence."""
+    if isinstance(y, str):
+        raise ValueError(f"{name} must be a list of label sequences, got a string.")
+    if isinstance(y, np.ndarray) and y.dtype != object:
+        if y.ndim != 2:
+            raise ValueError(
+                f"{name} must be a 2-D array or a list of label sequences, "
+                f"got an array with shape {y.shape}."
+            )
+        return list(y)
+    if not isinstance(y, Sequence | np.ndarray):
+        raise ValueError(
+            f"{name} must be a list of label sequences, got {type(y).__name__}."
+        )
+    sequences = []
+    for i, seq in enumerate(y):
+        if isinstance(seq, str) or np.ndim(seq) != 1:
+            raise ValueError(
+                f"{name} must be a list of label sequences, but element {i} is "
+                f"{seq!r}, not a 1-D sequence of labels. Wrap a single sequence "
+                "in a list."
+            )
+        sequences.append(np.asarray(seq))
+    return sequences
+
+
+def _check_sequences(y_true, y_pred):
+    """Validate two collections of sequences and return them as lists of arrays."""
+    y_true = _as_sequences(y_true, "y_true")
+    y_pred = _as_sequences(y_pred, "y_pred")
+    if len(y_true) != len(y_pred):
+        raise ValueError(
+            "y_true and y_pred have different numbers of sequences: "
+            f"{len(y_true)} != {len(y_pred)}."
+        )
+    len_true = np.fromiter((len(s) for s in y_true), dtype=np.intp, count=len(y_true))
+    len_pred = np.fromiter((len(s) for s in y_pred), dtype=np.intp, count=len(y_pred))
+    bad = np.flatnonzero(len_true != len_pred)
+    if bad.size:
+        i = bad[0]
+        raise ValueError(
+            f"y_true and y_pred have sequences of different lengths: sequence {i} "
+            f"has {len_true[i]} true labels but {len_pred[i]} predicted labels "
+            f"({bad.size} sequence(s) differ)."
+        )
+    return y_true, y_pred
+
+
+def _as_str_lists(sequences):
+    """Labels as lists of Python strings (entity parsing works on strings)."""
+    return [[str(label) for label in seq.tolist()] for seq in sequences]
+
+
+# ---------------------------------------------------------------------------
+# Token accuracy
+# ---------------------------------------------------------------------------
+
+
+def token_accuracy(y_true, y_pred):
+    """Fraction of steps, over all sequences, whose label is predicted correctly.
+
+    Every real step of every sequence counts once, so long sequences weigh more
+    than short ones (this is the "accuracy" usually reported for taggers).
+
+    Parameters
+    ----------
+    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        True labels, one sequence per sample.
+    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        Predicted labels, with the same number of sequences and the same
+        lengths as ``y_true``.
+
+    Returns
+    -------
+    accuracy : float
+        Correctly labelled steps divided by the total number of steps.
+
+    Raises
+    ------
+    ValueError
+        If the numbers of sequences or any sequence lengths differ, or if there
+        are no steps at all.
+
+    Examples
+    --------
+    >>> from seqlearn.metrics import token_accuracy
+    >>> y_true = [["O", "B-PER", "I-PER"], ["O", "O"]]
+    >>> y_pred = [["O", "B-PER", "O"], ["O", "O"]]
+    >>> token_accuracy(y_true, y_pred)
+    0.8
+    """
+    y_true, y_pred = _check_sequences(y_true, y_pred)
+    if sum(len(s) for s in y_true) == 0:
+        raise ValueError("token_accuracy needs at least one labelled step, got none.")
+    true = np.concatenate(y_true)
+    pred = np.concatenate(y_pred)
+    if true.dtype.kind != pred.dtype.kind:
+        # compare e.g. str with int elementwise (numpy would not broadcast it)
+        true, pred = true.astype(object), pred.astype(object)
+    return float(np.mean(true == pred))
+
+
+# ---------------------------------------------------------------------------
+# Entity extraction
+# ---------------------------------------------------------------------------
+
+
+def _split_lenient(label, suffix):
+    """Prefix and type of a label, as seqeval's default mode parses them."""
+    if suffix:
+        return label[-1:], label[:-1].rsplit("-", maxsplit=1)[0] or "_"
+    return label[:1], label[1:].split("-", maxsplit=1)[-1] or "_"
+
+
+def _lenient_entities(sequences, suffix=False):
+    """Entities as (type, start, end) with seqeval's default (conlleval) rules.
+
+    seqeval runs its state machine over all sequences joined by an ``"O"``,
+    so positions are offsets into that concatenation; reproducing the join
+    reproduces its result even for malformed tags.
+    """
+    flat = []
+    for seq in sequences:
+        flat.extend(seq)
+        flat.append("O")
+    if not sequences:
+        flat.append("O")
+
+    entities = []
+    prev_tag, prev_type, begin = "O", "", 0
+    for i, label in enumerate(flat):
+        tag, type_ = _split_lenient(label, suffix)
+        if _lenient_end(prev_tag, tag, prev_type, type_):
+            entities.append((prev_type, begin, i - 1))
+        if _lenient_start(prev_tag, tag, prev_type, type_):
+            begin = i
+        prev_tag, prev_type = tag, type_
+    return entities
+
+
+def _lenient_end(prev_tag, tag, prev_type, type_):
+    """Whether a chunk ended between the previous and the current label."""
+    if prev_tag in ("E", "S"):
+        return True
+    if prev_tag in ("B", "I") and tag in ("B", "S", "O"):
+        return True
+    return prev_tag not in ("O", ".") and prev_type != type_
+
+
+def _lenient_start(prev_tag, tag, prev_type, type_):
+    """Whether a chunk started between the previous and the current label."""
+    if tag in ("B", "S"):
+        return True
+    if prev_tag in ("E", "S") and tag in ("E", "I"):
+        return True
+    if prev_tag == "O" and tag in ("E", "I"):
+        return True
+    return tag not in ("O", ".") and prev_type != type_
+
+
+# Strict schemes as transition tables, following seqeval.scheme: each pattern is
+# (allowed previous prefixes, allowed current prefixes, type condition) with the
+# condition "same", "diff" or "any".
+_ANY = "IOBESUL"
+_SCHEMES = {
+    "IOB1": {
+        "allowed": "IOB",
+        "start": [("O", "I", "any"), ("I", "I", "diff"), ("B", "I", "any")]
+        + [("I", "B", "same"), ("B", "B", "same")],
+        "inside": [("B", "I", "same"), ("I", "I", "same")],
+        "end": [("I", "I", "diff"), ("I", "O", "any"), ("I", "B", "any")]
+        + [("B", "O", "any"), ("B", "I", "diff"), ("B", "B", "same")],
+    },
+    "IOE1": {
+        "allowed": "IOE",
+        "start": [("O", "I", "any"), ("I", "I", "diff"), ("E", "I", "any")]
+        + [("E", "E", "same")],
+        "inside": [("I", "I", "same"), ("I", "E", "same")],
+        "end": [("I", "I", "diff"), ("I", "O", "any"), ("I", "E", "diff")]
+        + [("E", "I", "same"), ("E", "E", "same")],
+    },
+    "IOB2": {
+        "allowed": "IOB",
+        "start": [(_ANY, "B", "any")],
+        "inside": [("B", "I", "same"), ("I", "I", "same")],
+        "end": [("I", "O", "any"), ("I", "I", "diff"), ("I", "B", "any")]
+        + [("B", "O", "any"), ("B", "I", "diff"), ("B", "B", "any")],
+    },
+    "IOE2": {
+        "allowed": "IOE",
+        "start": [("O", "I", "any"), ("O", "E", "any"), ("E", "I", "any")]
+        + [("E", "E", "any"), ("I", "I", "diff"), ("I", "E", "diff")],
+        "inside": [("I", "E", "same"), ("I", "I", "same")],
+        "end": [("E", _ANY, "any")],
+    },
+    "IOBES": {
+        "allowed": "IOBES",
+        "start": [(_ANY, "B", "any"), (_ANY, "S", "any")],
+        "inside": [("B", "I", "same"), ("B", "E", "same")]
+        + [("I", "I", "same"), ("I", "E", "same")],
+        "end": [("S", _ANY, "any"), ("E", _ANY, "any")],
+    },
+    "BILOU": {
+        "allowed": "BILOU",
+        "start": [(_ANY, "B", "any"), (_ANY, "U", "any")],
+        "inside": [("B", "I", "same"), ("B", "L", "same")]
+        + [("I", "I", "same"), ("I", "L", "same")],
+        "end": [("U", _ANY, "any"), ("L", _ANY, "any")],
+    },
+}
+
+
+def _matches(patterns, prev, cur):
+    """Whether the transition ``prev -> cur`` (prefix, type) matches a pattern."""
+    for prev_prefixes, cur_prefixes, cond in patterns:
+        if prev[0] in prev_prefixes and cur[0] in cur_prefixes:
+            if cond == "any" or (cond == "same") == (prev[1] == cur[1]):
+                return True
+    return False
+
+
+def _parse_strict(label, scheme, suffix):
+    """Prefix and type of a label, as seqeval's strict mode parses them."""
+    prefix = label[-1:] if suffix else label[:1]
+    if prefix not in _SCHEMES[scheme]["allowed"]:
+        raise ValueError(
+            f"Invalid label {label!r} for scheme {scheme}: allowed prefixes "
+            f"are {', '.join(_SCHEMES[scheme]['allowed'])}."
+        )
+    type_ = label[:-1] if suffix else label[1:]
+    return prefix, type_.strip("-") or "_"
+
+
+def _strict_entities(sequences, scheme, suffix=False):
+    """Entities as (sequence index, type, start, end) with seqeval's strict rules.
+
+    ``end`` is exclusive. A chunk counts only if it starts, continues and ends
+    as ``scheme`` prescribes; malformed chunks are dropped.
+    """
+    rules = _SCHEMES[scheme]
+    outside = ("O", "_")
+    entities = []
+    for sent_id, seq in enumerate(sequences):
+        tokens = [_parse_strict(label, scheme, suffix) for label in seq]
+        tokens.append(outside)
+        i, prev = 0, outside
+        while i < len(tokens):
+            token = tokens[i]
+            if _matches(rules["start"], prev, token):
+                end = i + 1
+                inside = token
+                while end < len(tokens) and _matches(
+                    rules["inside"], inside, tokens[end]
+                ):
+                    inside = tokens[end]
+                    end += 1
+                if _matches(rules["end"], tokens[end - 1], tokens[end]):
+                    entities.append((sent_id, token[1], i, end))
+                i = end
+            else:
+                i += 1
+            prev = tokens[i - 1]
+    return entities
+
+
+def _check_scheme(scheme):
+    if scheme is None:
+        return None
+    key = str(scheme).upper()
+    if key not in _SCHEMES:
+        raise ValueError(
+            f"scheme must be None or one of {sorted(_SCHEMES)}, got {scheme!r}."
+        )
+    return key
+
+
+def _entity_counts(y_true, y_pred, scheme, suffix):
+    """Per-type entity counts: type names, true positives, predicted, true."""
+    y_true, y_pred = _check_sequences(y_true, y_pred)
+    y_true, y_pred = _as_str_lists(y_true), _as_str_lists(y_pred)
+    scheme = _check_scheme(scheme)
+    if scheme is None:
+        true = set(_lenient_entities(y_true, suffix))
+        pred = set(_lenient_entities(y_pred, suffix))
+        type_index = 0
+    else:
+        true = set(_strict_entities(y_true, scheme, suffix))
+        pred = set(_strict_entities(y_pred, scheme, suffix))
+        type_index = 1
+    names = sorted({e[type_index] for e in true} | {e[type_index] for e in pred})
+    index = {name: k for k, name in enumerate(names)}
+    tp = np.zeros(len(names), dtype=np.int64)
+    n_pred = np.zeros(len(names), dtype=np.int64)
+    n_true = np.zeros(len(names), dtype=np.int64)
+    for e in true:
+        n_true[index[e[type_index]]] += 1
+    for e in pred:
+        n_pred[index[e[type_index]]] += 1
+    for e in true & pred:
+        tp[index[e[type_index]]] += 1
+    return names, tp, n_pred, n_true
+
+
+# ---------------------------------------------------------------------------
+# Precision, recall, F1
+# ---------------------------------------------------------------------------
+
+
+def _divide(numerator, denominator, zero_division, what, warn):
+    """Elementwise ratio, ``zero_division`` where the denominator is 0."""
+    mask = denominator == 0
+    result = numerator / np.where(mask, 1, denominator)
+    if mask.any():
+        result[mask] = 0.0 if zero_division == "warn" else float(zero_division)
+        if zero_division == "warn" and warn:
+            warnings.warn(
+                f"{what} is ill-defined and being set to 0.0 where there are no "
+                f"{'predicted' if what == 'Precision' else 'true'} entities. Use "
+                "`zero_division` to control this behavior.",
+                UndefinedMetricWarning,
+                stacklevel=4,
+            )
+    return result
+
+
+def entity_precision_recall_fscore_support(
+    y_true,
+    y_pred,
+    *,
+    scheme=None,
+    average=None,
+    suffix=False,
+    zero_division="warn",
+    warn_for=("precision", "recall", "f-score"),
+):
+    """Entity-level precision, recall, F1 score and support, per type or averaged.
+
+    An entity counts as correct only if its type and both its boundaries match
+    a true entity exactly. Results equal seqeval's.
+
+    Parameters
+    ----------
+    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        True tags, such as ``"B-PER"``, ``"I-PER"`` or ``"O"``.
+    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        Predicted tags, with the same number of sequences and lengths.
+    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
+default=None
+        ``None`` reads chunks leniently, as conlleval and seqeval's default
+        mode do (an ``I-`` tag after ``O`` starts an entity). A scheme name
+        reads chunks strictly as seqeval's ``mode="strict"``: chunks that break
+        the scheme's rules are not entities, and labels with a prefix the
+        scheme does not allow raise a ``ValueError``.
+    average : {None, "micro", "macro", "weighted"}, default=None
+        ``None`` returns one value per entity type (types sorted by name).
+        ``"micro"`` pools all entities; ``"macro"`` is the unweighted mean over
+        types; ``"weighted"`` weighs types by their support.
+    suffix : bool, default=False
+        Whether the prefix is at the end of the tag (``"PER-B"``).
+    zero_division : {"warn", 0.0, 1.0}, default="warn"
+        Value where a ratio is undefined (no predicted or no true entities);
+        ``"warn"`` means 0.0 with an ``UndefinedMetricWarning``.
+    warn_for : tuple of str, default=("precision", "recall", "f-score")
+        Which undefined values to warn about.
+
+    Returns
+    -------
+    precision : float or ndarray of shape (n_types,)
+    recall : float or ndarray of shape (n_types,)
+    f1 : float or ndarray of shape (n_types,)
+    support : int or ndarray of shape (n_types,)
+        Number of true entities.
+
+    Examples
+    --------
+    >>> from seqlearn.metrics import entity_precision_recall_fscore_support
+    >>> y_true = [["B-PER", "I-PER", "O", "B-LOC"], ["O", "B-ORG"]]
+    >>> y_pred = [["B-PER", "I-PER", "O", "B-PER"], ["O", "B-ORG"]]
+    >>> p, r, f, s = entity_precision_recall_fscore_support(
+    ...     y_true, y_pred, zero_division=0.0
+    ... )
+    >>> p
+    array([0. , 1. , 0.5])
+    >>> s
+    array([1, 1, 1])
+    """
+    if average not in _AVERAGES:
+        raise ValueError(f"average must be one of {_AVERAGES}, got {average!r}.")
+    if zero_division not in ("warn", 0, 1):
+        raise ValueError(
+            f'zero_division must be "warn", 0.0 or 1.0, got {zero_division!r}.'
+        )
+    _, tp, n_pred, n_true = _entity_counts(y_true, y_pred, scheme, suffix)
+    if average == "micro":
+        tp, n_pred, n_true = (
+            tp.sum(keepdims=True),
+            n_pred.sum(keepdims=True),
+            (n_true.sum(keepdims=True)),
+        )
+    precision = _divide(tp, n_pred, zero_division, "Precision", "precision" in warn_for)
+    recall = _divide(tp, n_true, zero_division, "Recall", "recall" in warn_for)
+    if zero_division == "warn" and tuple(warn_for) == ("f-score",):
+        if (n_pred[n_true == 0] == 0).any():
+            warnings.warn(
+                "F-score is ill-defined and being set to 0.0 where there are "
+                "neither true nor predicted entities. Use `zero_division` to "
+                "control this behavior.",
+                UndefinedMetricWarning,
+                stacklevel=3,
+            )
+    denom = precision + recall
+    f1 = 2 * precision * recall / np.where(denom == 0, 1, denom)
+
+    if average is None:
+        return precision, recall, f1, n_true
+    if average == "weighted":
+        if n_true.sum() == 0:
+            value = 0.0 if zero_division == "warn" else float(zero_division)
+            none_predicted = n_pred.sum() == 0
+            return (
+                value if none_predicted else 0.0,
+                value,
+                value if none_predicted else 0.0,
+                0,
+            )
+        weights = n_true
+    else:
+        weights = None
+    with warnings.catch_warnings():
+        # the mean over no entity types at all is nan, as in seqeval
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return (
+            float(np.average(precision, weights=weights)),
+            float(np.average(recall, weights=weights)),
+            float(np.average(f1, weights=weights)),
+            int(n_true.sum()),
+        )
+
+
+def entity_precision_score(
+    y_true, y_pred, *, scheme=None, average="micro", suffix=False, zero_division="warn"
+):
+    """Entity-level precision: the fraction of predicted entities that are right.
+
+    An entity is right if a true entity has the same type and boundaries.
+    Equals ``seqeval.metrics.precision_score``.
+
+    Parameters
+    ----------
+    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        True tags.
+    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        Predicted tags, with the same number of sequences and lengths.
+    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
+default=None
+        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
+        name for seqeval's strict mode with that scheme. See
+        :func:`entity_precision_recall_fscore_support`.
+    average : {"micro", "macro", "weighted", None}, default="micro"
+        How to combine entity types; ``None`` returns one value per type
+        (sorted by type name).
+    suffix : bool, default=False
+        Whether the prefix is at the end of the tag (``"PER-B"``).
+    zero_division : {"warn", 0.0, 1.0}, default="warn"
+        Value if no entity is predicted; ``"warn"`` means 0.0 with a warning.
+
+    Returns
+    -------
+    precision : float or ndarray of shape (n_types,)
+
+    Examples
+    --------
+    >>> from seqlearn.metrics import entity_precision_score
+    >>> y_true = [["B-PER", "I-PER", "O", "B-LOC"]]
+    >>> y_pred = [["B-PER", "I-PER", "O", "B-PER"]]
+    >>> entity_precision_score(y_true, y_pred)
+    0.5
+    """
+    p, _, _, _ = entity_precision_recall_fscore_support(
+        y_true,
+        y_pred,
+        scheme=scheme,
+        average=average,
+        suffix=suffix,
+        zero_division=zero_division,
+        warn_for=("precision",),
+    )
+    return p
+
+
+def entity_recall_score(
+    y_true, y_pred, *, scheme=None, average="micro", suffix=False, zero_division="warn"
+):
+    """Entity-level recall: the fraction of true entities that are found.
+
+    An entity is found if a predicted entity has the same type and boundaries.
+    Equals ``seqeval.metrics.recall_score``.
+
+    Parameters
+    ----------
+    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        True tags.
+    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        Predicted tags, with the same number of sequences and lengths.
+    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
+default=None
+        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
+        name for seqeval's strict mode with that scheme. See
+        :func:`entity_precision_recall_fscore_support`.
+    average : {"micro", "macro", "weighted", None}, default="micro"
+        How to combine entity types; ``None`` returns one value per type
+        (sorted by type name).
+    suffix : bool, default=False
+        Whether the prefix is at the end of the tag (``"PER-B"``).
+    zero_division : {"warn", 0.0, 1.0}, default="warn"
+        Value if there is no true entity; ``"warn"`` means 0.0 with a warning.
+
+    Returns
+    -------
+    recall : float or ndarray of shape (n_types,)
+
+    Examples
+    --------
+    >>> from seqlearn.metrics import entity_recall_score
+    >>> y_true = [["B-PER", "I-PER", "O", "B-LOC"]]
+    >>> y_pred = [["B-PER", "I-PER", "O", "O"]]
+    >>> entity_recall_score(y_true, y_pred)
+    0.5
+    """
+    _, r, _, _ = entity_precision_recall_fscore_support(
+        y_true,
+        y_pred,
+        scheme=scheme,
+        average=average,
+        suffix=suffix,
+        zero_division=zero_division,
+        warn_for=("recall",),
+    )
+    return r
+
+
+def entity_f1_score(
+    y_true, y_pred, *, scheme=None, average="micro", suffix=False, zero_division="warn"
+):
+    """Entity-level F1 score, the harmonic mean of entity precision and recall.
+
+    The standard score for named-entity recognition (CoNLL shared tasks).
+    Equals ``seqeval.metrics.f1_score``.
+
+    Parameters
+    ----------
+    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        True tags.
+    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        Predicted tags, with the same number of sequences and lengths.
+    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
+default=None
+        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
+        name for seqeval's strict mode with that scheme. See
+        :func:`entity_precision_recall_fscore_support`.
+    average : {"micro", "macro", "weighted", None}, default="micro"
+        How to combine entity types; ``None`` returns one value per type
+        (sorted by type name).
+    suffix : bool, default=False
+        Whether the prefix is at the end of the tag (``"PER-B"``).
+    zero_division : {"warn", 0.0, 1.0}, default="warn"
+        Value if precision and recall are both undefined; ``"warn"`` means
+        0.0 with a warning.
+
+    Returns
+    -------
+    f1 : float or ndarray of shape (n_types,)
+
+    Examples
+    --------
+    >>> from seqlearn.metrics import entity_f1_score
+    >>> y_true = [["O", "B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"]]
+    >>> y_pred = [["O", "B-PER", "I-PER", "O", "O"], ["B-ORG", "O"]]
+    >>> round(entity_f1_score(y_true, y_pred), 3)
+    0.8
+    >>> entity_f1_score(y_true, y_pred, average=None)
+    array([0., 1., 1.])
+
+    Lenient and strict modes differ on chunks that break IOB2:
+
+    >>> y_true, y_pred = [["I-PER", "I-PER", "O"]], [["B-PER", "I-PER", "O"]]
+    >>> entity_f1_score(y_true, y_pred)
+    1.0
+    >>> entity_f1_score(y_true, y_pred, scheme="IOB2", zero_division=0.0)
+    0.0
+    """
+    _, _, f, _ = entity_precision_recall_fscore_support(
+        y_true,
+        y_pred,
+        scheme=scheme,
+        average=average,
+        suffix=suffix,
+        zero_division=zero_division,
+        warn_for=("f-score",),
+    )
+    return f
+
+
+def entity_classification_report(
+    y_true,
+    y_pred,
+    *,
+    scheme=None,
+    digits=2,
+    output_dict=False,
+    suffix=False,
+    zero_division="warn",
+):
+    """Entity-level precision, recall, F1 and support per type, and their averages.
+
+    Same layout and numbers as ``seqeval.metrics.classification_report``.
+
+    Parameters
+    ----------
+    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        True tags.
+    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
+        Predicted tags, with the same number of sequences and lengths.
+    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
+default=None
+        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
+        name for seqeval's strict mode with that scheme.
+    digits : int, default=2
+        Decimal places in the text report.
+    output_dict : bool, default=False
+        Return a dict ``{row: {"precision", "recall", "f1-score", "support"}}``
+        instead of a string; rows are the entity types then ``"micro avg"``,
+        ``"macro avg"`` and ``"weighted avg"``.
+    suffix : bool, default=False
+        Whether the prefix is at the end of the tag (``"PER-B"``).
+    zero_division : {"warn", 0.0, 1.0}, default="warn"
+        Value where a ratio is undefined; ``"warn"`` means 0.0 with a warning.
+
+    Returns
+    -------
+    report : str or dict
+
+    Examples
+    --------
+    >>> from seqlearn.metrics import entity_classification_report
+    >>> y_true = [["B-PER", "I-PER", "O", "B-LOC"]]
+    >>> y_pred = [["B-PER", "I-PER", "O", "B-PER"]]
+    >>> print(entity_classification_report(y_true, y_pred, zero_division=0.0))
+                  precision    recall  f1-score   support
+    <BLANKLINE>
+             LOC       0.00      0.00      0.00         1
+             PER       0.50      1.00      0.67         1
+    <BLANKLINE>
+       micro avg       0.50      0.50      0.50         2
+       macro avg       0.25      0.50      0.33         2
+    weighted avg       0.25      0.50      0.33         2
+    <BLANKLINE>
+    """
+    names, _, _, _ = _entity_counts(y_true, y_pred, scheme, suffix)
+    kwargs = {"scheme": scheme, "suffix": suffix, "zero_division": zero_division}
+    rows = list(
+        zip(
+            names,
+            *entity_precision_recall_fscore_support(y_true, y_pred, **kwargs),
+            strict=True,
+        )
+    )
+    averages = [
+        (
+            f"{average} avg",
+            *entity_precision_recall_fscore_support(
+                y_true, y_pred, average=average, **kwargs
+            ),
+        )
+        for average in ("micro", "macro", "weighted")
+    ]
+    if output_dict:
+        keys = ("precision", "recall", "f1-score", "support")
+        return {
+            row[0]: dict(zip(keys, row[1:], strict=True)) for row in rows + averages
+        }
+
+    width = max([len(name) for name in names] + [len("weighted avg"), digits])
+    row_fmt = "{:>{width}s} " + " {:>9.{digits}f}" * 3 + " {:>9}"
+    head_fmt = "{:>{width}s} " + " {:>9}" * 4
+    lines = [
+        head_fmt.format("", "precision", "recall", "f1-score", "support", width=width)
+    ]
+    lines.append("")
+    for row in rows:
+        lines.append(row_fmt.format(*row, width=width, digits=digits))
+    lines.append("")
+    for row in averages:
+        lines.append(row_fmt.format(*row, width=width, digits=digits))
+    lines.append("")
+    return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------
+# Scorers
+# ---------------------------------------------------------------------------
+
+
+def make_entity_scorer(scheme=None, average="micro"):
+    """Make a scorer of the entity-level F1 score for model selection.
+
+    The scorer calls the estimator's ``predict`` and compares its label
+    sequences with ``y`` using :func:`entity_f1_score`, with
+    ``zero_division=0.0`` so that folds in which nothing is predicted score 0
+    without a warning.
+
+    Parameters
+    ----------
+    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
+default=None
+        ``None`` for lenient (conlleval) chunking, a scheme name for strict.
+    average : {"micro", "macro", "weighted"}, default="micro"
+        How to combine entity types into one number.
+
+    Returns
+    -------
+    scorer : callable
+        ``scorer(estimator, X, y)``, greater is better.
+
+    Examples
+    --------
+    >>> from seqlearn.metrics import make_entity_scorer
+    >>> scorer = make_entity_scorer(scheme="IOB2", average="macro")
+    """
+    if average not in ("micro", "macro", "weighted"):
+        raise ValueError(
+            'average must be "micro", "macro" or "weighted" for a scorer, '
+            f"got {average!r}."
+        )
+    _check_scheme(scheme)
+    return make_scorer(
+        entity_f1_score, scheme=scheme, average=average, zero_division=0.0
+    )
+
+
+#: Scorer of :func:`token_accuracy`, for ``GridSearchCV(..., scoring=...)``.
+token_accuracy_scorer = make_scorer(token_accuracy)
+
+#: Scorer of the micro-averaged, lenient :func:`entity_f1_score`.
+entity_f1_scorer = make_entity_scorer()
