@@ -37,11 +37,15 @@ class SequenceData:
     tabular : bool
         True when the input was a 2-D array of univariate sequences; its
         columns then count as features for scikit-learn's ``n_features_in_``.
+    order : ndarray of shape (N, L_raw) or None
+        For token ids from which padding (id 0) was removed: the positions in
+        the raw input that each step came from, so per-step targets can follow.
     """
 
     values: np.ndarray
     lengths: np.ndarray
     tabular: bool
+    order: np.ndarray | None = None
 
     @property
     def n_samples(self) -> int:
@@ -146,14 +150,18 @@ def unpad(padded: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
     return np.split(padded[mask], np.cumsum(lengths)[:-1])
 
 
-def _compact_tokens(ids: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _compact_tokens(ids: np.ndarray, input_name: str) -> SequenceData:
     """Drop padding ids (0) wherever they are, moving real tokens to the front.
 
     Keras pads before the sequence by default, other tools after: both work.
     """
     keep = ids != 0
     order = np.argsort(~keep, axis=1, kind="stable")
-    return np.take_along_axis(ids, order, axis=1), keep.sum(axis=1).astype(np.int64)
+    lengths = keep.sum(axis=1).astype(np.int64)
+    _check_no_empty(lengths, input_name, "only padding (id 0)")
+    max_len = int(lengths.max())
+    compact = np.take_along_axis(ids, order, axis=1)[:, :max_len]
+    return SequenceData(compact, lengths, tabular=False, order=order[:, :max_len])
 
 
 def check_sequences(
@@ -266,9 +274,7 @@ def _check_array_input(arr: np.ndarray, *, tokens: bool, input_name: str):
                 f"{input_name} must be a 2-D array or a list of token id sequences "
                 f"when embedding_dim is set; got shape {arr.shape}."
             )
-        ids, lengths = _compact_tokens(_as_numeric(arr, input_name, tokens=True))
-        _check_no_empty(lengths, input_name, "only padding (id 0)")
-        return SequenceData(ids[:, : int(lengths.max())], lengths, tabular=False)
+        return _compact_tokens(_as_numeric(arr, input_name, tokens=True), input_name)
     values = _as_numeric(arr, input_name, tokens=False)
     n, length = values.shape[:2]
     tabular = values.ndim == 2
@@ -300,9 +306,7 @@ def _check_ragged(seqs, *, tokens: bool, input_name: str) -> SequenceData:
     if tokens:
         flat = _as_numeric(np.concatenate(seqs), input_name, tokens=True)
         padded, _ = pad_sequences(np.split(flat, np.cumsum(lengths)[:-1]), dtype=np.int64)
-        ids, lengths = _compact_tokens(padded)
-        _check_no_empty(lengths, input_name, "only padding (id 0)")
-        return SequenceData(ids[:, : int(lengths.max())], lengths, tabular=False)
+        return _compact_tokens(padded, input_name)
     widths = {1 if s.ndim == 1 else s.shape[1] for s in seqs}
     if len(widths) > 1:
         raise ValueError(

@@ -1,0 +1,122 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from scipy import sparse
+
+from seqlearn.data import (
+    BucketBatchIterator,
+    SequenceDataset,
+    check_sequences,
+    pad_sequences,
+    unpad,
+)
+
+
+def test_three_d_array_is_zero_copy_and_full_length():
+    X = np.random.default_rng(0).normal(size=(4, 7, 3)).astype(np.float32)
+    data = check_sequences(X)
+    assert np.shares_memory(data.values, X)
+    assert data.lengths.tolist() == [7] * 4
+    assert not data.tabular and data.n_step_features == 3
+
+
+def test_two_d_array_and_dataframe_are_univariate_sequences():
+    X = np.arange(12.0).reshape(3, 4)
+    for given in (X, pd.DataFrame(X), [list(r) for r in X]):
+        data = check_sequences(given)
+        assert data.tabular
+        assert data.values.shape == (3, 4, 1)
+        np.testing.assert_array_equal(data.values[..., 0], X)
+
+
+def test_ragged_list_is_padded_with_zeros():
+    seqs = [np.ones((2, 3)), 2 * np.ones((5, 3)), 3 * np.ones((1, 3))]
+    data = check_sequences(seqs)
+    assert data.values.shape == (3, 5, 3)
+    assert data.lengths.tolist() == [2, 5, 1]
+    assert np.all(data.values[0, 2:] == 0) and np.all(data.values[2, 1:] == 0)
+    for seq, back in zip(seqs, unpad(data.values, data.lengths), strict=True):
+        np.testing.assert_array_equal(seq, back)
+    # 1-D ragged sequences are univariate
+    assert check_sequences([np.ones(2), np.ones(3)]).values.shape == (2, 3, 1)
+
+
+def test_token_padding_is_dropped_wherever_it_stands():
+    pre = np.array([[0, 0, 5, 6], [7, 8, 9, 1]])
+    post = np.array([[5, 6, 0, 0], [7, 8, 9, 1]])
+    for X in (pre, post, [[5, 6], [7, 8, 9, 1]]):
+        data = check_sequences(X, tokens=True)
+        assert data.lengths.tolist() == [2, 4]
+        assert data.values[0, :2].tolist() == [5, 6]
+
+
+@pytest.mark.parametrize(
+    ("X", "match"),
+    [
+        (np.array([[1.0, np.nan]]), "NaN"),
+        (np.array([[1.0, np.inf]]), "infinity"),
+        ([np.ones((2, 1)), np.ones((0, 1))], r"X\[1\] is an empty sequence"),
+        (np.zeros((0, 3)), "0 sample"),
+        ([], "0 samples"),
+        (np.zeros(3), "1-D"),
+        (np.zeros((2, 2, 2, 2)), "4-D"),
+        ([np.ones((2, 2)), np.ones((3, 3))], "different numbers of features"),
+        (np.array([["a", "b"]]), "strings"),
+    ],
+)
+def test_bad_input_names_the_problem(X, match):
+    with pytest.raises(ValueError, match=match):
+        check_sequences(X)
+
+
+@pytest.mark.parametrize(
+    ("X", "match"),
+    [
+        ([[1, -2]], "negative token ids"),
+        ([[1.5, 2]], "integer token ids"),
+        ([[0, 0], [1, 2]], "only padding"),
+        (np.zeros((2, 3, 1)), "2-D array or a list"),
+    ],
+)
+def test_bad_token_input(X, match):
+    with pytest.raises(ValueError, match=match):
+        check_sequences(X, tokens=True)
+
+
+@pytest.mark.parametrize("X", [None, "abc", sparse.csr_matrix(np.eye(3))])
+def test_unsupported_containers_raise_type_error(X):
+    with pytest.raises(TypeError):
+        check_sequences(X)
+
+
+def test_dataset_batches_are_trimmed_and_targets_padded():
+    padded, lengths = pad_sequences([np.ones((n, 2)) for n in (2, 6, 3)])
+    y = np.full((3, 6), -100)
+    ds = SequenceDataset(padded, lengths, y, per_step=True)
+    Xi, yi = ds.__getitems__([0, 2])
+    assert Xi["x"].shape == (2, 3, 2)
+    assert Xi["lengths"].tolist() == [2, 3]
+    assert yi.shape == (2, 3)
+    Xi, yi = ds.__getitems__(np.array([1]))
+    assert Xi["x"].shape == (1, 6, 2)
+
+
+def test_bucket_iterator_covers_every_index_once_with_similar_lengths():
+    rng = np.random.default_rng(0)
+    lengths = rng.integers(1, 200, size=1000)
+    padded, lengths = pad_sequences([np.ones((n, 1)) for n in lengths])
+    ds = SequenceDataset(padded, lengths)
+    torch.manual_seed(0)
+    batches = BucketBatchIterator(ds, 32, shuffle=True).batch_indices()
+    seen = np.concatenate(batches)
+    assert np.array_equal(np.sort(seen), np.arange(1000))
+    # bucketing: padding per batch is far below random batching
+    waste = sum(lengths[b].max() * len(b) - lengths[b].sum() for b in batches)
+    assert waste < 0.2 * lengths.sum()
+    # shuffled: a second pass differs, and a reseed repeats it
+    again = BucketBatchIterator(ds, 32, shuffle=True).batch_indices()
+    assert not all(np.array_equal(a, b) for a, b in zip(batches, again, strict=False))
+    torch.manual_seed(0)
+    repeat = BucketBatchIterator(ds, 32, shuffle=True).batch_indices()
+    assert all(np.array_equal(a, b) for a, b in zip(batches, repeat, strict=True))
