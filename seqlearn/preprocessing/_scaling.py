@@ -1,0 +1,304 @@
+"""Feature scaling over the real steps of sequences: :class:`SequenceScaler`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from seqlearn.data import SequenceData, check_sequences, unpad
+
+__all__ = ["SequenceScaler"]
+
+
+@dataclass
+class _Form:
+    """How the caller gave the sequences, so the output can come back alike."""
+
+    array: bool  # ndarray / DataFrame in -> ndarray of the same ndim out
+    tabular: bool  # 2-D (n_samples, n_timesteps): one feature per step
+    one_d: bool  # list of (T_i,) sequences -> list of (T_i,) arrays
+
+
+def _check_input(X, input_name: str = "X") -> tuple[SequenceData, _Form]:
+    """Validate sequences with :func:`check_sequences` and remember their form."""
+    if (
+        hasattr(X, "__array__")
+        and not isinstance(X, np.ndarray | list | tuple)
+        and not hasattr(X, "iloc")
+        and not (hasattr(X, "toarray") or hasattr(X, "tocsr"))
+    ):
+        X = np.asarray(X)  # array-likes that are not sequences of sequences
+    data = check_sequences(X, input_name=input_name)
+    array = hasattr(X, "iloc") or (isinstance(X, np.ndarray) and X.dtype != object)
+    if not array and isinstance(X, np.ndarray) and X.ndim == 2:
+        array = True  # a 2-D object array is a table, as check_sequences treats it
+    one_d = not array and all(np.ndim(s) == 1 for s in X)
+    return data, _Form(array=array, tabular=data.tabular, one_d=one_d)
+
+
+def _restore(values: np.ndarray, lengths: np.ndarray, form: _Form):
+    """Turn padded ``(N, L, F)`` values back into the caller's form."""
+    if form.array:
+        return values[:, :, 0] if form.tabular else values
+    seqs = unpad(values, lengths)
+    return [s[:, 0] for s in seqs] if form.one_d else seqs
+
+
+def _real_steps(data: SequenceData) -> np.ndarray:
+    """Return the ``(n_real_steps, F)`` values, padding left out."""
+    if (data.lengths == data.values.shape[1]).all():
+        return data.values.reshape(-1, data.values.shape[2])
+    return data.values[np.arange(data.values.shape[1]) < data.lengths[:, None]]
+
+
+def _non_constant(scale: np.ndarray, level: np.ndarray) -> np.ndarray:
+    """Replace (numerically) zero spreads by 1, as scikit-learn's scalers do."""
+    eps = 10 * np.finfo(np.float64).eps
+    return np.where(scale <= eps * np.maximum(1.0, np.abs(level)), 1.0, scale)
+
+
+def _per_sequence_stats(data: SequenceData, method: str):
+    """Statistics of each sequence over its own real steps, shape ``(N, 1, F)``."""
+    values = data.values.astype(np.float64)
+    mask = (np.arange(values.shape[1]) < data.lengths[:, None])[:, :, None]
+    if method == "standard":
+        n = data.lengths[:, None, None]
+        mean = np.where(mask, values, 0.0).sum(axis=1, keepdims=True) / n
+        var = np.where(mask, (values - mean) ** 2, 0.0).sum(axis=1, keepdims=True) / n
+        return mean, np.sqrt(var)
+    low = np.where(mask, values, np.inf).min(axis=1, keepdims=True)
+    high = np.where(mask, values, -np.inf).max(axis=1, keepdims=True)
+    return low, high
+
+
+class SequenceScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Standardise or min-max scale each feature over the real steps of sequences.
+
+    The statistics of each feature are taken over every real time step of every
+    training sequence, never over padding, so ragged and padded input give the
+    same result.  With ``per_sequence=True`` each sequence is instead scaled
+    by its own statistics at transform time (instance normalisation).
+
+    Parameters
+    ----------
+    method : {"standard", "minmax"}, default="standard"
+        ``"standard"`` maps each feature to zero mean and unit variance;
+        ``"minmax"`` maps its training range onto ``feature_range``.
+    per_sequence : bool, default=False
+        Scale every sequence by its own statistics (computed in ``transform``)
+        instead of by those of the training set.
+    feature_range : tuple (min, max), default=(0, 1)
+        Target range of ``method="minmax"``.
+
+    Attributes
+    ----------
+    mean_ : ndarray of shape (n_step_features,)
+        Mean of each feature (``method="standard"``, ``per_sequence=False``).
+    var_ : ndarray of shape (n_step_features,)
+        Variance of each feature (same condition).
+    scale_ : ndarray of shape (n_step_features,)
+        Standard deviation of each feature, 1 for constant features (same
+        condition).
+    data_min_, data_max_ : ndarray of shape (n_step_features,)
+        Minimum and maximum of each feature (``method="minmax"``,
+        ``per_sequence=False``).
+    n_step_features_ : int
+        Number of features per time step.
+    n_features_in_ : int
+        Number of columns of a 2-D training array, else ``n_step_features_``.
+
+    See Also
+    --------
+    sklearn.preprocessing.StandardScaler : The same for tabular data.
+
+    Notes
+    -----
+    Accepted input, returned in the same form: a 3-D array ``(n_samples,
+    n_timesteps, n_features)``; a 2-D array ``(n_samples, n_timesteps)`` of
+    univariate sequences (each column is a time step of one feature, so the
+    statistics run over all entries); a list of ``(T_i, n_features)`` or
+    ``(T_i,)`` arrays.  Output is float32.  Constant features (and constant
+    sequences with ``per_sequence=True``) get a scale of 1, as in
+    scikit-learn.
+
+    ``inverse_transform`` with ``per_sequence=True`` needs the statistics of
+    each sequence: pass the unscaled sequences they came from as
+    ``reference`` (e.g. the input windows, to bring per-window forecasts back
+    to the original units).  ``transform`` accepts ``reference`` too, to scale
+    (say) targets by the statistics of their input sequences.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seqlearn.preprocessing import SequenceScaler
+    >>> X = [np.array([1.0, 2.0, 3.0]), np.array([5.0, 9.0])]
+    >>> scaler = SequenceScaler(method="minmax").fit(X)
+    >>> [s.tolist() for s in scaler.transform(X)]
+    [[0.0, 0.125, 0.25], [0.5, 1.0]]
+    >>> [s.tolist() for s in scaler.inverse_transform(scaler.transform(X))]
+    [[1.0, 2.0, 3.0], [5.0, 9.0]]
+    """
+
+    _parameter_constraints: dict = {
+        "method": [StrOptions({"standard", "minmax"})],
+        "per_sequence": ["boolean"],
+        "feature_range": [tuple, list],
+    }
+
+    def __init__(
+        self,
+        *,
+        method: str = "standard",
+        per_sequence: bool = False,
+        feature_range: tuple[float, float] = (0, 1),
+    ):
+        self.method = method
+        self.per_sequence = per_sequence
+        self.feature_range = feature_range
+
+    def fit(self, X, y=None) -> SequenceScaler:
+        """Compute the per-feature statistics over all real time steps.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
+of array-like
+            Training sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : SequenceScaler
+            The fitted scaler.
+        """
+        self._validate_params()
+        low, high = self._range()
+        data, _ = _check_input(X)
+        self.n_step_features_ = data.n_step_features
+        self.n_features_in_ = (
+            data.values.shape[1] if data.tabular else (data.n_step_features)
+        )
+        for name in ("mean_", "var_", "scale_", "data_min_", "data_max_"):
+            self.__dict__.pop(name, None)  # a refit with other params starts clean
+        if self.per_sequence:
+            return self
+        steps = _real_steps(data)
+        if self.method == "standard":
+            self.mean_ = steps.mean(axis=0, dtype=np.float64)
+            self.var_ = steps.var(axis=0, dtype=np.float64)
+            self.scale_ = _non_constant(np.sqrt(self.var_), self.mean_)
+        else:
+            self.data_min_ = steps.min(axis=0).astype(np.float64)
+            self.data_max_ = steps.max(axis=0).astype(np.float64)
+        return self
+
+    def _range(self) -> tuple[float, float]:
+        try:
+            low, high = (float(v) for v in self.feature_range)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"feature_range must be a pair of numbers, got {self.feature_range!r}."
+            ) from None
+        if not low < high:
+            raise ValueError(
+                f"feature_range must be (min, max) with min < max, got "
+                f"{self.feature_range!r}."
+            )
+        return low, high
+
+    def _affine(self, X, reference):
+        """``(shift, divisor, offset)`` with ``Xt = (X - shift) / divisor + offset``."""
+        check_is_fitted(self, "n_step_features_")
+        data, form = _check_input(X)
+        if data.n_step_features != self.n_step_features_:
+            raise ValueError(
+                f"X has {data.n_step_features} features per step, but "
+                f"{type(self).__name__} was fitted with {self.n_step_features_}."
+            )
+        low, high = self._range()
+        if not self.per_sequence:
+            if reference is not None:
+                raise ValueError("reference is only used with per_sequence=True.")
+            if self.method == "standard":
+                shift, spread = self.mean_, self.scale_
+            else:
+                shift = self.data_min_
+                spread = _non_constant(self.data_max_ - self.data_min_, shift)
+        else:
+            ref = data
+            if reference is not None:
+                ref, _ = _check_input(reference, input_name="reference")
+                if ref.n_samples != data.n_samples or (
+                    ref.n_step_features != data.n_step_features
+                ):
+                    raise ValueError(
+                        f"reference holds {ref.n_samples} sequences of "
+                        f"{ref.n_step_features} features; X holds "
+                        f"{data.n_samples} of {data.n_step_features}."
+                    )
+            shift, second = _per_sequence_stats(ref, self.method)
+            spread = second if self.method == "standard" else second - shift
+            spread = _non_constant(spread, shift)
+        if self.method == "standard":
+            return data, form, shift, spread, 0.0
+        return data, form, shift, spread / (high - low), low
+
+    def transform(self, X, reference=None):
+        """Scale the sequences in X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
+of array-like
+            Sequences to scale.
+        reference : array-like or list, default=None
+            With ``per_sequence=True``, sequences whose own statistics scale
+            the matching sequence of X (default: X itself).
+
+        Returns
+        -------
+        Xt : ndarray or list of ndarray, float32
+            Scaled sequences, in the form of X.
+        """
+        data, form, shift, spread, offset = self._affine(X, reference)
+        values = ((data.values - shift) / spread + offset).astype(np.float32)
+        return _restore(values, data.lengths, form)
+
+    def inverse_transform(self, X, reference=None):
+        """Undo the scaling.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
+of array-like
+            Scaled sequences.
+        reference : array-like or list, default=None
+            Required with ``per_sequence=True``: the unscaled sequences whose
+            statistics scaled X.
+
+        Returns
+        -------
+        X_original : ndarray or list of ndarray, float32
+            Sequences in the original units, in the form of X.
+        """
+        check_is_fitted(self, "n_step_features_")
+        if self.per_sequence and reference is None:
+            raise ValueError(
+                "With per_sequence=True the statistics of each sequence are not "
+                "stored; pass the unscaled sequences as reference=."
+            )
+        data, form, shift, spread, offset = self._affine(X, reference)
+        values = ((data.values - offset) * spread + shift).astype(np.float32)
+        return _restore(values, data.lengths, form)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags

@@ -1,0 +1,333 @@
+"""Text to integer token ids: :class:`VocabularyEncoder`."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable
+from itertools import chain
+from numbers import Integral
+
+import numpy as np
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+__all__ = ["VocabularyEncoder"]
+
+
+def _is_token_list(doc) -> bool:
+    """Whether a document is already a sequence of tokens (not raw text)."""
+    return isinstance(doc, list | tuple | np.ndarray)
+
+
+def _check_documents(X, name: str = "X") -> list:
+    """Return the documents of X as a list, rejecting a bare string."""
+    if isinstance(X, str | bytes):
+        raise TypeError(
+            f"{name} must be an iterable of documents (strings or token lists), "
+            "got a single string; wrap it in a list: [text]."
+        )
+    if X is None or not isinstance(X, Iterable):
+        raise TypeError(
+            f"{name} must be an iterable of documents (strings or token lists), "
+            f"got {type(X).__name__}."
+        )
+    docs = list(X)
+    if not docs:
+        raise ValueError(f"{name} has 0 documents; at least one is required.")
+    return docs
+
+
+class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    r"""Encode text or token sequences as sequences of integer token ids.
+
+    The vocabulary is learned in ``fit``; ``transform`` returns one int64 id
+    array per document (ragged), ready for a recurrent estimator with an
+    embedding layer.  Ids 0 and 1 are reserved for padding and unknown tokens,
+    so tokens never seen in training map to 1 instead of raising an error.
+
+    Parameters
+    ----------
+    analyzer : {"word", "char"} or None, default="word"
+        How a document given as a string is split into tokens: ``"word"`` uses
+        ``tokenizer`` or ``token_pattern``, ``"char"`` makes every character
+        (spaces included) a token.  A document that is a list, tuple or 1-D
+        array is always taken as its tokens, whatever ``analyzer`` is; with
+        ``analyzer=None`` every document must be such a token sequence.
+    token_pattern : str, default=r"\w+|[^\w\s]"
+        Regular expression whose matches are the word tokens.  Unlike
+        scikit-learn's ``CountVectorizer``, one-character words ("a", "I") and
+        every punctuation mark are tokens.  Ignored if ``tokenizer`` is given.
+    tokenizer : callable, default=None
+        Function mapping a (lowercased) string to a list of tokens; replaces
+        ``token_pattern`` for ``analyzer="word"``.
+    lowercase : bool, default=True
+        Lowercase every token, pre-tokenized ones included.
+    min_frequency : int, default=1
+        Keep only tokens seen at least this many times in the training data.
+    max_tokens : int, default=None
+        Keep at most this many learned tokens (the reserved tokens come on
+        top), the most frequent first.  Ties are broken by first occurrence in
+        the training data, so the vocabulary is deterministic.
+    bos_token, eos_token : str, default=None
+        Begin- and end-of-sequence markers added to every transformed
+        sequence when set, e.g. ``"<bos>"`` and ``"<eos>"``.  They get the next
+        reserved ids after padding and unknown: ``bos_token`` 2, ``eos_token``
+        3 (or 2 without a ``bos_token``).
+    max_length : int, default=None
+        Longest transformed sequence, markers included; longer ones are cut.
+    truncation : {"post", "pre"}, default="post"
+        Cut the tokens at the end (``"post"``) or at the beginning (``"pre"``)
+        of a sequence longer than ``max_length``.  The markers are kept.
+    pad_token, unk_token : str, default="<pad>" and "<unk>"
+        Names of the reserved ids 0 and 1 in ``tokens_``.
+
+    Attributes
+    ----------
+    vocabulary_ : dict of str to int
+        Token to id, reserved tokens included.
+    tokens_ : list of str
+        Id to token: ``tokens_[i]`` is the token with id ``i``;
+        ``len(tokens_)`` is the number of embedding rows a model needs.
+    token_counts_ : collections.Counter
+        How often each (lowercased) token occurred in the training data.
+
+    See Also
+    --------
+    OneHotSequenceEncoder : One-hot vectors for each step, for small alphabets.
+
+    Notes
+    -----
+    A document with no tokens (an empty string, or only spaces) becomes an
+    empty id array, so that ``transform`` keeps one output per input; the
+    estimators reject empty sequences with a message naming the sample.  Set
+    ``eos_token`` to make every sequence at least one id long.
+
+    There is no ``get_feature_names_out``: the output is a ragged list of id
+    sequences, not a table with named columns.  Pad it with
+    :func:`seqlearn.data.pad_sequences` when a 2-D array is needed.
+
+    Examples
+    --------
+    >>> from seqlearn.preprocessing import VocabularyEncoder
+    >>> enc = VocabularyEncoder(eos_token="<eos>").fit(["a cat sat", "a dog"])
+    >>> enc.tokens_
+    ['<pad>', '<unk>', '<eos>', 'a', 'cat', 'sat', 'dog']
+    >>> [ids.tolist() for ids in enc.transform(["A bird sat!"])]
+    [[3, 1, 5, 1, 2]]
+    >>> enc.inverse_transform([[3, 4, 2, 0, 0]])
+    [['a', 'cat', '<eos>']]
+    """
+
+    _parameter_constraints: dict = {
+        "analyzer": [StrOptions({"word", "char"}), None],
+        "token_pattern": [str],
+        "tokenizer": [callable, None],
+        "lowercase": ["boolean"],
+        "min_frequency": [Interval(Integral, 1, None, closed="left")],
+        "max_tokens": [Interval(Integral, 0, None, closed="left"), None],
+        "bos_token": [str, None],
+        "eos_token": [str, None],
+        "max_length": [Interval(Integral, 1, None, closed="left"), None],
+        "truncation": [StrOptions({"post", "pre"})],
+        "pad_token": [str],
+        "unk_token": [str],
+    }
+
+    def __init__(
+        self,
+        *,
+        analyzer: str | None = "word",
+        token_pattern: str = r"\w+|[^\w\s]",
+        tokenizer: Callable[[str], list[str]] | None = None,
+        lowercase: bool = True,
+        min_frequency: int = 1,
+        max_tokens: int | None = None,
+        bos_token: str | None = None,
+        eos_token: str | None = None,
+        max_length: int | None = None,
+        truncation: str = "post",
+        pad_token: str = "<pad>",
+        unk_token: str = "<unk>",
+    ):
+        self.analyzer = analyzer
+        self.token_pattern = token_pattern
+        self.tokenizer = tokenizer
+        self.lowercase = lowercase
+        self.min_frequency = min_frequency
+        self.max_tokens = max_tokens
+        self.bos_token = bos_token
+        self.eos_token = eos_token
+        self.max_length = max_length
+        self.truncation = truncation
+        self.pad_token = pad_token
+        self.unk_token = unk_token
+
+    # -- tokenization ------------------------------------------------------
+
+    def _reserved(self) -> list[str]:
+        extra = [t for t in (self.bos_token, self.eos_token) if t is not None]
+        reserved = [self.pad_token, self.unk_token, *extra]
+        if len(set(reserved)) != len(reserved):
+            raise ValueError(f"The reserved tokens must differ; got {reserved}.")
+        return reserved
+
+    def _build_analyzer(self) -> Callable[[str], list[str]]:
+        if self.analyzer is None:
+
+            def analyze(doc):
+                raise TypeError(
+                    "With analyzer=None every document must be a list of tokens; "
+                    f"got the string {doc[:30]!r}. Use analyzer='word' or 'char'."
+                )
+
+        elif self.analyzer == "char":
+            analyze = list
+        elif self.tokenizer is not None:
+            analyze = self.tokenizer
+        else:
+            analyze = re.compile(self.token_pattern).findall
+        if not self.lowercase:
+            return analyze
+        return lambda doc: analyze(doc.lower())
+
+    def _tokenize(self, X, name: str = "X") -> list[list[str]]:
+        """Split each document into a list of string tokens."""
+        analyze = self._build_analyzer()
+        out = []
+        for i, doc in enumerate(_check_documents(X, name)):
+            if isinstance(doc, str):
+                tokens = analyze(doc)
+            elif _is_token_list(doc):
+                tokens = list(doc)
+            else:
+                raise TypeError(
+                    f"{name}[{i}] is a {type(doc).__name__}; each document must be "
+                    "a string or a list of string tokens."
+                )
+            if not all(isinstance(t, str) for t in tokens):
+                bad = next(t for t in tokens if not isinstance(t, str))
+                raise TypeError(
+                    f"{name}[{i}] contains the non-string token {bad!r} "
+                    f"({type(bad).__name__}); tokens must be strings."
+                )
+            if self.lowercase and not isinstance(doc, str):
+                tokens = [t.lower() for t in tokens]
+            out.append(tokens)
+        return out
+
+    # -- estimator API -----------------------------------------------------
+
+    def fit(self, X, y=None) -> VocabularyEncoder:
+        """Learn the vocabulary of the documents in X.
+
+        Parameters
+        ----------
+        X : iterable of str or of token lists
+            Training documents.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : VocabularyEncoder
+            The fitted encoder.
+        """
+        self._validate_params()
+        reserved = self._reserved()
+        docs = self._tokenize(X)
+        counts = Counter(chain.from_iterable(docs))
+        for token in reserved:
+            counts.pop(token, None)
+        # most_common keeps first-occurrence order among equal counts
+        kept = [t for t, c in counts.most_common() if c >= self.min_frequency]
+        if self.max_tokens is not None:
+            kept = kept[: self.max_tokens]
+        self.tokens_ = reserved + kept
+        self.vocabulary_ = {t: i for i, t in enumerate(self.tokens_)}
+        self.token_counts_ = counts
+        return self
+
+    def transform(self, X) -> list[np.ndarray]:
+        """Map each document to an int64 array of token ids.
+
+        Parameters
+        ----------
+        X : iterable of str or of token lists
+            Documents to encode.
+
+        Returns
+        -------
+        ids : list of ndarray of shape (T_i,) int64
+            One id sequence per document; unknown tokens are 1.
+        """
+        check_is_fitted(self, "vocabulary_")
+        docs = self._tokenize(X)
+        lookup, unk = self.vocabulary_.get, 1
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        flat = np.fromiter(
+            (lookup(t, unk) for t in chain.from_iterable(docs)),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        seqs = np.split(flat, np.cumsum(lengths)[:-1])
+        bos = None if self.bos_token is None else self.vocabulary_[self.bos_token]
+        eos = None if self.eos_token is None else self.vocabulary_[self.eos_token]
+        n_markers = (bos is not None) + (eos is not None)
+        if self.max_length is not None:
+            room = self.max_length - n_markers
+            if room < 0:
+                raise ValueError(
+                    f"max_length={self.max_length} leaves no room for the "
+                    f"{n_markers} begin/end-of-sequence markers."
+                )
+            if self.truncation == "post":
+                seqs = [s[:room] for s in seqs]
+            else:
+                seqs = [s[len(s) - room :] if len(s) > room else s for s in seqs]
+        if n_markers:
+            head = np.array([] if bos is None else [bos], dtype=np.int64)
+            tail = np.array([] if eos is None else [eos], dtype=np.int64)
+            seqs = [np.concatenate([head, s, tail]) for s in seqs]
+        return seqs
+
+    def inverse_transform(self, X) -> list[list[str]]:
+        """Map id sequences back to token lists, dropping padding (id 0).
+
+        Parameters
+        ----------
+        X : list of int sequences or ndarray of shape (n_samples, n_timesteps)
+            Token ids, ragged or padded.
+
+        Returns
+        -------
+        tokens : list of list of str
+            Unknown ids come back as ``unk_token``; markers are kept.
+        """
+        check_is_fitted(self, "vocabulary_")
+        tokens = np.asarray(self.tokens_, dtype=object)
+        out = []
+        for i, seq in enumerate(X):
+            ids = np.asarray(seq)
+            if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+                raise ValueError(
+                    f"X[{i}] must be a 1-D sequence of integer ids; got shape "
+                    f"{ids.shape} and dtype {ids.dtype}."
+                )
+            ids = ids[ids != 0].astype(np.int64)
+            if ids.size and (ids.min() < 0 or ids.max() >= len(tokens)):
+                raise ValueError(
+                    f"X[{i}] holds ids outside [0, {len(tokens) - 1}], the range "
+                    "of this vocabulary."
+                )
+            out.append(tokens[ids].tolist())
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = []
+        return tags

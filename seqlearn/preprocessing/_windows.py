@@ -1,0 +1,305 @@
+"""Sliding windows for forecasting: :func:`make_windows`, :class:`WindowTransformer`."""
+
+from __future__ import annotations
+
+from numbers import Integral
+
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+
+from seqlearn.preprocessing._scaling import _check_input, _restore
+
+__all__ = ["WindowTransformer", "make_windows"]
+
+
+def _check_count(value, name: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, Integral):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}.")
+    if value < 1:
+        raise ValueError(f"{name} must be >= 1, got {value}.")
+    return int(value)
+
+
+def _series_array(series) -> tuple[np.ndarray, object]:
+    """Return the series as a 2-D ``(T, F)`` numeric array (a view if possible)."""
+    columns = getattr(series, "columns", None)
+    if hasattr(series, "to_numpy"):
+        series = series.to_numpy()
+    arr = np.asarray(series)
+    if arr.ndim not in (1, 2):
+        raise ValueError(
+            f"series must be 1-D (T,) or 2-D (T, n_features); got shape {arr.shape}."
+        )
+    if arr.dtype.kind not in "biuf":
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(
+                f"series must hold numbers; got dtype {arr.dtype}."
+            ) from None
+    if arr.dtype.kind == "f":
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            row = int(np.argmax(bad.any(axis=1) if bad.ndim == 2 else bad))
+            raise ValueError(
+                f"series contains NaN or infinity (first at position {row}); "
+                "impute or drop missing values before making windows."
+            )
+    return (arr[:, None] if arr.ndim == 1 else arr), columns
+
+
+def _target_indices(target_columns, n_columns: int, columns) -> tuple[list, bool]:
+    """Column positions of the targets, and whether a single one was asked for."""
+    if target_columns is None:
+        return list(range(n_columns)), n_columns == 1
+    scalar = np.ndim(target_columns) == 0
+    wanted = [target_columns] if scalar else list(target_columns)
+    if not wanted:
+        raise ValueError("target_columns is empty; name at least one column.")
+    out = []
+    for col in wanted:
+        if isinstance(col, Integral) and not isinstance(col, bool):
+            if not -n_columns <= col < n_columns:
+                raise ValueError(
+                    f"target column {col} is out of range for a series with "
+                    f"{n_columns} column(s)."
+                )
+            out.append(int(col) % n_columns)
+        elif columns is not None and col in columns:
+            out.append(int(columns.get_loc(col)))
+        else:
+            raise ValueError(
+                f"target column {col!r} is not a column position"
+                + ("" if columns is None else f" or one of {list(columns)}")
+                + "."
+            )
+    return out, len(out) == 1
+
+
+def make_windows(
+    series,
+    window: int,
+    horizon: int = 1,
+    step: int = 1,
+    *,
+    target_columns=None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Cut a time series into input windows and the values that follow them.
+
+    Window ``i`` starts at ``i * step``: ``X[i] = series[i*step : i*step +
+    window]`` and ``y[i]`` holds the ``horizon`` values right after it,
+    ``series[i*step + window : i*step + window + horizon]`` (target columns
+    only).  Every window has a full horizon after it, so there are
+    ``(T - window - horizon) // step + 1`` windows.
+
+    Parameters
+    ----------
+    series : array-like of shape (T,) or (T, n_features), pandas Series or \
+DataFrame
+        The time series, oldest first.  Must be numeric and finite.
+    window : int
+        Number of steps in each input window.
+    horizon : int, default=1
+        Number of future steps to predict.
+    step : int, default=1
+        Distance between the starts of consecutive windows.
+    target_columns : int, str or list of them, default=None
+        Columns to predict, by position or by DataFrame column name.  Default:
+        the series itself for 1-D input, every column for 2-D input.  All
+        columns always make up ``X``.
+
+    Returns
+    -------
+    X : ndarray of shape (n_windows, window, n_features)
+        Input windows; a read-only view of the series' memory (no copy) when
+        the series is a numeric array.  A 1-D series gives ``n_features = 1``.
+    y : ndarray
+        Targets: shape ``(n_windows,)`` for one target and ``horizon=1``;
+        ``(n_windows, horizon)`` for one target and ``horizon > 1``;
+        ``(n_windows, n_targets)`` for several targets and ``horizon=1``;
+        ``(n_windows, horizon, n_targets)`` for several targets and
+        ``horizon > 1``.  That is, the horizon axis is present when
+        ``horizon > 1`` and the targets axis when more than one target column
+        is selected.  ``y`` is a fresh array.
+
+    Raises
+    ------
+    ValueError
+        If ``window + horizon`` exceeds the length of the series, a window,
+        horizon or step is below 1, or the series holds NaN or infinity.
+
+    See Also
+    --------
+    WindowTransformer : Shorten windows inside a Pipeline.
+
+    Notes
+    -----
+    **Cross-validation without leakage.** Consecutive windows overlap, so a
+    shuffled split leaks test values into training.  Split the windows in time
+    order with ``sklearn.model_selection.TimeSeriesSplit(gap=g)``: the last
+    training window ``a`` reads the series up to ``a*step + window +
+    horizon - 1`` and the first test window ``b = a + g + 1`` starts at
+    ``b*step``, so no series value is shared when
+    ``g = ceil((window + horizon) / step) - 1``, which is ``window + horizon -
+    1`` for ``step=1``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seqlearn.preprocessing import make_windows
+    >>> X, y = make_windows(np.arange(6.0), window=3)
+    >>> X.shape, y.shape
+    ((3, 3, 1), (3,))
+    >>> X[:, :, 0].tolist(), y.tolist()
+    ([[0.0, 1.0, 2.0], [1.0, 2.0, 3.0], [2.0, 3.0, 4.0]], [3.0, 4.0, 5.0])
+    >>> X, y = make_windows(np.arange(10.0), window=4, horizon=2, step=3)
+    >>> X[:, :, 0].tolist(), y.tolist()
+    ([[0.0, 1.0, 2.0, 3.0], [3.0, 4.0, 5.0, 6.0]], [[4.0, 5.0], [7.0, 8.0]])
+    """
+    window = _check_count(window, "window")
+    horizon = _check_count(horizon, "horizon")
+    step = _check_count(step, "step")
+    arr, columns = _series_array(series)
+    n_steps, n_columns = arr.shape
+    if window + horizon > n_steps:
+        raise ValueError(
+            f"window ({window}) + horizon ({horizon}) = {window + horizon} exceeds "
+            f"the length of the series ({n_steps}): no room for a single window "
+            "and its targets."
+        )
+    targets, single = _target_indices(target_columns, n_columns, columns)
+    # (T - horizon - window + 1, F, window) view -> (n, window, F), every step-th
+    X = sliding_window_view(arr[: n_steps - horizon], window, axis=0)
+    X = X.transpose(0, 2, 1)[::step]
+    y = sliding_window_view(arr[window:, targets], horizon, axis=0)
+    y = y.transpose(0, 2, 1)[::step]
+    if single:
+        y = y[:, :, 0]
+    if horizon == 1:
+        y = y[:, 0]
+    return X, np.ascontiguousarray(y)
+
+
+class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+    """Keep the last ``window`` steps of each sequence (optionally every ``step``-th).
+
+    A stateless transformer for the input side of a Pipeline: one sequence in,
+    one shorter sequence out, so targets stay aligned.  Its main use is to
+    tune the context length of a forecaster: build windows once with
+    :func:`make_windows` at the longest length worth trying, then grid-search
+    ``windowtransformer__window`` of
+    ``make_pipeline(WindowTransformer(window=...), SequenceRegressor())``.
+
+    Parameters
+    ----------
+    window : int or None
+        Number of steps kept, counted back from the last step.  Sequences with
+        fewer steps are kept whole (the output may be ragged).  ``None`` keeps
+        them all (useful in a parameter grid, with ``step`` alone).
+    step : int, default=1
+        Spacing of the kept steps: the last step, the one ``step`` before it,
+        and so on (e.g. ``step=24`` keeps one value per day of hourly data).
+
+    Attributes
+    ----------
+    n_step_features_ : int
+        Number of features per time step.
+    n_features_in_ : int
+        Number of columns of a 2-D training array, else ``n_step_features_``.
+
+    See Also
+    --------
+    make_windows : Cut a series into input windows and targets.
+
+    Notes
+    -----
+    Input is any sequence format of :func:`seqlearn.data.check_sequences` (3-D
+    array, 2-D array of univariate sequences, list of arrays); the output has
+    the same form, in float32.  ``fit`` learns nothing but the number of
+    features.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from seqlearn.preprocessing import WindowTransformer
+    >>> X = np.arange(12.0).reshape(2, 6)
+    >>> WindowTransformer(window=3).fit_transform(X).tolist()
+    [[3.0, 4.0, 5.0], [9.0, 10.0, 11.0]]
+    >>> WindowTransformer(window=2, step=3).fit_transform(X).tolist()
+    [[2.0, 5.0], [8.0, 11.0]]
+    """
+
+    _parameter_constraints: dict = {
+        "window": [Interval(Integral, 1, None, closed="left"), None],
+        "step": [Interval(Integral, 1, None, closed="left")],
+    }
+
+    def __init__(self, window: int | None, *, step: int = 1):
+        self.window = window
+        self.step = step
+
+    def fit(self, X, y=None) -> WindowTransformer:
+        """Check X and record its number of features.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
+of array-like
+            Training sequences.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : WindowTransformer
+            The fitted transformer.
+        """
+        self._validate_params()
+        data, _ = _check_input(X)
+        self.n_step_features_ = data.n_step_features
+        self.n_features_in_ = (
+            data.values.shape[1] if data.tabular else data.n_step_features
+        )
+        return self
+
+    def transform(self, X):
+        """Keep the last ``window`` steps (every ``step``-th) of each sequence.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
+of array-like
+            Sequences.
+
+        Returns
+        -------
+        Xt : ndarray or list of ndarray, float32
+            The shortened sequences, in the form of X.
+        """
+        check_is_fitted(self, "n_step_features_")
+        data, form = _check_input(X)
+        if data.n_step_features != self.n_step_features_:
+            raise ValueError(
+                f"X has {data.n_step_features} features per step, but "
+                f"{type(self).__name__} was fitted with {self.n_step_features_}."
+            )
+        lengths, step = data.lengths, self.step
+        kept = (lengths - 1) // step + 1
+        if self.window is not None:
+            kept = np.minimum(kept, self.window)
+        # gather index of kept step k of sequence i: its end minus whole steps
+        first = lengths - 1 - step * (kept - 1)
+        index = first[:, None] + step * np.arange(int(kept.max()))
+        index = np.minimum(index, data.values.shape[1] - 1)
+        values = np.take_along_axis(data.values, index[:, :, None], axis=1)
+        return _restore(values, kept, form)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
