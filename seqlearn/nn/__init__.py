@@ -1,0 +1,17 @@
+"""Pure-PyTorch recurrent building blocks behind the seqlearn estimators.
+
+Nothing here imports scikit-learn: the modules can be used on their own.
+"""
+
+from seqlearn.nn.encoder import RecurrentEncoder
+from seqlearn.nn.models import SequenceModel, TaggingModel
+from seqlearn.nn.peephole import PeepholeLSTM
+from seqlearn.nn.pooling import Pooling
+
+__all__ = [
+    "PeepholeLSTM",
+    "Pooling",
+    "RecurrentEncoder",
+    "SequenceModel",
+    "TaggingModel",
+]

@@ -1,0 +1,236 @@
+"""The recurrent encoder shared by every seqlearn estimator."""
+
+import torch
+from torch import nn
+
+from seqlearn.nn.peephole import PeepholeLSTM, _check_positive_int
+
+__all__ = ["RecurrentEncoder"]
+
+CELLS = ("rnn", "lstm", "gru", "peephole")
+
+
+def _make_cell(cell, input_size, hidden_size):
+    """Build one unidirectional, single-layer, batch-first recurrent module."""
+    if cell == "rnn":
+        return nn.RNN(input_size, hidden_size, nonlinearity="tanh", batch_first=True)
+    if cell == "lstm":
+        return nn.LSTM(input_size, hidden_size, batch_first=True)
+    if cell == "gru":
+        return nn.GRU(input_size, hidden_size, batch_first=True)
+    return PeepholeLSTM(input_size, hidden_size, batch_first=True)
+
+
+def _gather_steps(x, index):
+    """Return ``x[n, index[n, t]]`` for a batch-first ``x`` of shape (N, L, F)."""
+    return x.gather(1, index.unsqueeze(-1).expand(-1, -1, x.shape[-1]))
+
+
+def check_lengths(lengths, n_samples, max_length, device):
+    """Validate sequence lengths and return them as int64 on ``device``.
+
+    Parameters
+    ----------
+    lengths : Tensor of shape (N,)
+        Number of real steps of every sequence.
+    n_samples : int
+        Batch size ``N``.
+    max_length : int
+        Padded length ``L``.
+    device : torch.device
+        Device the lengths are moved to.
+
+    Returns
+    -------
+    lengths : Tensor of shape (N,)
+        The lengths as int64 on ``device``.
+    """
+    lengths = torch.as_tensor(lengths)
+    if lengths.dim() != 1 or lengths.shape[0] != n_samples:
+        raise ValueError(
+            f"lengths must be a 1-D tensor of {n_samples} entries, got shape "
+            f"{tuple(lengths.shape)}."
+        )
+    if lengths.dtype.is_floating_point or lengths.dtype == torch.bool:
+        raise TypeError(f"lengths must be integers, got {lengths.dtype}.")
+    # Checking values on an accelerator would synchronise it: only CPU lengths
+    # (the usual case, from the collate function) are range-checked.
+    if lengths.device.type == "cpu" and n_samples:
+        low, high = int(lengths.min()), int(lengths.max())
+        if low < 1 or high > max_length:
+            raise ValueError(
+                f"lengths must lie in [1, {max_length}] (the padded length), got "
+                f"values from {low} to {high}."
+            )
+    return lengths.to(device=device, dtype=torch.long)
+
+
+class RecurrentEncoder(nn.Module):
+    r"""Encode a padded batch of ragged sequences with a recurrent network.
+
+    Every sequence is read only up to its own length: the forward direction
+    runs over the padded batch and its summary is taken at the last real
+    step (padding after the end cannot change earlier states), and the
+    backward direction reads each sequence reversed within its own length, so
+    it starts at the last real step. Padding never reaches either direction.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru", "peephole"}
+        Recurrent cell: Elman RNN with tanh, :class:`torch.nn.LSTM`,
+        :class:`torch.nn.GRU` or :class:`~seqlearn.nn.PeepholeLSTM`.
+    input_size : int or None
+        Number of input features ``H_in``; ignored (may be None) when
+        ``embedding_dim`` is given.
+    hidden_size : int
+        Number of features ``H_out`` of the hidden state, per direction.
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+    bidirectional : bool, default=False
+        Whether to add a direction reading every sequence backwards.
+    dropout : float, default=0.0
+        Dropout probability on the non-recurrent edges: between stacked layers
+        and on the encoder output.
+    num_embeddings : int, default=None
+        Vocabulary size, when the input is token ids. Id 0 is the padding id.
+    embedding_dim : int, default=None
+        If given, the input is int64 token ids embedded by
+        ``nn.Embedding(num_embeddings, embedding_dim, padding_idx=0)``.
+
+    Attributes
+    ----------
+    output_size : int
+        ``D * hidden_size``, with ``D = 2 if bidirectional else 1``.
+    embedding : torch.nn.Embedding or None
+        The token embedding, if ``embedding_dim`` was given.
+    rnns : torch.nn.ModuleList
+        One single-layer unidirectional module per layer and direction, in the
+        order layer 0 forward, layer 0 backward, layer 1 forward, ...
+
+    Notes
+    -----
+    Shapes, with ``D = 2 if bidirectional else 1``:
+
+    - ``x``: ``(N, L, H_in)`` float, or ``(N, L)`` int64 ids with embeddings;
+    - ``lengths``: ``(N,)`` int64, each in ``[1, L]``, on the CPU or on the
+      device of ``x``;
+    - ``output``: ``(N, L, D * H_out)``, zero at padded positions;
+    - ``summary``: ``(N, D * H_out)``, the forward state at each sequence's
+      last real step and the backward state after reading back to its first.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seqlearn.nn import RecurrentEncoder
+    >>> encoder = RecurrentEncoder("gru", 3, 8, bidirectional=True)
+    >>> x = torch.randn(2, 5, 3)
+    >>> output, summary = encoder(x, torch.tensor([5, 2]))
+    >>> output.shape, summary.shape
+    (torch.Size([2, 5, 16]), torch.Size([2, 16]))
+    >>> bool(output[1, 2:].eq(0).all())
+    True
+    """
+
+    def __init__(
+        self,
+        cell: str,
+        input_size: int | None,
+        hidden_size: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        num_embeddings: int | None = None,
+        embedding_dim: int | None = None,
+    ) -> None:
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"cell must be one of {CELLS}, got {cell!r}.")
+        _check_positive_int(hidden_size, "hidden_size")
+        _check_positive_int(num_layers, "num_layers")
+        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
+            raise TypeError(f"dropout must be a number, got {dropout!r}.")
+        if not 0 <= dropout <= 1:
+            raise ValueError(f"dropout must be in [0, 1], got {dropout!r}.")
+        if embedding_dim is not None:
+            _check_positive_int(embedding_dim, "embedding_dim")
+            if num_embeddings is None:
+                raise ValueError("num_embeddings is required with embedding_dim.")
+            _check_positive_int(num_embeddings, "num_embeddings")
+            self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=0)
+            input_size = embedding_dim
+        else:
+            if num_embeddings is not None:
+                raise ValueError("num_embeddings needs embedding_dim to be set.")
+            _check_positive_int(input_size, "input_size")
+            self.embedding = None
+        self.cell = cell
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = float(dropout)
+        num_directions = 2 if bidirectional else 1
+        self.output_size = num_directions * hidden_size
+        self.rnns = nn.ModuleList(
+            _make_cell(
+                cell, input_size if layer == 0 else self.output_size, hidden_size
+            )
+            for layer in range(num_layers)
+            for _ in range(num_directions)
+        )
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, x, lengths):
+        """Encode a padded batch.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, L, H_in), or (N, L) int64 with embeddings
+            Padded batch; values at padded positions are ignored.
+        lengths : Tensor of shape (N,)
+            Number of real steps of every sequence, each in ``[1, L]``.
+
+        Returns
+        -------
+        output : Tensor of shape (N, L, D * H_out)
+            Last layer's state at every step, zero at padded positions.
+        summary : Tensor of shape (N, D * H_out)
+            Forward state at the last real step, concatenated with the backward
+            state at the first step.
+        """
+        expected_dim = 2 if self.embedding is not None else 3
+        if x.dim() != expected_dim:
+            kind = "(N, L) token ids" if expected_dim == 2 else "(N, L, H_in) features"
+            raise ValueError(f"x must be {kind}, got shape {tuple(x.shape)}.")
+        N, L = x.shape[:2]
+        lengths = check_lengths(lengths, N, L, x.device)
+        steps = torch.arange(L, device=x.device)
+        mask = steps < lengths.unsqueeze(1)
+        # Zero the padding first: even though padding never reaches a real
+        # step, inf or NaN there would turn into NaN gradients through the
+        # recurrence's Jacobian (0 * inf).
+        if self.embedding is not None:
+            x = self.embedding(x.masked_fill(~mask, 0))
+        else:
+            x = x.masked_fill(~mask.unsqueeze(-1), 0)
+        if self.bidirectional:
+            # Reverses each sequence within its own length and leaves the
+            # padding in place; it is its own inverse.
+            reverse = torch.where(mask, lengths.unsqueeze(1) - 1 - steps, steps)
+        num_directions = 2 if self.bidirectional else 1
+        for layer in range(self.num_layers):
+            k = layer * num_directions
+            outputs = [self.rnns[k](x)[0]]
+            if self.bidirectional:
+                backward = self.rnns[k + 1](_gather_steps(x, reverse))[0]
+                outputs.append(_gather_steps(backward, reverse))
+            x = outputs[0] if num_directions == 1 else torch.cat(outputs, -1)
+            x = self.drop(x)
+        output = x.masked_fill(~mask.unsqueeze(-1), 0)
+        last = (lengths - 1).view(N, 1, 1).expand(N, 1, self.output_size)
+        summary = output.gather(1, last).squeeze(1)
+        if self.bidirectional:
+            summary = torch.cat(
+                [summary[:, : self.hidden_size], output[:, 0, self.hidden_size :]], -1
+            )
+        return output, summary

@@ -1,0 +1,199 @@
+"""The networks behind the estimators: an encoder plus an output head."""
+
+from torch import nn
+
+from seqlearn.nn.encoder import RecurrentEncoder
+from seqlearn.nn.peephole import _check_positive_int
+from seqlearn.nn.pooling import Pooling
+
+__all__ = ["SequenceModel", "TaggingModel"]
+
+
+class SequenceModel(nn.Module):
+    """One output vector per sequence: encoder, pooling, then a linear layer.
+
+    Used by the classifier (logits) and the regressor (values).
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru", "peephole"}
+        Recurrent cell of the :class:`~seqlearn.nn.RecurrentEncoder`.
+    input_size : int or None
+        Number of input features ``H_in``; ignored with ``embedding_dim``.
+    hidden_size : int
+        Hidden features ``H_out`` per direction.
+    n_outputs : int
+        Number of outputs per sequence (classes or regression targets).
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+    bidirectional : bool, default=False
+        Whether to add a backward direction.
+    dropout : float, default=0.0
+        Dropout between stacked layers and on the encoder output.
+    pooling : {"last", "mean", "max", "attention"}, default="last"
+        How the per-step outputs become one vector, see
+        :class:`~seqlearn.nn.Pooling`.
+    num_embeddings : int, default=None
+        Vocabulary size for token-id input (id 0 is padding).
+    embedding_dim : int, default=None
+        If given, ``x`` holds token ids embedded to this size.
+
+    Attributes
+    ----------
+    encoder : RecurrentEncoder
+    pooling : Pooling
+    head : torch.nn.Linear
+        ``D * H_out -> n_outputs``.
+
+    Notes
+    -----
+    ``forward(x, lengths)`` takes ``x`` ``(N, L, H_in)`` (or ``(N, L)`` ids)
+    and ``lengths`` ``(N,)``, also as keywords, and returns ``(N, n_outputs)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seqlearn.nn import SequenceModel
+    >>> model = SequenceModel("lstm", 3, 8, n_outputs=2, pooling="max")
+    >>> model(x=torch.randn(4, 6, 3), lengths=torch.tensor([6, 5, 2, 1])).shape
+    torch.Size([4, 2])
+    """
+
+    def __init__(
+        self,
+        cell: str,
+        input_size: int | None,
+        hidden_size: int,
+        n_outputs: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        pooling: str = "last",
+        num_embeddings: int | None = None,
+        embedding_dim: int | None = None,
+    ) -> None:
+        super().__init__()
+        _check_positive_int(n_outputs, "n_outputs")
+        self.encoder = RecurrentEncoder(
+            cell,
+            input_size,
+            hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            num_embeddings=num_embeddings,
+            embedding_dim=embedding_dim,
+        )
+        self.pooling = Pooling(pooling, self.encoder.output_size)
+        self.head = nn.Linear(self.encoder.output_size, n_outputs)
+
+    def forward(self, x, lengths):
+        """Return ``(N, n_outputs)`` outputs for a padded batch.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, L, H_in), or (N, L) int64 with embeddings
+            Padded batch.
+        lengths : Tensor of shape (N,)
+            Number of real steps of every sequence.
+
+        Returns
+        -------
+        Tensor of shape (N, n_outputs)
+        """
+        output, summary = self.encoder(x, lengths)
+        return self.head(self.pooling(output, summary, lengths))
+
+
+class TaggingModel(nn.Module):
+    """One output vector per step: encoder, then a linear layer at every step.
+
+    Used by the sequence tagger (per-step logits).
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru", "peephole"}
+        Recurrent cell of the :class:`~seqlearn.nn.RecurrentEncoder`.
+    input_size : int or None
+        Number of input features ``H_in``; ignored with ``embedding_dim``.
+    hidden_size : int
+        Hidden features ``H_out`` per direction.
+    n_outputs : int
+        Number of outputs per step (tags).
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+    bidirectional : bool, default=False
+        Whether to add a backward direction.
+    dropout : float, default=0.0
+        Dropout between stacked layers and on the encoder output.
+    num_embeddings : int, default=None
+        Vocabulary size for token-id input (id 0 is padding).
+    embedding_dim : int, default=None
+        If given, ``x`` holds token ids embedded to this size.
+
+    Attributes
+    ----------
+    encoder : RecurrentEncoder
+    head : torch.nn.Linear
+        ``D * H_out -> n_outputs``, applied at every step.
+
+    Notes
+    -----
+    ``forward(x, lengths)`` takes ``x`` ``(N, L, H_in)`` (or ``(N, L)`` ids)
+    and ``lengths`` ``(N,)``, also as keywords, and returns
+    ``(N, L, n_outputs)``. Padded steps hold the head's bias only: mask them
+    out of the loss.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seqlearn.nn import TaggingModel
+    >>> model = TaggingModel("gru", None, 8, n_outputs=5, bidirectional=True,
+    ...                      num_embeddings=20, embedding_dim=4)
+    >>> ids = torch.tensor([[3, 7, 2], [5, 1, 0]])
+    >>> model(x=ids, lengths=torch.tensor([3, 2])).shape
+    torch.Size([2, 3, 5])
+    """
+
+    def __init__(
+        self,
+        cell: str,
+        input_size: int | None,
+        hidden_size: int,
+        n_outputs: int,
+        num_layers: int = 1,
+        bidirectional: bool = False,
+        dropout: float = 0.0,
+        num_embeddings: int | None = None,
+        embedding_dim: int | None = None,
+    ) -> None:
+        super().__init__()
+        _check_positive_int(n_outputs, "n_outputs")
+        self.encoder = RecurrentEncoder(
+            cell,
+            input_size,
+            hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+            num_embeddings=num_embeddings,
+            embedding_dim=embedding_dim,
+        )
+        self.head = nn.Linear(self.encoder.output_size, n_outputs)
+
+    def forward(self, x, lengths):
+        """Return ``(N, L, n_outputs)`` outputs for a padded batch.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, L, H_in), or (N, L) int64 with embeddings
+            Padded batch.
+        lengths : Tensor of shape (N,)
+            Number of real steps of every sequence.
+
+        Returns
+        -------
+        Tensor of shape (N, L, n_outputs)
+        """
+        output, _ = self.encoder(x, lengths)
+        return self.head(output)
