@@ -7,7 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted
+from sklearn.utils.validation import check_is_fitted, validate_data
 
 from seqlearn.data import SequenceData, check_sequences, unpad
 
@@ -23,8 +23,11 @@ class _Form:
     one_d: bool  # list of (T_i,) sequences -> list of (T_i,) arrays
 
 
-def _check_input(X, input_name: str = "X") -> tuple[SequenceData, _Form]:
-    """Validate sequences with :func:`check_sequences` and remember their form."""
+def _check_input(X, input_name: str = "X") -> tuple[SequenceData, _Form, object]:
+    """Validate sequences with :func:`check_sequences` and remember their form.
+
+    Also returns X itself, as an array if it was some other array-like.
+    """
     if (
         hasattr(X, "__array__")
         and not isinstance(X, np.ndarray | list | tuple)
@@ -33,11 +36,41 @@ def _check_input(X, input_name: str = "X") -> tuple[SequenceData, _Form]:
     ):
         X = np.asarray(X)  # array-likes that are not sequences of sequences
     data = check_sequences(X, input_name=input_name)
-    array = hasattr(X, "iloc") or (isinstance(X, np.ndarray) and X.dtype != object)
-    if not array and isinstance(X, np.ndarray) and X.ndim == 2:
-        array = True  # a 2-D object array is a table, as check_sequences treats it
+    # check_sequences treats a list of equal-length 1-D sequences as a table too
+    array = data.tabular or (isinstance(X, np.ndarray) and X.dtype != object)
     one_d = not array and all(np.ndim(s) == 1 for s in X)
-    return data, _Form(array=array, tabular=data.tabular, one_d=one_d)
+    return data, _Form(array=array, tabular=data.tabular, one_d=one_d), X
+
+
+def _validate(estimator, X, *, reset: bool) -> tuple[SequenceData, _Form]:
+    """Validate X for ``fit`` (``reset=True``) or against what ``fit`` saw.
+
+    A 2-D table's columns count as its features, as for the estimators: after
+    fitting on one, 2-D input must have the same columns (scikit-learn's own
+    checks and messages via ``validate_data``).  Any input must have the
+    fitted number of features per step.
+    """
+    if not reset:
+        check_is_fitted(estimator, "n_step_features_")
+    data, form, X = _check_input(X)
+    if reset:
+        estimator.input_kind_ = "tabular" if data.tabular else "sequence"
+        estimator.n_step_features_ = data.n_step_features
+        if data.tabular:
+            validate_data(estimator, X, reset=True, skip_check_array=True)
+        else:
+            estimator.n_features_in_ = data.n_step_features
+            estimator.__dict__.pop("feature_names_in_", None)
+        return data, form
+    if data.tabular and estimator.input_kind_ == "tabular":
+        validate_data(estimator, X, reset=False, skip_check_array=True)
+    if data.n_step_features != estimator.n_step_features_:
+        raise ValueError(
+            f"X has {data.n_step_features} features per step, but "
+            f"{type(estimator).__name__} was fitted with "
+            f"{estimator.n_step_features_}."
+        )
+    return data, form
 
 
 def _restore(values: np.ndarray, lengths: np.ndarray, form: _Form):
@@ -110,6 +143,11 @@ class SequenceScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         Number of features per time step.
     n_features_in_ : int
         Number of columns of a 2-D training array, else ``n_step_features_``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a training DataFrame whose names are all strings.
+    input_kind_ : {"tabular", "sequence"}
+        Whether ``fit`` saw a 2-D table (whose width ``transform`` then checks
+        for 2-D input) or sequences.
 
     See Also
     --------
@@ -177,12 +215,8 @@ of array-like
             The fitted scaler.
         """
         self._validate_params()
-        low, high = self._range()
-        data, _ = _check_input(X)
-        self.n_step_features_ = data.n_step_features
-        self.n_features_in_ = (
-            data.values.shape[1] if data.tabular else (data.n_step_features)
-        )
+        self._range()
+        data, _ = _validate(self, X, reset=True)
         for name in ("mean_", "var_", "scale_", "data_min_", "data_max_"):
             self.__dict__.pop(name, None)  # a refit with other params starts clean
         if self.per_sequence:
@@ -213,13 +247,7 @@ of array-like
 
     def _affine(self, X, reference):
         """``(shift, divisor, offset)`` with ``Xt = (X - shift) / divisor + offset``."""
-        check_is_fitted(self, "n_step_features_")
-        data, form = _check_input(X)
-        if data.n_step_features != self.n_step_features_:
-            raise ValueError(
-                f"X has {data.n_step_features} features per step, but "
-                f"{type(self).__name__} was fitted with {self.n_step_features_}."
-            )
+        data, form = _validate(self, X, reset=False)
         low, high = self._range()
         if not self.per_sequence:
             if reference is not None:
@@ -232,7 +260,7 @@ of array-like
         else:
             ref = data
             if reference is not None:
-                ref, _ = _check_input(reference, input_name="reference")
+                ref, _, _ = _check_input(reference, input_name="reference")
                 if ref.n_samples != data.n_samples or (
                     ref.n_step_features != data.n_step_features
                 ):

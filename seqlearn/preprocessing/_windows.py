@@ -8,9 +8,8 @@ import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils._param_validation import Interval
-from sklearn.utils.validation import check_is_fitted
 
-from seqlearn.preprocessing._scaling import _check_input, _restore
+from seqlearn.preprocessing._scaling import _restore, _validate
 
 __all__ = ["WindowTransformer", "make_windows"]
 
@@ -209,6 +208,11 @@ class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Number of features per time step.
     n_features_in_ : int
         Number of columns of a 2-D training array, else ``n_step_features_``.
+    feature_names_in_ : ndarray of shape (n_features_in_,)
+        Column names of a training DataFrame whose names are all strings.
+    input_kind_ : {"tabular", "sequence"}
+        Whether ``fit`` saw a 2-D table (whose width ``transform`` then checks
+        for 2-D input) or sequences.
 
     See Also
     --------
@@ -258,11 +262,7 @@ of array-like
             The fitted transformer.
         """
         self._validate_params()
-        data, _ = _check_input(X)
-        self.n_step_features_ = data.n_step_features
-        self.n_features_in_ = (
-            data.values.shape[1] if data.tabular else data.n_step_features
-        )
+        _validate(self, X, reset=True)
         return self
 
     def transform(self, X):
@@ -279,13 +279,7 @@ of array-like
         Xt : ndarray or list of ndarray, float32
             The shortened sequences, in the form of X.
         """
-        check_is_fitted(self, "n_step_features_")
-        data, form = _check_input(X)
-        if data.n_step_features != self.n_step_features_:
-            raise ValueError(
-                f"X has {data.n_step_features} features per step, but "
-                f"{type(self).__name__} was fitted with {self.n_step_features_}."
-            )
+        data, form = _validate(self, X, reset=False)
         lengths, step = data.lengths, self.step
         kept = (lengths - 1) // step + 1
         if self.window is not None:
