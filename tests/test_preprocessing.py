@@ -150,8 +150,12 @@ def test_text_transformers_contract(est, X):
     assert cloned.fit(X) is cloned
     out = cloned.transform(X)
     restored = pickle.loads(pickle.dumps(cloned))
-    assert all(np.array_equal(a, b) for a, b in zip(out, restored.transform(X)))
-    assert all(np.array_equal(a, b) for a, b in zip(out, cloned.fit_transform(X)))
+    assert all(
+        np.array_equal(a, b) for a, b in zip(out, restored.transform(X), strict=True)
+    )
+    assert all(
+        np.array_equal(a, b) for a, b in zip(out, cloned.fit_transform(X), strict=True)
+    )
     assert cloned.__sklearn_tags__().input_tags.string
     assert not cloned.__sklearn_tags__().input_tags.two_d_array
 
@@ -297,7 +301,7 @@ def test_scaler_inverse_round_trip(method, per_sequence):
     out = scaler.transform(X)
     ref = {"reference": X} if per_sequence else {}
     back = scaler.inverse_transform(out, **ref)
-    for b, x in zip(back, X):
+    for b, x in zip(back, X, strict=True):
         np.testing.assert_allclose(b, x, rtol=1e-4, atol=1e-4)
 
 
@@ -306,7 +310,7 @@ def test_scaler_per_sequence():
     X = [rng.normal(m, s, size=(t, 2)) for m, s, t in [(0, 1, 5), (100, 20, 8)]]
     X[0][:, 1] = 7.0  # a constant feature within one sequence
     out = SequenceScaler(per_sequence=True).fit(X[:1]).transform(X)
-    for o, x in zip(out, X):
+    for o, x in zip(out, X, strict=True):
         std = np.where(x.std(0) > 0, x.std(0), 1)
         np.testing.assert_allclose(o, (x - x.mean(0)) / std, atol=1e-4)
     mm = SequenceScaler(method="minmax", per_sequence=True).fit(X).transform(X)
