@@ -1,5 +1,9 @@
 """seqlearn: recurrent neural networks as scikit-learn estimators."""
 
+from seqlearn.classifier import RNNClassifier
+from seqlearn.regressor import SequenceRegressor
+from seqlearn.tagger import SequenceTagger
+
 __version__ = "0.1.0.dev0"
 
-__all__ = ["__version__"]
+__all__ = ["RNNClassifier", "SequenceRegressor", "SequenceTagger", "__version__"]

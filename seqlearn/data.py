@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+from scipy import sparse
 
 __all__ = [
     "BucketBatchIterator",
@@ -71,7 +72,9 @@ def _as_numeric(arr: np.ndarray, what: str, *, tokens: bool) -> np.ndarray:
             "encode text first, e.g. with seqlearn.preprocessing.VocabularyEncoder."
         )
     if arr.dtype.kind == "c":
-        raise ValueError(f"{what} contains complex numbers; expected real numbers.")
+        raise ValueError(
+            f"Complex data not supported: {what} contains complex numbers."
+        )
     try:
         out = arr.astype(np.float64) if arr.dtype.kind not in "biuf" else arr
     except (TypeError, ValueError) as exc:
@@ -205,16 +208,18 @@ def check_sequences(
     >>> data.values.shape, data.lengths.tolist(), data.tabular
     ((2, 5, 2), [3, 5], False)
     """
+    if sparse.issparse(X):
+        raise TypeError(
+            f"A sparse matrix was passed as {input_name}, but dense data is "
+            "required: seqlearn needs dense sequences. Use X.toarray()."
+        )
     if X is None or isinstance(X, str | bytes | dict):
         raise TypeError(
             f"{input_name} must be an array or a list of sequences, got "
             f"{type(X).__name__}."
         )
-    if hasattr(X, "toarray") or hasattr(X, "tocsr"):
-        raise TypeError(
-            f"{input_name} is a sparse matrix; seqlearn needs dense sequences. "
-            "Convert it with X.toarray()."
-        )
+    if not isinstance(X, list | tuple | np.ndarray) and hasattr(X, "__array__"):
+        X = np.asarray(X)
     tabular = _is_2d_table(X)
     if hasattr(X, "iloc"):
         X = X.to_numpy()

@@ -1,0 +1,227 @@
+"""Behaviour every estimator shares: the sklearn contract, errors, determinism."""
+
+import io
+import pickle
+
+import joblib
+import numpy as np
+import pytest
+from skorch.callbacks import Callback
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from seqlearn import RNNClassifier, SequenceRegressor, SequenceTagger
+
+SMALL = {"hidden_size": 8, "max_epochs": 3, "random_state": 0}
+
+
+def ragged(n=24, features=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=(t, features)) for t in rng.integers(2, 9, size=n)]
+
+
+def targets(kind, X):
+    if kind == "classifier":
+        return np.array(["a" if x[:, 0].mean() > 0 else "b" for x in X])
+    if kind == "regressor":
+        return np.array([x[:, 0].sum() for x in X])
+    return [np.where(x[:, 0] > 0, "pos", "neg") for x in X]
+
+
+ESTIMATORS = {
+    "classifier": RNNClassifier,
+    "regressor": SequenceRegressor,
+    "tagger": SequenceTagger,
+}
+
+
+@pytest.fixture(params=list(ESTIMATORS))
+def case(request):
+    kind = request.param
+    X = ragged()
+    return kind, ESTIMATORS[kind](**SMALL), X, targets(kind, X)
+
+
+def predictions(kind, est, X):
+    out = est.predict_proba(X) if kind != "regressor" else est.predict(X)
+    return np.concatenate(out) if isinstance(out, list) else out
+
+
+def test_fit_returns_self_and_sets_fitted_attributes(case):
+    kind, est, X, y = case
+    assert est.fit(X, y) is est
+    assert est.n_features_in_ == 2
+    assert est.input_kind_ == "sequence"
+    assert len(est.history_) == SMALL["max_epochs"]
+    assert "train_loss" in est.history_[-1]
+    assert not hasattr(clone(est), "net_")
+
+
+def test_same_random_state_same_predictions(case):
+    kind, est, X, y = case
+    first = predictions(kind, clone(est).fit(X, y), X)
+    second = predictions(kind, clone(est).fit(X, y), X)
+    np.testing.assert_array_equal(first, second)
+    other = predictions(kind, clone(est).set_params(random_state=1).fit(X, y), X)
+    assert not np.allclose(first, other)
+
+
+def test_fit_does_not_touch_global_torch_rng(case):
+    import torch
+
+    kind, est, X, y = case
+    torch.manual_seed(123)
+    expected = torch.rand(3)
+    torch.manual_seed(123)
+    est.fit(X, y)
+    np.testing.assert_array_equal(torch.rand(3), expected)
+
+
+def test_pickle_and_joblib_round_trips(case):
+    kind, est, X, y = case
+    est.fit(X, y)
+    expected = predictions(kind, est, X)
+    restored = pickle.loads(pickle.dumps(est))
+    np.testing.assert_array_equal(predictions(kind, restored, X), expected)
+    buffer = io.BytesIO()
+    joblib.dump(est, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(predictions(kind, joblib.load(buffer), X), expected)
+
+
+def test_not_fitted_error(case):
+    kind, est, X, y = case
+    with pytest.raises(NotFittedError):
+        est.predict(X)
+
+
+BAD_X = [
+    (lambda X: [np.where(np.arange(len(x))[:, None] == 1, np.nan, x) for x in X], "NaN"),
+    (lambda X: [np.full_like(x, np.inf) for x in X], "infinity"),
+    (lambda X: [x[:0] if i == 3 else x for i, x in enumerate(X)], "empty sequence"),
+    (lambda X: np.zeros(len(X)), "1-D"),
+    (lambda X: np.zeros((len(X), 2, 2, 2)), "4-D"),
+    (lambda X: [np.array([["a", "b"]] * len(x)) for x in X], "strings"),
+]
+
+
+@pytest.mark.parametrize(("make_bad", "match"), BAD_X)
+def test_bad_x_at_fit_names_the_problem(case, make_bad, match):
+    kind, est, X, y = case
+    with pytest.raises(ValueError, match=match):
+        est.fit(make_bad(X), y)
+    assert not [k for k in vars(est) if k.endswith("_") and not k.startswith("__")]
+
+
+def test_zero_samples_and_length_mismatch(case):
+    kind, est, X, y = case
+    with pytest.raises(ValueError, match="0 samples"):
+        est.fit([], y[:0])
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        est.fit(X[:-1], y)
+
+
+def test_wrong_feature_count_at_predict(case):
+    kind, est, X, y = case
+    est.fit(X, y)
+    with pytest.raises(ValueError, match="expecting 2 features per step"):
+        est.predict([np.ones((4, 3))])
+    with pytest.raises(ValueError, match="NaN"):
+        est.predict([np.full((4, 2), np.nan)])
+
+
+def test_failed_fit_keeps_previous_state(case):
+    kind, est, X, y = case
+    est.fit(X, y)
+    net = est.net_
+
+    class Boom(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            raise RuntimeError("boom")
+
+    est.set_params(callbacks=[("boom", Boom())])
+    with pytest.raises(RuntimeError, match="boom"):
+        est.fit(X, y)
+    assert est.net_ is net
+    fresh = clone(est)
+    with pytest.raises(RuntimeError, match="boom"):
+        fresh.fit(X, y)
+    assert not hasattr(fresh, "net_") and not hasattr(fresh, "n_features_in_")
+
+
+def test_user_callbacks_are_not_mutated(case):
+    kind, est, X, y = case
+
+    class Count(Callback):
+        def __init__(self):
+            self.epochs = 0
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    cb = Count()
+    est.set_params(callbacks=[("count", cb)]).fit(X, y)
+    assert cb.epochs == 0
+    assert dict(est.net_.callbacks_)["count"].epochs == SMALL["max_epochs"]
+
+
+def test_verbose(case, capsys):
+    kind, est, X, y = case
+    est.fit(X, y)
+    assert capsys.readouterr().out == ""
+    est.set_params(verbose=1).fit(X, y)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and out.count("\n") >= SMALL["max_epochs"]
+
+
+def test_early_stopping_records_validation(case):
+    kind, est, X, y = case
+    est.set_params(early_stopping=True, max_epochs=30, patience=2, lr=1e-6)
+    est.fit(X, y)
+    assert "valid_loss" in est.history_[-1]
+    assert len(est.history_) < 30  # a tiny learning rate stalls: it stopped
+    if kind != "regressor":
+        assert 0 <= est.history_[-1, "valid_acc"] <= 1
+
+
+def test_invalid_hyperparameter_is_rejected_at_fit(case):
+    kind, est, X, y = case
+    est.set_params(cell="transformer")
+    with pytest.raises(ValueError, match="cell"):
+        est.fit(X, y)
+
+
+@pytest.mark.parametrize("name", ["adamw", "sgd", "rmsprop"])
+def test_optimizers(name):
+    X = ragged()
+    y = targets("classifier", X)
+    clf = RNNClassifier(**SMALL, optimizer=name).fit(X, y)
+    assert type(clf.net_.optimizer_).__name__.lower() == name
+
+
+def test_token_ids_and_embedding_table():
+    rng = np.random.default_rng(0)
+    X = [rng.integers(1, 20, size=n) for n in rng.integers(3, 10, size=30)]
+    y = np.array([int(x[0] > 10) for x in X])
+    clf = RNNClassifier(embedding_dim=4, **SMALL).fit(X, y)
+    assert clf.input_kind_ == "tokens"
+    assert clf.num_embeddings_ == max(int(x.max()) for x in X) + 1
+    with pytest.raises(ValueError, match="token id 99"):
+        clf.predict([[1, 99]])
+    with pytest.raises(ValueError, match="negative token ids"):
+        clf.predict([[1, -1]])
+    with pytest.raises(ValueError, match="negative token ids"):
+        RNNClassifier(embedding_dim=4).fit([[1, -2], [3]], [0, 1])
+
+
+def test_tabular_input_checks_width_at_predict():
+    X = np.random.default_rng(0).normal(size=(20, 5))
+    y = (X.sum(axis=1) > 0).astype(int)
+    clf = RNNClassifier(**SMALL).fit(X, y)
+    assert clf.n_features_in_ == 5 and clf.input_kind_ == "tabular"
+    with pytest.raises(ValueError, match="X has 4 features"):
+        clf.predict(X[:, :4])
+    # a list of equal-length rows behaves like the array
+    np.testing.assert_array_equal(
+        clf.predict_proba([list(r) for r in X]), clf.predict_proba(X)
+    )
