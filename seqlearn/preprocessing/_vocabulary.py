@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
-from itertools import chain
+from itertools import chain, repeat
 from numbers import Integral
 
 import numpy as np
@@ -199,14 +199,16 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         for i, doc in enumerate(_check_documents(X, name)):
             if isinstance(doc, str):
                 tokens = analyze(doc)
+                checked = self.analyzer == "char" or self.tokenizer is None
             elif _is_token_list(doc):
-                tokens = list(doc)
+                tokens, checked = list(doc), False
             else:
                 raise TypeError(
                     f"{name}[{i}] is a {type(doc).__name__}; each document must be "
                     "a string or a list of string tokens."
                 )
-            if not all(isinstance(t, str) for t in tokens):
+            # regex and char analyzers only make strings; check the rest
+            if not checked and not all(isinstance(t, str) for t in tokens):
                 bad = next(t for t in tokens if not isinstance(t, str))
                 raise TypeError(
                     f"{name}[{i}] contains the non-string token {bad!r} "
@@ -267,7 +269,7 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         lookup, unk = self.vocabulary_.get, 1
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
         flat = np.fromiter(
-            (lookup(t, unk) for t in chain.from_iterable(docs)),
+            map(lookup, chain.from_iterable(docs), repeat(unk)),
             dtype=np.int64,
             count=int(lengths.sum()),
         )
