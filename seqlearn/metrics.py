@@ -154,30 +154,46 @@ def _split_lenient(label, suffix):
     return label[:1], label[1:].split("-", maxsplit=1)[-1] or "_"
 
 
+def _encode(sequences):
+    """Labels as integer ids into a list of the distinct labels."""
+    vocabulary = {}
+    ids = [
+        [vocabulary.setdefault(label, len(vocabulary)) for label in seq]
+        for seq in sequences
+    ]
+    return ids, list(vocabulary)
+
+
 def _lenient_entities(sequences, suffix=False):
     """Entities as (type, start, end) with seqeval's default (conlleval) rules.
 
     seqeval runs its state machine over all sequences joined by an ``"O"``,
     so positions are offsets into that concatenation; reproducing the join
-    reproduces its result even for malformed tags.
+    reproduces its result even for malformed tags. Whether a chunk ends or
+    starts depends only on the previous and current label, so both are looked
+    up in tables over pairs of distinct labels and the whole pass is
+    vectorised.
     """
-    flat = []
-    for seq in sequences:
-        flat.extend(seq)
-        flat.append("O")
-    if not sequences:
-        flat.append("O")
+    ids, labels = _encode([[*seq, "O"] for seq in sequences] or [["O"]])
+    # the state before the first label is ("O", ""), unlike the label "O"
+    parsed = [_split_lenient(label, suffix) for label in labels] + [("O", "")]
+    n = len(parsed)
+    ends = np.array(
+        [[_lenient_end(p[0], c[0], p[1], c[1]) for c in parsed] for p in parsed]
+    )
+    starts = np.array(
+        [[_lenient_start(p[0], c[0], p[1], c[1]) for c in parsed] for p in parsed]
+    )
 
-    entities = []
-    prev_tag, prev_type, begin = "O", "", 0
-    for i, label in enumerate(flat):
-        tag, type_ = _split_lenient(label, suffix)
-        if _lenient_end(prev_tag, tag, prev_type, type_):
-            entities.append((prev_type, begin, i - 1))
-        if _lenient_start(prev_tag, tag, prev_type, type_):
-            begin = i
-        prev_tag, prev_type = tag, type_
-    return entities
+    flat = np.fromiter((i for seq in ids for i in seq), dtype=np.intp)
+    prev = np.concatenate([[n - 1], flat[:-1]])
+    end_at = np.flatnonzero(ends[prev, flat])
+    start_at = np.flatnonzero(starts[prev, flat])
+    # a chunk ending before step i began at the last start before i (else 0)
+    k = np.searchsorted(start_at, end_at, side="left") - 1
+    begins = np.where(k >= 0, start_at[np.maximum(k, 0)], 0)
+    types = [parsed[j][1] for j in prev[end_at]]
+    return list(zip(types, begins.tolist(), (end_at - 1).tolist(), strict=True))
 
 
 def _lenient_end(prev_tag, tag, prev_type, type_):
@@ -277,28 +293,32 @@ def _strict_entities(sequences, scheme, suffix=False):
     """Entities as (sequence index, type, start, end) with seqeval's strict rules.
 
     ``end`` is exclusive. A chunk counts only if it starts, continues and ends
-    as ``scheme`` prescribes; malformed chunks are dropped.
+    as ``scheme`` prescribes; malformed chunks are dropped. The transition
+    rules are evaluated once per pair of distinct labels.
     """
     rules = _SCHEMES[scheme]
-    outside = ("O", "_")
+    ids, labels = _encode([[*seq, "O"] for seq in sequences])
+    parsed = [_parse_strict(label, scheme, suffix) for label in labels]
+    outside = len(parsed)
+    parsed.append(("O", "_"))
+    table = {
+        key: [[_matches(rules[key], p, c) for c in parsed] for p in parsed]
+        for key in ("start", "inside", "end")
+    }
+    start, inside, end_ = table["start"], table["inside"], table["end"]
+
     entities = []
-    for sent_id, seq in enumerate(sequences):
-        tokens = [_parse_strict(label, scheme, suffix) for label in seq]
-        tokens.append(outside)
+    for sent_id, tokens in enumerate(ids):
         i, prev = 0, outside
         while i < len(tokens):
             token = tokens[i]
-            if _matches(rules["start"], prev, token):
-                end = i + 1
-                inside = token
-                while end < len(tokens) and _matches(
-                    rules["inside"], inside, tokens[end]
-                ):
-                    inside = tokens[end]
-                    end += 1
-                if _matches(rules["end"], tokens[end - 1], tokens[end]):
-                    entities.append((sent_id, token[1], i, end))
-                i = end
+            if start[prev][token]:
+                stop = i + 1
+                while stop < len(tokens) and inside[tokens[stop - 1]][tokens[stop]]:
+                    stop += 1
+                if end_[tokens[stop - 1]][tokens[stop]]:
+                    entities.append((sent_id, parsed[token][1], i, stop))
+                i = stop
             else:
                 i += 1
             prev = tokens[i - 1]
