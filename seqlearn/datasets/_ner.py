@@ -127,7 +127,8 @@ def load_dutch_ner(path=None, *, split_sentences=True, max_length=60, return_X_y
     breaks, so by default the text is split after tokens that end in ``.``,
     ``!`` or ``?`` and long sentences are cut into windows of at most
     ``max_length`` tokens. Splits never fall inside an entity (a period in
-    initials such as ``"J."`` does not end a sentence before an ``I-`` tag).
+    initials such as ``"J."`` does not end a sentence before an ``I-`` tag;
+    only an entity longer than ``max_length`` has to be cut).
     No token is dropped: joining a document's sequences gives its file back.
 
     Sequences from one document are related, so split train and test by
