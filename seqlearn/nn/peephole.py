@@ -53,28 +53,37 @@ class _PeepholeLayer(torch.autograd.Function):
         hs[first] = h0
         w_if = weight_ch[: 2 * H].view(2, H)
         w_o = weight_ch[2 * H :]
+        # Per-step views are made up front by unbind: indexing inside the
+        # loop would cost about as much as the arithmetic.
+        gates4 = gates.view(L, N, 4, H)
+        rows = gates.unbind(0)
+        peeking = gates4[:, :, :2].unbind(0)
+        sigmoids = gates[:, :, : 3 * H].unbind(0)
+        i_, f_, g_, o_ = (gate.unbind(0) for gate in gates4.unbind(2))
+        c_, h_ = cs.unbind(0), hs.unbind(0)
+        c_bcast = cs.unsqueeze(2).unbind(0)
+        tc_ = tcs.unbind(0) if save else [tcs] * L
+        # Constant operands: a Python float operand is wrapped into a new tensor
+        # on every call, which inside the loop costs as much as the arithmetic.
+        ones = x.new_ones(N, H)
+        minus_ones = -ones
         steps = range(L - 1, -1, -1) if reverse else range(L)
         for t in steps:
-            c, h = cs[t + prev_of], hs[t + prev_of]
-            c_new, h_new = cs[t + new_of], hs[t + new_of]
-            tc = tcs[t] if save else tcs
-            a = gates[t]
-            a.addmm_(h, w_hh_t)
-            a4 = a.view(N, 4, H)
+            p, n = t + prev_of, t + new_of
+            rows[t].addmm_(h_[p], w_hh_t)
             # i and f peek at the previous cell state, o at the new one.
-            a4[:, :2].addcmul_(c.unsqueeze(1), w_if)
-            i, f, g, o = a4.unbind(1)
-            a[:, : 3 * H].sigmoid_()
-            g.mul_(2.0).sub_(1.0)
-            torch.mul(f, c, out=c_new)
-            c_new.addcmul_(i, g)
-            o.addcmul_(c_new, w_o).sigmoid_()
-            torch.mul(c_new, 2.0, out=tc).sigmoid_().mul_(2.0).sub_(1.0)
-            torch.mul(tc, o, out=h_new)
+            peeking[t].addcmul_(c_bcast[p], w_if)
+            sigmoids[t].sigmoid_()
+            g = torch.addcmul(minus_ones, g_[t], ones, value=2.0, out=g_[t])
+            c = torch.mul(f_[t], c_[p], out=c_[n]).addcmul_(i_[t], g)
+            o_[t].addcmul_(c, w_o).sigmoid_()
+            tc = torch.add(c, c, out=tc_[t]).sigmoid_()
+            tc = torch.addcmul(minus_ones, tc, ones, value=2.0, out=tc)
+            torch.mul(tc, o_[t], out=h_[n])
         if reverse:
-            out, c_prev, c_new = hs[:L], cs[1:], cs[:L]
+            out, c_prev = hs[:L], cs[1:]
         else:
-            out, c_prev, c_new = hs[1:], cs[:L], cs[1:]
+            out, c_prev = hs[1:], cs[:L]
         h_n, c_n = hs[L - first].clone(), cs[L - first].clone()
         if save:
             factors, extra = _local_derivatives(gates, tcs, c_prev, weight_ch)
@@ -90,19 +99,28 @@ class _PeepholeLayer(torch.autograd.Function):
         L, N, _ = x.shape
         H = weight_hh.shape[1]
         d_c_dh, d_cprev_dc = extra.unbind(2)
-        d_gates = factors.new_empty(L, N, 4, H)
+        d_gates = torch.empty_like(factors)
         d_gates_flat = d_gates.view(L, N, 4 * H)
+        f_ifg, f_o = factors[:, :, :3].unbind(0), factors[:, :, 3].unbind(0)
+        d_rows = d_gates_flat.unbind(0)
+        d_ifg = d_gates[:, :, :3].unbind(0)
+        d_o = d_gates[:, :, 3].unbind(0)
+        d_out_, d_c_dh_, d_cprev_dc_ = (
+            d_out.unbind(0),
+            d_c_dh.unbind(0),
+            d_cprev_dc.unbind(0),
+        )
         steps = range(L) if reverse else range(L - 1, -1, -1)
         dh, dc, later = d_hn, d_cn, None
         for t in steps:
             if later is None:
-                dh = d_out[t] + dh
+                dh = d_out_[t] + dh
             else:
-                dh = torch.addmm(d_out[t], d_gates_flat[later], weight_hh)
-            dc = torch.addcmul(dc, dh, d_c_dh[t])
-            torch.mul(factors[t, :, :3], dc.unsqueeze(1), out=d_gates[t, :, :3])
-            torch.mul(factors[t, :, 3], dh, out=d_gates[t, :, 3])
-            dc = dc * d_cprev_dc[t]
+                dh = torch.addmm(d_out_[t], d_rows[later], weight_hh)
+            dc = torch.addcmul(dc, dh, d_c_dh_[t])
+            torch.mul(f_ifg[t], dc.unsqueeze(1), out=d_ifg[t])
+            torch.mul(f_o[t], dh, out=d_o[t])
+            dc = dc * d_cprev_dc_[t]
             later = t
         if reverse:
             h_prev, c_prev, c_new = hs[1:], cs[1:], cs[:L]
@@ -120,9 +138,9 @@ class _PeepholeLayer(torch.autograd.Function):
         if needs[3]:
             grads[3] = d2d.t().mm(h_prev.reshape(L * N, H))
         if needs[4]:
-            d_if = (d_gates[:, :, :2] * c_prev.unsqueeze(2)).sum((0, 1))
-            d_o = (d_gates[:, :, 3] * c_new).sum((0, 1))
-            grads[4] = torch.cat([d_if.view(-1), d_o])
+            d_if = (d_gates[:, :, :2] * c_prev.unsqueeze(2)).sum((0, 1)).view(-1)
+            d_wo = (d_gates[:, :, 3] * c_new).sum((0, 1))
+            grads[4] = torch.cat([d_if, d_wo])
         if needs[5]:
             grads[5] = d_gates_flat[later].mm(weight_hh)
         if needs[6]:
