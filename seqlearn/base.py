@@ -16,8 +16,6 @@ import numbers
 import numpy as np
 import torch
 import torch.nn.functional as F
-from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -27,6 +25,8 @@ from sklearn.utils.validation import (
     check_is_fitted,
     validate_data,
 )
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
 
 from seqlearn.data import (
     BucketBatchIterator,

@@ -8,7 +8,12 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
-from seqlearn.base import BaseSequenceEstimator, _atomic_fit, check_class_weight, softmax
+from seqlearn.base import (
+    BaseSequenceEstimator,
+    _atomic_fit,
+    check_class_weight,
+    softmax,
+)
 from seqlearn.nn import SequenceModel
 
 

@@ -78,9 +78,7 @@ def _as_numeric(arr: np.ndarray, what: str, *, tokens: bool) -> np.ndarray:
     try:
         out = arr.astype(np.float64) if arr.dtype.kind not in "biuf" else arr
     except (TypeError, ValueError) as exc:
-        raise type(exc)(
-            f"{what} contains values that are not numbers: {exc}"
-        ) from None
+        raise type(exc)(f"{what} contains values that are not numbers: {exc}") from None
     if out.dtype.kind == "f":
         bad = ~np.isfinite(out)
         if bad.any():
@@ -228,8 +226,7 @@ def check_sequences(
         return _check_array_input(arr, tokens=tokens, input_name=input_name)
     if isinstance(X, np.ndarray) and X.ndim != 1:
         raise ValueError(
-            f"{input_name} is a {X.ndim}-D object array; expected a list of "
-            "sequences."
+            f"{input_name} is a {X.ndim}-D object array; expected a list of sequences."
         )
     seqs = list(X)
     if len(seqs) == 0:
@@ -303,14 +300,15 @@ def _check_ragged(seqs, *, tokens: bool, input_name: str) -> SequenceData:
         if s.ndim == 0 or s.ndim > (1 if tokens else 2):
             want = "1-D token id sequences" if tokens else "(T_i,) or (T_i, n_features)"
             raise ValueError(
-                f"{input_name}[{i}] has shape {s.shape}; every sequence must be "
-                f"{want}."
+                f"{input_name}[{i}] has shape {s.shape}; every sequence must be {want}."
             )
     lengths = np.fromiter((len(s) for s in seqs), dtype=np.int64, count=len(seqs))
     _check_no_empty(lengths, input_name)
     if tokens:
         flat = _as_numeric(np.concatenate(seqs), input_name, tokens=True)
-        padded, _ = pad_sequences(np.split(flat, np.cumsum(lengths)[:-1]), dtype=np.int64)
+        padded, _ = pad_sequences(
+            np.split(flat, np.cumsum(lengths)[:-1]), dtype=np.int64
+        )
         return _compact_tokens(padded, input_name)
     widths = {1 if s.ndim == 1 else s.shape[1] for s in seqs}
     if len(widths) > 1:

@@ -176,7 +176,11 @@ default="adam"
             data = self._validate_X(X, reset=True)
             y = self._check_y(data, y)
             y = check_array(
-                y, ensure_2d=False, dtype=np.float64, input_name="y", ensure_min_samples=1
+                y,
+                ensure_2d=False,
+                dtype=np.float64,
+                input_name="y",
+                ensure_min_samples=1,
             )
             if y.ndim > 2:
                 raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")

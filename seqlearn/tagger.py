@@ -241,7 +241,7 @@ default="adam"
             )
 
     def _proba(self, X):
-        """Padded per-step probabilities, the lengths, and whether X was an array."""
+        """Return padded per-step probabilities, lengths, and whether X is an array."""
         data = self._validate_X(X, reset=False)
         rectangular = hasattr(X, "ndim") and data.order is None
         return softmax(self._forward(data)), data.lengths, rectangular

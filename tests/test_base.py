@@ -6,9 +6,9 @@ import pickle
 import joblib
 import numpy as np
 import pytest
-from skorch.callbacks import Callback
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
+from skorch.callbacks import Callback
 
 from seqlearn import RNNClassifier, SequenceRegressor, SequenceTagger
 
@@ -96,7 +96,10 @@ def test_not_fitted_error(case):
 
 
 BAD_X = [
-    (lambda X: [np.where(np.arange(len(x))[:, None] == 1, np.nan, x) for x in X], "NaN"),
+    (
+        lambda X: [np.where(np.arange(len(x))[:, None] == 1, np.nan, x) for x in X],
+        "NaN",
+    ),
     (lambda X: [np.full_like(x, np.inf) for x in X], "infinity"),
     (lambda X: [x[:0] if i == 3 else x for i, x in enumerate(X)], "empty sequence"),
     (lambda X: np.zeros(len(X)), "1-D"),

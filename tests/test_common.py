@@ -18,6 +18,7 @@ _ONE_D_TARGETS = (
 
 
 _TAGGER_ONE_D_CHECKS = [
+    "check_fit2d_1sample",
     "check_all_zero_sample_weights_error",
     "check_dict_unchanged",
     "check_dont_overwrite_parameters",

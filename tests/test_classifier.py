@@ -1,0 +1,120 @@
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import Pipeline
+
+from seqlearn import RNNClassifier
+from seqlearn.preprocessing import SequenceScaler
+
+CELLS = ["lstm", "gru", "rnn", "peephole"]
+
+
+def ragged_task(n=60, seed=0):
+    """Label: is the first feature's mean over the sequence positive."""
+    rng = np.random.default_rng(seed)
+    X = [rng.normal(size=(t, 3)) for t in rng.integers(3, 15, size=n)]
+    y = np.array(["pos" if x[:, 0].mean() > 0 else "neg" for x in X])
+    return X, y
+
+
+def load_italy(split):
+    from sktime.datasets import load_italy_power_demand
+
+    X, y = load_italy_power_demand(split=split, return_type="numpy3D")
+    return X.transpose(0, 2, 1), y
+
+
+@pytest.mark.parametrize("cell", CELLS)
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_padding_invariance_end_to_end(cell, pooling, bidirectional):
+    X, y = ragged_task(n=20)
+    clf = RNNClassifier(
+        cell=cell,
+        pooling=pooling,
+        bidirectional=bidirectional,
+        hidden_size=8,
+        max_epochs=2,
+        random_state=0,
+    ).fit(X, y)
+    short = X[0][:4]
+    rng = np.random.default_rng(1)
+    longer = [rng.normal(size=(30, 3)) for _ in range(5)]
+    alone = clf.predict_proba([short])
+    among = clf.predict_proba([*longer[:2], short, *longer[2:]])[2]
+    np.testing.assert_allclose(alone[0], among, atol=1e-6)
+
+
+def test_grid_search_on_ragged_sequences_with_string_labels():
+    X, y = ragged_task(n=60)
+    params = {"cell": CELLS, "hidden_size": [16, 32]}
+    base = RNNClassifier(max_epochs=8, random_state=0)
+    search = GridSearchCV(base, params, cv=3).fit(X, y)
+    assert len(search.cv_results_["params"]) == 8
+    assert set(search.predict(X)) <= {"pos", "neg"}
+    assert search.best_score_ > 0.7
+
+    pipe = Pipeline([("scale", SequenceScaler()), ("rnn", base)])
+    search = GridSearchCV(
+        pipe, {"rnn__cell": ["gru", "peephole"], "rnn__hidden_size": [16, 32]}, cv=3
+    ).fit(X, y)
+    assert search.predict(X).dtype.kind == "U"
+    assert search.score(X, y) > 0.7
+
+
+def test_cross_val_score_on_ragged_input():
+    X, y = ragged_task(n=60)
+    scores = cross_val_score(RNNClassifier(max_epochs=10, random_state=0), X, y, cv=3)
+    assert scores.mean() > 0.7
+
+
+def test_class_weight_shifts_predictions():
+    X, y = ragged_task(n=60)
+    plain = RNNClassifier(max_epochs=3, random_state=0).fit(X, y)
+    heavy = RNNClassifier(max_epochs=3, random_state=0, class_weight={"pos": 20.0}).fit(
+        X, y
+    )
+    assert (heavy.predict(X) == "pos").sum() > (plain.predict(X) == "pos").sum()
+    balanced = RNNClassifier(max_epochs=1, class_weight="balanced").fit(X, y)
+    assert balanced.classes_.tolist() == ["neg", "pos"]
+    with pytest.raises(ValueError, match="not in the training labels"):
+        RNNClassifier(class_weight={"other": 2.0}).fit(X, y)
+
+
+def test_sample_weight_ones_equals_none_and_zero_weight_matters():
+    X, y = ragged_task(n=40)
+    est = RNNClassifier(hidden_size=8, max_epochs=3, random_state=0)
+    none = est.fit(X, y).predict_proba(X)
+    ones = est.fit(X, y, sample_weight=np.ones(len(X))).predict_proba(X)
+    np.testing.assert_allclose(none, ones, atol=1e-6)
+    half = np.r_[np.ones(20), np.zeros(20)]
+    assert not np.allclose(est.fit(X, y, sample_weight=half).predict_proba(X), none)
+    with pytest.raises(ValueError, match="non-negative"):
+        est.fit(X, y, sample_weight=-np.ones(len(X)))
+
+
+def test_single_class_is_a_clear_error():
+    X, _ = ragged_task(n=10)
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        RNNClassifier().fit(X, ["a"] * 10)
+
+
+def test_defaults_learn_italy_power_demand():
+    X_train, y_train = load_italy("train")
+    X_test, y_test = load_italy("test")
+    clf = RNNClassifier(random_state=0).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= 0.94
+
+
+def test_defaults_learn_japanese_vowels():
+    from sktime.datasets import load_japanese_vowels
+
+    def load(split):
+        X, y = load_japanese_vowels(split=split, return_type="df-list")
+        # sktime's df-list holds one (T_i, 12) frame per sample
+        return [x.to_numpy() for x in X], y
+
+    X_train, y_train = load("train")
+    X_test, y_test = load("test")
+    clf = RNNClassifier(random_state=0).fit(X_train, y_train)
+    assert clf.score(X_test, y_test) >= 0.95

@@ -1,0 +1,62 @@
+import numpy as np
+import pytest
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+
+from seqlearn import SequenceRegressor
+from seqlearn.preprocessing import SequenceScaler, make_windows
+
+
+def sunspot_windows(window=20, n_test=40):
+    import statsmodels.api as sm
+
+    series = sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy()
+    X, y = make_windows(series, window=window)
+    return X[:-n_test], y[:-n_test], X[-n_test:], y[-n_test:]
+
+
+def test_beats_last_value_forecast_on_sunspots():
+    X_train, y_train, X_test, y_test = sunspot_windows()
+    model = make_pipeline(SequenceScaler(), SequenceRegressor(random_state=0))
+    pred = model.fit(X_train, y_train).predict(X_test)
+    last_value = np.abs(X_test[:, -1, 0] - y_test).mean()
+    mae = np.abs(pred - y_test).mean()
+    assert mae < 0.8 * last_value, (mae, last_value)
+
+
+def test_grid_search_with_time_series_split():
+    X_train, y_train, _, _ = sunspot_windows()
+    pipe = make_pipeline(SequenceScaler(), SequenceRegressor(max_epochs=5))
+    search = GridSearchCV(
+        pipe,
+        {"sequenceregressor__hidden_size": [8, 16]},
+        cv=TimeSeriesSplit(n_splits=3, gap=20),
+        scoring="neg_mean_absolute_error",
+    ).fit(X_train, y_train)
+    assert search.best_params_["sequenceregressor__hidden_size"] in (8, 16)
+
+
+def test_multi_output_targets_keep_their_shape_and_scale():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 5, 2))
+    y = np.c_[1000 + 50 * X[:, -1, 0], -3 * X[:, 0, 1]]
+    reg = SequenceRegressor(hidden_size=16, max_epochs=60, random_state=0).fit(X, y)
+    pred = reg.predict(X)
+    assert pred.shape == (80, 2)
+    # targets are standardised inside fit and mapped back at predict
+    np.testing.assert_allclose(reg.y_mean_, y.mean(axis=0))
+    assert np.abs(pred - y).mean(axis=0)[0] < 0.5 * y[:, 0].std()
+    assert SequenceRegressor(max_epochs=1).fit(X, y[:, :1]).predict(X).shape == (80, 1)
+
+
+@pytest.mark.parametrize("pooling", ["last", "mean", "max", "attention"])
+def test_padding_invariance(pooling):
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(t, 2)) for t in rng.integers(2, 10, size=20)]
+    y = np.array([x.sum() for x in X])
+    reg = SequenceRegressor(
+        pooling=pooling, bidirectional=True, hidden_size=8, max_epochs=2, random_state=0
+    ).fit(X, y)
+    alone = reg.predict([X[0]])
+    among = reg.predict([rng.normal(size=(25, 2)), X[0]])[1]
+    np.testing.assert_allclose(alone[0], among, atol=1e-6)
