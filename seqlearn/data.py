@@ -9,6 +9,7 @@ sequences of similar length so little time is spent on padding.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,9 +80,10 @@ def _as_numeric(arr: np.ndarray, what: str, *, tokens: bool) -> np.ndarray:
         out = arr.astype(np.float64) if arr.dtype.kind not in "biuf" else arr
     except (TypeError, ValueError) as exc:
         raise type(exc)(f"{what} contains values that are not numbers: {exc}") from None
-    if out.dtype.kind == "f":
-        bad = ~np.isfinite(out)
-        if bad.any():
+    # a float64 sum is NaN/inf whenever an element is, and, unlike an
+    # isfinite mask, allocates nothing for a strided window view
+    if out.dtype.kind == "f" and not np.isfinite(out.sum(dtype=np.float64)):
+        if not np.isfinite(out).all():
             kind = "NaN" if np.isnan(out).any() else "infinity"
             raise ValueError(
                 f"{what} contains {kind}; sequences must be finite. Impute or "
@@ -346,7 +348,10 @@ class SequenceDataset(torch.utils.data.Dataset):
     """
 
     def __init__(self, values, lengths, y=None, sample_weight=None, per_step=False):
-        self.values = torch.as_tensor(values)
+        with warnings.catch_warnings():
+            # read-only window views are shared, never written: no copy needed
+            warnings.filterwarnings("ignore", message=".*not writable.*")
+            self.values = torch.as_tensor(values)
         self.lengths = torch.as_tensor(lengths, dtype=torch.int64)
         self.y = None if y is None else torch.as_tensor(y)
         self.sample_weight = (
