@@ -17,6 +17,10 @@ ENV_VAR = "SEQLEARN_DUTCH_NER"
 # a token that ends a sentence: ends in . ! or ?, possibly followed by closing
 # quotes or brackets ("zeide hij." / "(zie boven.)")
 _SENTENCE_END = re.compile(r"[.!?][\"'»”’)\]]*$")
+_INITIAL = re.compile(r"^\w\.$")
+# titles and abbreviations that precede a name or number in this corpus
+_ABBREVIATIONS = {"art.", "cert.", "dr.", "hr.", "jhr.", "kapt.", "mej.", "mevr."}
+_ABBREVIATIONS |= {"mr.", "no.", "nr.", "st."}
 
 _DESCR = """\
 Dutch named-entity recognition data of the Koninklijke Bibliotheek
@@ -76,13 +80,25 @@ def _read_document(file):
     return blocks
 
 
+def _ends_sentence(token, next_token, next_tag):
+    """Whether a sentence ends after ``token`` (a heuristic for OCR'd text)."""
+    if not _SENTENCE_END.search(token):
+        return False
+    # initials ("J."), titles ("Mr.") and lone "?" (the OCR reading of the guilder sign
+    # "ƒ" in this corpus) are not sentence ends
+    if _INITIAL.match(token) or token == "?" or token.lower() in _ABBREVIATIONS:
+        return False
+    # "10 et. lager" continues; never split inside an entity
+    return not next_token[:1].islower() and not next_tag.startswith("I-")
+
+
 def _sentence_bounds(tokens, tags):
     """End offsets (exclusive) of the sentences in one block of tokens."""
-    bounds = []
-    for i, token in enumerate(tokens[:-1]):
-        # never split inside an entity (initials such as "J." end with a period)
-        if _SENTENCE_END.search(token) and not tags[i + 1].startswith("I-"):
-            bounds.append(i + 1)
+    bounds = [
+        i + 1
+        for i in range(len(tokens) - 1)
+        if _ends_sentence(tokens[i], tokens[i + 1], tags[i + 1])
+    ]
     bounds.append(len(tokens))
     return bounds
 
@@ -125,10 +141,11 @@ def load_dutch_ner(path=None, *, split_sentences=True, max_length=60, return_X_y
     persons (``PER``), locations (``LOC``) and organisations (``ORG``), and
     ``O``: 80 documents, about 146,000 tokens. The files have no sentence
     breaks, so by default the text is split after tokens that end in ``.``,
-    ``!`` or ``?`` and long sentences are cut into windows of at most
-    ``max_length`` tokens. Splits never fall inside an entity (a period in
-    initials such as ``"J."`` does not end a sentence before an ``I-`` tag;
-    only an entity longer than ``max_length`` has to be cut).
+    ``!`` or ``?`` when the next token does not start with a lowercase letter
+    (initials such as ``"J."`` and lone ``"?"``, OCR for the guilder sign, do
+    not end sentences), and long sentences are cut into windows of at most
+    ``max_length`` tokens. Splits never fall inside an entity (only an entity
+    longer than ``max_length`` has to be cut).
     No token is dropped: joining a document's sequences gives its file back.
 
     Sequences from one document are related, so split train and test by
