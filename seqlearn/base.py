@@ -233,6 +233,8 @@ class BaseSequenceEstimator(BaseEstimator):
     _module_cls = None
     _loss_kind = "cross_entropy"
     _per_step = False
+    # the skorch net class; seqlearn.parallel.DataParallelMixin swaps it
+    _net_cls = NeuralNet
 
     # ------------------------------------------------------------ input
     def _validate_X(self, X, *, reset):
@@ -341,7 +343,7 @@ class BaseSequenceEstimator(BaseEstimator):
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
-        return NeuralNet(
+        return self._net_cls(
             module=self._module_cls,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
             criterion=SequenceLoss,
