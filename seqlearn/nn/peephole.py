@@ -47,12 +47,11 @@ class _PeepholeLayer(torch.autograd.Function):
         save = save and any(ctx.needs_input_grad)
         cs = x.new_empty(L + 1, N, H)
         hs = x.new_empty(L + 1, N, H)
-        tcs = x.new_empty(L, N, H) if save else x.new_empty(N, H)
         first, prev_of, new_of = (L, 1, 0) if reverse else (0, 0, 1)
         cs[first] = c0
         hs[first] = h0
         w_if = weight_ch[: 2 * H].view(2, H)
-        w_o = weight_ch[2 * H :]
+        w_i, w_f, w_o = weight_ch.view(3, H).unbind(0)
         # Per-step views are made up front by unbind: indexing inside the
         # loop would cost about as much as the arithmetic.
         gates4 = gates.view(L, N, 4, H)
@@ -62,32 +61,37 @@ class _PeepholeLayer(torch.autograd.Function):
         i_, f_, g_, o_ = (gate.unbind(0) for gate in gates4.unbind(2))
         c_, h_ = cs.unbind(0), hs.unbind(0)
         c_bcast = cs.unsqueeze(2).unbind(0)
-        tc_ = tcs.unbind(0) if save else [tcs] * L
+        if save:
+            extra = x.new_empty(L, N, 2, H)
+            a_, d_ = (e.unbind(0) for e in extra.unbind(2))
         # Constant operands: a Python float operand is wrapped into a new tensor
         # on every call, which inside the loop costs as much as the arithmetic.
         ones = x.new_ones(N, H)
         minus_ones = -ones
+        tc = x.new_empty(N, H)
         steps = range(L - 1, -1, -1) if reverse else range(L)
         for t in steps:
             p, n = t + prev_of, t + new_of
+            i, f, g, o = i_[t], f_[t], g_[t], o_[t]
             rows[t].addmm_(h_[p], w_hh_t)
             # i and f peek at the previous cell state, o at the new one.
             peeking[t].addcmul_(c_bcast[p], w_if)
             sigmoids[t].sigmoid_()
-            g = torch.addcmul(minus_ones, g_[t], ones, value=2.0, out=g_[t])
-            c = torch.mul(f_[t], c_[p], out=c_[n]).addcmul_(i_[t], g)
-            o_[t].addcmul_(c, w_o).sigmoid_()
-            tc = torch.add(c, c, out=tc_[t]).sigmoid_()
-            tc = torch.addcmul(minus_ones, tc, ones, value=2.0, out=tc)
-            torch.mul(tc, o_[t], out=h_[n])
+            torch.addcmul(minus_ones, g, ones, value=2.0, out=g)
+            c = torch.mul(f, c_[p], out=c_[n]).addcmul_(i, g)
+            o.addcmul_(c, w_o).sigmoid_()
+            torch.add(c, c, out=tc).sigmoid_()
+            torch.addcmul(minus_ones, tc, ones, value=2.0, out=tc)
+            torch.mul(tc, o, out=h_[n])
+            if save:
+                _local_derivatives(i, f, g, o, tc, c_[p], a_[t], d_[t], w_i, w_f, w_o)
         if reverse:
-            out, c_prev = hs[:L], cs[1:]
+            out = hs[:L]
         else:
-            out, c_prev = hs[1:], cs[:L]
+            out = hs[1:]
         h_n, c_n = hs[L - first].clone(), cs[L - first].clone()
         if save:
-            factors, extra = _local_derivatives(gates, tcs, c_prev, weight_ch)
-            ctx.save_for_backward(x, weight_ih, weight_hh, factors, extra, cs, hs)
+            ctx.save_for_backward(x, weight_ih, weight_hh, gates4, extra, cs, hs)
             ctx.reverse = reverse
         return out, h_n, c_n
 
@@ -137,48 +141,43 @@ class _PeepholeLayer(torch.autograd.Function):
             grads[2] = d2d.sum(0)
         if needs[3]:
             grads[3] = d2d.t().mm(h_prev.reshape(L * N, H))
-        if needs[4]:
-            d_if = (d_gates[:, :, :2] * c_prev.unsqueeze(2)).sum((0, 1)).view(-1)
-            d_wo = (d_gates[:, :, 3] * c_new).sum((0, 1))
-            grads[4] = torch.cat([d_if, d_wo])
         if needs[5]:
             grads[5] = d_gates_flat[later].mm(weight_hh)
         if needs[6]:
             grads[6] = dc
+        if needs[4]:
+            # Last, because it overwrites the gate gradients with the products
+            # it reduces instead of allocating them.
+            d_if = d_gates[:, :, :2].mul_(c_prev.unsqueeze(2)).sum((0, 1))
+            d_wo = d_gates[:, :, 3].mul_(c_new).sum((0, 1))
+            grads[4] = torch.cat([d_if.view(-1), d_wo])
         return tuple(grads)
 
 
-def _local_derivatives(gates, tcs, c_prev, weight_ch):
-    """Turn saved activations into the per-step derivatives the backward needs.
+def _local_derivatives(i, f, g, o, tc, c_prev, a, d, w_i, w_f, w_o):
+    """Turn one step's activations into the derivatives the backward needs.
 
-    Overwrites ``gates`` (L, N, 4H) in place to save a fresh allocation: on
-    return it holds, viewed as (L, N, 4, H),
-    ``[di/dc, df/dc, dg/dc, do/dh]`` (each a pre-activation gradient per unit
-    of ``dc_t`` or ``dh_t``), and ``extra`` (L, N, 2, H) holds
-    ``[dc_t/dh_t, dc_{t-1}/dc_t]``, both through the peephole paths.
+    Runs right after the step, while its values are still in cache, and
+    overwrites the gate activations in place: on return ``i, f, g, o`` hold
+    ``di/dc, df/dc, dg/dc`` (pre-activation gradients per unit of ``dc_t``)
+    and ``do/dh`` (per unit of ``dh_t``); ``a`` holds ``dc_t/dh_t`` and ``d``
+    holds ``dc_{t-1}/dc_t``, both through the peephole paths.
     """
-    L, N, G = gates.shape
-    H = G // 4
-    i, f, g, o = gates.view(L, N, 4, H).unbind(2)
-    w_i, w_f, w_o = weight_ch.view(3, H).unbind(0)
-    extra = gates.new_empty(L, N, 2, H)
-    a, d = extra.unbind(2)
+    # dc_t/dh_t = o (1 - tanh^2 c_t) + w_co tanh(c_t) o (1 - o).
+    torch.mul(tc, tc, out=a)
+    torch.addcmul(o, o, a, value=-1, out=a)
+    torch.addcmul(o, o, o, value=-1, out=o)
+    o.mul_(tc)
+    a.addcmul_(o, w_o)
     # i and g each need the other's original value: go through p = g * i.
-    p = torch.mul(g, i, out=a)
+    p = torch.mul(g, i, out=d)
     torch.addcmul(i, p, g, value=-1, out=g)  # i (1 - g^2)
     torch.addcmul(p, p, i, value=-1, out=i)  # g i (1 - i)
     # dc_{t-1}/dc_t = f + w_cf c_{t-1} f (1 - f) + w_ci g i (1 - i).
-    d.copy_(f)
+    torch.addcmul(f, i, w_i, out=d)
     torch.addcmul(f, f, f, value=-1, out=f)
     f.mul_(c_prev)
-    d.addcmul_(f, w_f).addcmul_(i, w_i)
-    # dc_t/dh_t = o (1 - tanh^2 c_t) + w_co tanh(c_t) o (1 - o).
-    torch.mul(tcs, tcs, out=a)
-    torch.addcmul(o, o, a, value=-1, out=a)
-    torch.addcmul(o, o, o, value=-1, out=o)
-    o.mul_(tcs)
-    a.addcmul_(o, w_o)
-    return gates.view(L, N, 4, H), extra
+    d.addcmul_(f, w_f)
 
 
 class PeepholeLSTM(nn.Module):
