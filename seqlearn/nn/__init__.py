@@ -3,15 +3,19 @@
 Nothing here imports scikit-learn: the modules can be used on their own.
 """
 
+from seqlearn.nn.crf import CRF, CRFLoss, allowed_transitions
 from seqlearn.nn.encoder import RecurrentEncoder
 from seqlearn.nn.models import SequenceModel, TaggingModel
 from seqlearn.nn.peephole import PeepholeLSTM
 from seqlearn.nn.pooling import Pooling
 
 __all__ = [
+    "CRF",
+    "CRFLoss",
     "PeepholeLSTM",
     "Pooling",
     "RecurrentEncoder",
     "SequenceModel",
     "TaggingModel",
+    "allowed_transitions",
 ]

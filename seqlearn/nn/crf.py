@@ -1,0 +1,386 @@
+"""Linear-chain conditional random field: likelihood, Viterbi, marginals.
+
+A linear-chain CRF scores a tag path ``y`` of a sequence with per-step
+emission scores ``E`` (from a network) and learned transition scores::
+
+    score(y) = start[y_0] + sum_t E[t, y_t] + sum_t trans[y_{t-1}, y_t] + end[y_T-1]
+
+and ``p(y | x) = exp(score(y)) / Z``.  Everything here is vectorised over the
+batch and loops over time steps only; ragged batches are handled with the
+sequence lengths, so padding never changes a result.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from seqlearn.nn.encoder import check_lengths
+from seqlearn.nn.peephole import _check_positive_int
+
+__all__ = ["CRF", "CRFLoss", "allowed_transitions"]
+
+SCHEMES = ("iob1", "iob2", "iobes")
+
+# Score added to a forbidden transition: finite, so that log-sum-exp and its
+# gradient stay finite, yet far below any path a network can score.
+FORBIDDEN = -1e4
+
+# Target value of padded steps (torch's default ``ignore_index``).
+PAD_TARGET = -100
+
+
+def _split_tag(tag: str, scheme: str) -> tuple[str, str | None]:
+    """Return ``(prefix, type)`` of a tag, e.g. ``"B-PER" -> ("B", "PER")``."""
+    if tag == "O":
+        return "O", None
+    prefix, sep, kind = str(tag).partition("-")
+    allowed = "BIES" if scheme == "iobes" else "BI"
+    if not sep or prefix not in allowed or not kind:
+        raise ValueError(
+            f"The tag {tag!r} does not follow the {scheme.upper()} scheme: tags must "
+            f"be 'O' or '<prefix>-<type>' with a prefix in {list(allowed)}."
+        )
+    return prefix, kind
+
+
+def _allowed(prev: tuple | None, cur: tuple | None, scheme: str) -> bool:
+    """Whether the tag ``cur`` may follow ``prev`` (None: sequence start/end)."""
+    if cur is None:  # prev -> end of sequence
+        return scheme != "iobes" or prev[0] in ("O", "E", "S")
+    prefix, kind = cur
+    if scheme == "iob1":
+        # B- only separates two adjacent entities of the same type
+        return prefix != "B" or (prev is not None and prev[1] == kind)
+    if scheme == "iob2":
+        return prefix != "I" or (
+            prev is not None and prev[0] in ("B", "I") and prev[1] == kind
+        )
+    # iobes: inside an entity only I-/E- of its type may follow
+    if prev is not None and prev[0] in ("B", "I"):
+        return prefix in ("I", "E") and kind == prev[1]
+    return prefix in ("O", "B", "S")
+
+
+def allowed_transitions(labels, scheme: str):
+    """Which tag transitions a tagging scheme allows.
+
+    Parameters
+    ----------
+    labels : sequence of str
+        The tags, in the order of the CRF's tag ids, e.g. ``["B-PER", "I-PER",
+        "O"]``.
+    scheme : {"iob1", "iob2", "iobes"}
+        Tagging scheme.  IOB2: ``I-X`` only after ``B-X`` or ``I-X``; IOB1:
+        ``B-X`` only right after a ``X`` entity; IOBES: ``B-X`` and ``I-X`` are
+        followed by ``I-X`` or ``E-X``, and a sequence cannot end inside an entity.
+
+    Returns
+    -------
+    transitions : Tensor of shape (C, C), bool
+        ``transitions[i, j]``: tag ``j`` may follow tag ``i``.
+    start : Tensor of shape (C,), bool
+        Tags a sequence may start with.
+    end : Tensor of shape (C,), bool
+        Tags a sequence may end with.
+
+    Examples
+    --------
+    >>> from seqlearn.nn import allowed_transitions
+    >>> trans, start, end = allowed_transitions(["B-PER", "I-PER", "O"], "iob2")
+    >>> trans.int().tolist()  # O -> I-PER is forbidden
+    [[1, 1, 1], [1, 1, 1], [1, 0, 1]]
+    >>> start.tolist()
+    [True, False, True]
+    """
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}.")
+    tags = [_split_tag(tag, scheme) for tag in labels]
+    transitions = torch.tensor([[_allowed(p, c, scheme) for c in tags] for p in tags])
+    start = torch.tensor([_allowed(None, c, scheme) for c in tags])
+    end = torch.tensor([_allowed(p, None, scheme) for p in tags])
+    return transitions.reshape(len(tags), len(tags)), start, end
+
+
+def _mask_of(lengths, max_length):
+    return torch.arange(max_length, device=lengths.device) < lengths.unsqueeze(1)
+
+
+class CRF(nn.Module):
+    """Linear-chain conditional random field over per-step emission scores.
+
+    Parameters
+    ----------
+    num_tags : int
+        Number of tags ``C``.
+    allowed : tuple of (Tensor (C, C), Tensor (C,), Tensor (C,)) of bool, \
+default=None
+        Allowed transitions, starts and ends, as returned by
+        :func:`allowed_transitions`.  Forbidden ones get a fixed score of
+        ``-1e4``, so they are never decoded and carry (numerically) no
+        probability, in training as in prediction.  None allows everything.
+
+    Attributes
+    ----------
+    transitions : torch.nn.Parameter of shape (C, C)
+        ``transitions[i, j]``: score of tag ``j`` following tag ``i``.
+    start_transitions, end_transitions : torch.nn.Parameter of shape (C,)
+        Scores of starting and ending a sequence with each tag.
+
+    Notes
+    -----
+    Shapes: ``emissions`` ``(N, L, C)``; ``tags`` ``(N, L)`` int64 (values at
+    padded steps are ignored); ``lengths`` ``(N,)``, each in ``[1, L]``.
+    ``forward`` returns the per-sequence negative log-likelihood ``(N,)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seqlearn.nn import CRF
+    >>> crf = CRF(3)
+    >>> emissions, lengths = torch.randn(2, 4, 3), torch.tensor([4, 2])
+    >>> crf(emissions, torch.zeros(2, 4, dtype=torch.long), lengths).shape
+    torch.Size([2])
+    >>> crf.decode(emissions, lengths).shape
+    torch.Size([2, 4])
+    >>> crf.marginals(emissions, lengths)[1, :2].sum(-1)
+    tensor([1.0000, 1.0000])
+    """
+
+    def __init__(self, num_tags: int, allowed=None) -> None:
+        super().__init__()
+        _check_positive_int(num_tags, "num_tags")
+        self.num_tags = num_tags
+        self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags))
+        self.start_transitions = nn.Parameter(torch.zeros(num_tags))
+        self.end_transitions = nn.Parameter(torch.zeros(num_tags))
+        shapes = [(num_tags, num_tags), (num_tags,), (num_tags,)]
+        if allowed is None:
+            allowed = [torch.ones(shape, dtype=torch.bool) for shape in shapes]
+        for name, mask, shape in zip(
+            ("trans", "start", "end"), allowed, shapes, strict=True
+        ):
+            mask = torch.as_tensor(mask, dtype=torch.bool)
+            if mask.shape != shape:
+                raise ValueError(
+                    f"allowed {name} mask must have shape {shape}, got "
+                    f"{tuple(mask.shape)}."
+                )
+            penalty = torch.zeros(shape).masked_fill(~mask, FORBIDDEN)
+            self.register_buffer(f"_{name}_penalty", penalty)
+
+    # ------------------------------------------------------------ scores
+    def _scores(self):
+        """Transition, start and end scores with the forbidden ones masked."""
+        return (
+            self.transitions + self._trans_penalty,
+            self.start_transitions + self._start_penalty,
+            self.end_transitions + self._end_penalty,
+        )
+
+    def _check(self, emissions, lengths):
+        if emissions.dim() != 3 or emissions.shape[2] != self.num_tags:
+            raise ValueError(
+                f"emissions must have shape (N, L, {self.num_tags}), got "
+                f"{tuple(emissions.shape)}."
+            )
+        N, L, _ = emissions.shape
+        lengths = check_lengths(lengths, N, L, emissions.device)
+        return lengths, _mask_of(lengths, L)
+
+    def score(self, emissions, tags, lengths):
+        """Return the unnormalised score of the given tag paths.
+
+        Parameters
+        ----------
+        emissions : Tensor of shape (N, L, C)
+            Per-step tag scores.
+        tags : Tensor of shape (N, L)
+            Tag ids; padded steps are ignored.
+        lengths : Tensor of shape (N,)
+            Real steps of every sequence.
+
+        Returns
+        -------
+        Tensor of shape (N,)
+        """
+        lengths, mask = self._check(emissions, lengths)
+        trans, start, end = self._scores()
+        tags = tags.clamp(min=0, max=self.num_tags - 1).masked_fill(~mask, 0)
+        emitted = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)
+        steps = (trans[tags[:, :-1], tags[:, 1:]] * mask[:, 1:]).sum(1)
+        last = tags.gather(1, (lengths - 1).unsqueeze(1)).squeeze(1)
+        return start[tags[:, 0]] + (emitted * mask).sum(1) + steps + end[last]
+
+    def _alphas(self, emissions, mask, trans, start):
+        """Forward log-scores ``(L, N, C)``, carried unchanged over padding."""
+        alpha = start + emissions[:, 0]
+        alphas = [alpha]
+        for t in range(1, emissions.shape[1]):
+            step = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+            alpha = torch.where(mask[:, t, None], step, alpha)
+            alphas.append(alpha)
+        return torch.stack(alphas)
+
+    def log_partition(self, emissions, lengths):
+        """Return ``log Z``, the log-sum-exp of the scores of all tag paths.
+
+        Parameters
+        ----------
+        emissions : Tensor of shape (N, L, C)
+            Per-step tag scores.
+        lengths : Tensor of shape (N,)
+            Real steps of every sequence.
+
+        Returns
+        -------
+        Tensor of shape (N,)
+        """
+        lengths, mask = self._check(emissions, lengths)
+        trans, start, end = self._scores()
+        alpha = self._alphas(emissions, mask, trans, start)[-1]
+        return torch.logsumexp(alpha + end, dim=1)
+
+    def forward(self, emissions, tags, lengths):
+        """Return the negative log-likelihood of every sequence's tag path.
+
+        Parameters
+        ----------
+        emissions : Tensor of shape (N, L, C)
+            Per-step tag scores.
+        tags : Tensor of shape (N, L)
+            Gold tag ids; padded steps are ignored.
+        lengths : Tensor of shape (N,)
+            Real steps of every sequence.
+
+        Returns
+        -------
+        Tensor of shape (N,)
+            ``log Z - score(tags)``, non-negative.
+        """
+        return self.log_partition(emissions, lengths) - self.score(
+            emissions, tags, lengths
+        )
+
+    # ------------------------------------------------------------ inference
+    @torch.no_grad()
+    def decode(self, emissions, lengths):
+        """Return the most probable tag path of every sequence (Viterbi).
+
+        Parameters
+        ----------
+        emissions : Tensor of shape (N, L, C)
+            Per-step tag scores.
+        lengths : Tensor of shape (N,)
+            Real steps of every sequence.
+
+        Returns
+        -------
+        Tensor of shape (N, L), int64
+            Best tags; padded steps hold 0.
+        """
+        lengths, mask = self._check(emissions, lengths)
+        trans, start, end = self._scores()
+        N, L, _ = emissions.shape
+        score = start + emissions[:, 0]
+        pointers = []
+        for t in range(1, L):
+            best, arg = (score.unsqueeze(2) + trans).max(dim=1)
+            # over padding, point each tag to itself and keep the score
+            keep = torch.arange(self.num_tags, device=arg.device).expand_as(arg)
+            pointers.append(torch.where(mask[:, t, None], arg, keep))
+            score = torch.where(mask[:, t, None], best + emissions[:, t], score)
+        tag = (score + end).argmax(dim=1)
+        path = [tag]
+        for arg in reversed(pointers):
+            tag = arg.gather(1, tag.unsqueeze(1)).squeeze(1)
+            path.append(tag)
+        path = torch.stack(path[::-1], dim=1)
+        return path.masked_fill(~mask, 0)
+
+    @torch.no_grad()
+    def marginals(self, emissions, lengths):
+        """Return ``p(y_t = c | x)`` for every step (forward-backward).
+
+        Parameters
+        ----------
+        emissions : Tensor of shape (N, L, C)
+            Per-step tag scores.
+        lengths : Tensor of shape (N,)
+            Real steps of every sequence.
+
+        Returns
+        -------
+        Tensor of shape (N, L, C)
+            Marginal probabilities; each real step sums to 1, padded steps
+            are 0.
+        """
+        lengths, mask = self._check(emissions, lengths)
+        trans, start, end = self._scores()
+        alphas = self._alphas(emissions, mask, trans, start)
+        # beta_t(i): log-sum of the scores from step t (tag i) to the end
+        beta = end.expand_as(emissions[:, 0])
+        betas = [beta]
+        for t in range(emissions.shape[1] - 2, -1, -1):
+            step = torch.logsumexp(
+                trans + (emissions[:, t + 1] + beta).unsqueeze(1), dim=2
+            )
+            beta = torch.where(mask[:, t + 1, None], step, end)
+            betas.append(beta)
+        betas = torch.stack(betas[::-1])
+        log_z = torch.logsumexp(alphas[-1] + end, dim=1)
+        log_marginals = alphas + betas - log_z.unsqueeze(1)
+        return log_marginals.transpose(0, 1).exp() * mask.unsqueeze(2)
+
+
+class CRFLoss(nn.Module):
+    """CRF negative log-likelihood as a skorch criterion; it owns the CRF.
+
+    skorch optimises a criterion's parameters along with the module's, so the
+    network produces emission scores and this loss learns the transitions.
+
+    Parameters
+    ----------
+    num_tags : int
+        Number of tags.
+    allowed : tuple of bool Tensors, default=None
+        Allowed transitions, see :class:`CRF`.
+
+    Attributes
+    ----------
+    crf : CRF
+        The trained CRF, used for decoding.
+
+    Notes
+    -----
+    ``forward(y_pred, y_true)``: ``y_pred`` ``(N, L, C)`` emissions, ``y_true``
+    ``(N, L)`` tag ids padded with -100 (or ``{"y": ..., "sample_weight":
+    (N,)}``).  Returns the weighted sum of the sequences' negative
+    log-likelihoods divided by the number of real steps, the scale of a
+    per-token cross-entropy.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seqlearn.nn import CRFLoss
+    >>> loss = CRFLoss(3)
+    >>> y = torch.tensor([[0, 2, 1], [1, 1, -100]])
+    >>> loss(torch.zeros(2, 3, 3), y).item() > 0
+    True
+    """
+
+    def __init__(self, num_tags: int, allowed=None) -> None:
+        super().__init__()
+        self.crf = CRF(num_tags, allowed)
+
+    def forward(self, y_pred, y_true):
+        """Return the mean per-step negative log-likelihood of a batch."""
+        weight = None
+        if isinstance(y_true, dict):
+            y_true, weight = y_true["y"], y_true["sample_weight"]
+        y_true = y_true.to(y_pred.device).long()
+        lengths = (y_true != PAD_TARGET).sum(1)
+        nll = self.crf(y_pred, y_true, lengths)
+        if weight is not None:
+            nll = nll * weight.to(nll)
+        return nll.sum() / lengths.sum().clamp(min=1)

@@ -1,0 +1,208 @@
+"""The linear-chain CRF against brute-force enumeration of all tag paths."""
+
+import itertools
+
+import numpy as np
+import pytest
+import torch
+
+from seqlearn.nn import CRF, CRFLoss, allowed_transitions
+
+C = 3
+
+
+def make_crf(seed=0, allowed=None, num_tags=C):
+    torch.manual_seed(seed)
+    crf = CRF(num_tags, allowed)
+    with torch.no_grad():
+        for p in crf.parameters():
+            p.normal_()
+    return crf
+
+
+def brute_force(crf, emissions, length):
+    """Scores of every tag path of one sequence, by enumeration."""
+    trans, start, end = (s.detach().double() for s in crf._scores())
+    e = emissions[:length].double()
+    paths = list(itertools.product(range(crf.num_tags), repeat=length))
+    scores = []
+    for path in paths:
+        s = start[path[0]] + end[path[-1]] + sum(e[t, k] for t, k in enumerate(path))
+        s = s + sum(trans[a, b] for a, b in itertools.pairwise(path))
+        scores.append(s)
+    return paths, torch.stack(scores)
+
+
+@pytest.fixture
+def batch():
+    torch.manual_seed(1)
+    lengths = torch.tensor([4, 1, 3, 2])
+    emissions = torch.randn(4, 4, C) * 2
+    tags = torch.randint(0, C, (4, 4))
+    return emissions, tags, lengths
+
+
+def test_likelihood_and_partition_equal_brute_force(batch):
+    emissions, tags, lengths = batch
+    crf = make_crf()
+    nll = crf(emissions, tags, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        paths, scores = brute_force(crf, emissions[i], n)
+        log_z = torch.logsumexp(scores, 0)
+        gold = scores[paths.index(tuple(tags[i, :n].tolist()))]
+        torch.testing.assert_close(nll[i].double(), log_z - gold, rtol=1e-5, atol=1e-5)
+        torch.testing.assert_close(
+            crf.log_partition(emissions, lengths)[i].double(),
+            log_z,
+            rtol=1e-5,
+            atol=1e-5,
+        )
+    assert (nll >= 0).all()
+
+
+def test_viterbi_equals_brute_force_argmax(batch):
+    emissions, _, lengths = batch
+    for seed in range(5):
+        crf = make_crf(seed)
+        decoded = crf.decode(emissions, lengths)
+        for i, n in enumerate(lengths.tolist()):
+            paths, scores = brute_force(crf, emissions[i], n)
+            assert tuple(decoded[i, :n].tolist()) == paths[int(scores.argmax())]
+            assert decoded[i, n:].eq(0).all()
+
+
+def test_marginals_equal_brute_force_and_sum_to_one(batch):
+    emissions, _, lengths = batch
+    crf = make_crf()
+    marginals = crf.marginals(emissions, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        paths, scores = brute_force(crf, emissions[i], n)
+        prob = torch.softmax(scores, 0)
+        expected = torch.zeros(n, C, dtype=torch.float64)
+        for path, p in zip(paths, prob, strict=True):
+            expected[torch.arange(n), torch.tensor(path)] += p
+        torch.testing.assert_close(
+            marginals[i, :n].double(), expected, atol=1e-5, rtol=0
+        )
+        assert marginals[i, n:].eq(0).all()
+    real = torch.arange(4) < lengths[:, None]
+    torch.testing.assert_close(marginals.sum(-1)[real], torch.ones(int(real.sum())))
+
+
+def test_gradient_of_log_partition_is_the_marginals(batch):
+    # forward-backward and autograd through the forward algorithm must agree
+    emissions, _, lengths = batch
+    crf = make_crf()
+    emissions = emissions.clone().requires_grad_()
+    crf.log_partition(emissions, lengths).sum().backward()
+    torch.testing.assert_close(emissions.grad, crf.marginals(emissions, lengths))
+
+
+def test_padding_invariance(batch):
+    emissions, tags, lengths = batch
+    crf = make_crf()
+    # garbage in the padding, and one extra padded step, change nothing
+    noisy = torch.cat([emissions, torch.zeros(4, 1, C)], 1)
+    noisy[torch.arange(5) >= lengths[:, None]] = 1e3
+    noisy_tags = torch.cat([tags, torch.full((4, 1), 2)], 1)
+    torch.testing.assert_close(
+        crf(noisy, noisy_tags, lengths), crf(emissions, tags, lengths)
+    )
+    assert torch.equal(
+        crf.decode(noisy, lengths)[:, :4], crf.decode(emissions, lengths)
+    )
+    torch.testing.assert_close(
+        crf.marginals(noisy, lengths)[:, :4], crf.marginals(emissions, lengths)
+    )
+    # each sequence alone gives what it gives in the batch
+    for i, n in enumerate(lengths.tolist()):
+        alone = crf.decode(emissions[i : i + 1, :n], lengths[i : i + 1])
+        assert torch.equal(alone[0], crf.decode(emissions, lengths)[i, :n])
+
+
+LABELS = ["B-LOC", "B-PER", "I-LOC", "I-PER", "O"]
+
+
+def transitions_of(path, labels):
+    return [(labels[a], labels[b]) for a, b in itertools.pairwise(path)]
+
+
+@pytest.mark.parametrize(
+    "scheme, labels, forbidden",
+    [
+        ("iob2", LABELS, [("O", "I-PER"), ("B-LOC", "I-PER"), ("I-LOC", "I-PER")]),
+        (
+            "iob1",
+            ["B-PER", "I-LOC", "I-PER", "O"],
+            [("O", "B-PER"), ("I-LOC", "B-PER")],
+        ),
+        (
+            "iobes",
+            ["B-PER", "E-PER", "I-PER", "O", "S-PER"],
+            [("O", "I-PER"), ("B-PER", "O"), ("I-PER", "S-PER"), ("E-PER", "E-PER")],
+        ),
+    ],
+)
+def test_constrained_decoding_never_emits_a_forbidden_transition(
+    scheme, labels, forbidden
+):
+    trans, start, end = allowed_transitions(labels, scheme)
+    index = {tag: i for i, tag in enumerate(labels)}
+    for a, b in forbidden:
+        assert not trans[index[a], index[b]]
+    crf = make_crf(allowed=(trans, start, end), num_tags=len(labels))
+    torch.manual_seed(0)
+    lengths = torch.randint(1, 12, (200,))
+    # emissions that push hard towards forbidden paths
+    emissions = torch.randn(200, 12, len(labels)) * 5
+    paths = crf.decode(emissions, lengths)
+    free = make_crf(num_tags=len(labels)).decode(emissions, lengths)
+    n_free_violations = 0
+    for path, free_path, n in zip(
+        paths.tolist(), free.tolist(), lengths.tolist(), strict=True
+    ):
+        pairs = transitions_of(path[:n], labels)
+        assert all(trans[index[a], index[b]] for a, b in pairs)
+        assert start[path[0]] and end[path[n - 1]]
+        n_free_violations += sum(
+            not trans[index[a], index[b]]
+            for a, b in transitions_of(free_path[:n], labels)
+        )
+    assert n_free_violations > 0  # the test would catch an unconstrained decoder
+    # forbidden transitions carry no probability mass either
+    marginals = crf.marginals(emissions, lengths)
+    first = marginals[:, 0]
+    assert first[:, ~start].max() < 1e-6
+
+
+def test_bad_scheme_and_tags_are_rejected():
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        allowed_transitions(["O"], "bilou")
+    with pytest.raises(ValueError, match="does not follow the IOB2 scheme"):
+        allowed_transitions(["O", "E-PER"], "iob2")
+    with pytest.raises(ValueError, match="emissions must have shape"):
+        CRF(3).decode(torch.zeros(2, 4, 5), torch.tensor([4, 4]))
+    with pytest.raises(ValueError, match="allowed trans mask must have shape"):
+        CRF(3, (torch.ones(2, 2), torch.ones(3), torch.ones(3)))
+
+
+def test_loss_learns_transitions_and_honours_weights():
+    # a deterministic alternation that only transitions can explain
+    y = torch.tensor([[0, 1, 0, 1, 0, 1], [1, 0, 1, 0, -100, -100]])
+    lengths = torch.tensor([6, 4])
+    loss = CRFLoss(2)
+    emissions = torch.zeros(2, 6, 2)
+    before = float(loss(emissions, y).detach())
+    optimizer = torch.optim.Adam(loss.parameters(), lr=0.1)
+    for _ in range(100):
+        optimizer.zero_grad()
+        loss(emissions, y).backward()
+        optimizer.step()
+    assert float(loss(emissions, y).detach()) < before / 4
+    hint = emissions.clone()
+    hint[:, 0, 0] = 3.0  # only the first tag is given; transitions do the rest
+    decoded = loss.crf.decode(hint, lengths)
+    assert decoded[0].tolist() == [0, 1, 0, 1, 0, 1]
+    weighted = loss(emissions, {"y": y, "sample_weight": torch.tensor([1.0, 0.0])})
+    alone = loss.crf(emissions[:1], y[:1], lengths[:1]).sum() / 10
+    np.testing.assert_allclose(weighted.item(), alone.item(), rtol=1e-5)
