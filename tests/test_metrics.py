@@ -164,7 +164,7 @@ def test_entity_scores_check_lengths():
 @pytest.mark.parametrize("average", AVERAGES)
 def test_lenient_matches_seqeval_random(average):
     rng = np.random.default_rng(0)
-    for _ in range(150):
+    for _ in range(100):
         y_true = _random_sequences(rng, LENIENT_LABELS)
         y_pred = _perturb(rng, y_true, LENIENT_LABELS)
         _assert_same(y_true, y_pred, average=average)
@@ -184,7 +184,7 @@ def test_lenient_suffix_matches_seqeval_random(average):
 def test_strict_matches_seqeval_random(scheme, average):
     rng = np.random.default_rng(2)
     labels = _strict_labels(scheme)
-    for _ in range(100):
+    for _ in range(60):
         y_true = _random_sequences(rng, labels)
         y_pred = _perturb(rng, y_true, labels)
         _assert_same(y_true, y_pred, scheme=scheme, average=average)
