@@ -1,9 +1,16 @@
 """seqlearn: recurrent neural networks as scikit-learn estimators."""
 
 from seqlearn.classifier import RNNClassifier
+from seqlearn.generation import CharRNN
 from seqlearn.regressor import SequenceRegressor
 from seqlearn.tagger import SequenceTagger
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["RNNClassifier", "SequenceRegressor", "SequenceTagger", "__version__"]
+__all__ = [
+    "CharRNN",
+    "RNNClassifier",
+    "SequenceRegressor",
+    "SequenceTagger",
+    "__version__",
+]

@@ -5,6 +5,7 @@ Nothing here imports scikit-learn: the modules can be used on their own.
 
 from seqlearn.nn.crf import CRF, CRFLoss, allowed_transitions
 from seqlearn.nn.encoder import RecurrentEncoder
+from seqlearn.nn.language_model import RecurrentLanguageModel
 from seqlearn.nn.models import SequenceModel, TaggingModel
 from seqlearn.nn.peephole import PeepholeLSTM
 from seqlearn.nn.pooling import Pooling
@@ -15,6 +16,7 @@ __all__ = [
     "PeepholeLSTM",
     "Pooling",
     "RecurrentEncoder",
+    "RecurrentLanguageModel",
     "SequenceModel",
     "TaggingModel",
     "allowed_transitions",

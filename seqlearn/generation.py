@@ -1,0 +1,600 @@
+"""CharRNN: a character-level language model trained with stateful truncated BPTT.
+
+The text is read as one long stream of token ids.  Training cuts it into
+``batch_size`` parallel streams and walks them in windows of ``seq_len``
+steps; with ``stateful=True`` the hidden state left by one window starts the
+next (detached from the graph), so the network sees context far longer than
+``seq_len`` while gradients flow back at most ``seq_len`` steps.
+"""
+
+from __future__ import annotations
+
+import numbers
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import GradientNormClipping
+from skorch.utils import to_tensor
+
+from seqlearn.base import (
+    _OPTIMIZERS,
+    PAD_TARGET,
+    BaseSequenceEstimator,
+    SequenceLoss,
+    _atomic_fit,
+    _torch_context,
+    resolve_device,
+)
+from seqlearn.nn.language_model import RecurrentLanguageModel, detach_state
+from seqlearn.preprocessing import VocabularyEncoder
+
+__all__ = ["CharRNN", "TokenStream", "StreamBatchIterator"]
+
+# ids 0 and 1 are VocabularyEncoder's padding and unknown tokens: never sampled
+_N_RESERVED = 2
+
+
+def stream_windows(ids, n_streams, seq_len):
+    """Cut a 1-D id stream into parallel streams and walk them in windows.
+
+    Parameters
+    ----------
+    ids : Tensor of shape (T,) int64
+        The whole stream, ``T >= 2``.
+    n_streams : int
+        Number of parallel streams (rows of every batch).
+    seq_len : int
+        Steps per window (the last window may be shorter).
+
+    Returns
+    -------
+    windows : list of (Tensor, Tensor)
+        ``(x, y)`` pairs of shape ``(n_streams, <= seq_len)``; ``y`` is ``x``
+        shifted by one step.  Row ``i`` of consecutive windows continues row
+        ``i`` of the previous one.  The last row is padded with id 0 and
+        target -100 (ignored by the loss), so every next token is a target.
+
+    Examples
+    --------
+    >>> import torch
+    >>> (x, y), = stream_windows(torch.arange(1, 8), n_streams=2, seq_len=3)
+    >>> x.tolist(), y.tolist()
+    ([[1, 2, 3], [4, 5, 6]], [[2, 3, 4], [5, 6, 7]])
+    """
+    n_targets = len(ids) - 1
+    n_streams = max(1, min(n_streams, n_targets))
+    per_stream = -(-n_targets // n_streams)
+    pad = n_streams * per_stream - n_targets
+    x = torch.cat([ids[:-1], ids.new_zeros(pad)]).view(n_streams, per_stream)
+    y = torch.cat([ids[1:], ids.new_full((pad,), PAD_TARGET)])
+    y = y.view(n_streams, per_stream)
+    return [
+        (x[:, i : i + seq_len], y[:, i : i + seq_len])
+        for i in range(0, per_stream, seq_len)
+    ]
+
+
+class TokenStream(torch.utils.data.Dataset):
+    """One long stream of token ids, as a torch dataset for skorch.
+
+    Parameters
+    ----------
+    ids : array-like of shape (T,) int
+        The stream.
+    """
+
+    def __init__(self, ids):
+        self.ids = torch.as_tensor(ids, dtype=torch.int64)
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def __getitem__(self, i):
+        return self.ids[i]
+
+
+class StreamBatchIterator:
+    """Windows of ``seq_len`` steps over ``batch_size`` parallel streams.
+
+    The order is fixed (never shuffled): a stateful network relies on row
+    ``i`` of a batch continuing row ``i`` of the previous batch.
+
+    Parameters
+    ----------
+    dataset : TokenStream
+        The stream.
+    batch_size : int
+        Number of parallel streams.
+    seq_len : int, default=100
+        Steps per window.
+    """
+
+    def __init__(self, dataset, batch_size, seq_len=100):
+        self.dataset = dataset
+        self.batch_size = batch_size
+        self.seq_len = seq_len
+
+    def __len__(self) -> int:
+        return len(self._windows())
+
+    def _windows(self):
+        return stream_windows(self.dataset.ids, self.batch_size, self.seq_len)
+
+    def __iter__(self):
+        yield from self._windows()
+
+
+class StatefulNet(NeuralNet):
+    """A skorch ``NeuralNet`` whose module takes and returns a hidden state.
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As :class:`skorch.NeuralNet`.
+    stateful : bool, default=True
+        Start every training batch from the detached state the previous batch
+        ended in (reset at the start of each epoch); False starts every batch
+        from zeros.
+    """
+
+    def __init__(self, *args, stateful=True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.stateful = stateful
+
+    def on_epoch_begin(self, net, **kwargs):
+        """Start the epoch from a zero state."""
+        super().on_epoch_begin(net, **kwargs)
+        self._hidden = None
+
+    def on_train_end(self, net, **kwargs):
+        """Drop the carried state (it is not part of the model)."""
+        super().on_train_end(net, **kwargs)
+        self._hidden = None
+
+    def infer(self, x, **fit_params):
+        """Return the logits of a batch, carrying the state if stateful."""
+        x = to_tensor(x, device=self.device)
+        hx = getattr(self, "_hidden", None) if self.stateful else None
+        logits, hx = self.module_(x, hx, **fit_params)
+        self._hidden = detach_state(hx)
+        return logits
+
+
+class CharRNN(BaseEstimator):
+    """Character-level recurrent language model with stateful truncated BPTT.
+
+    ``fit`` learns the character vocabulary (with
+    :class:`~seqlearn.preprocessing.VocabularyEncoder`) and trains a
+    :class:`~seqlearn.nn.RecurrentLanguageModel` to predict each character
+    from the ones before it.  ``generate`` samples new text, ``score`` gives
+    the mean log-likelihood per character of held-out text.
+
+    Parameters
+    ----------
+    cell : {"lstm", "gru", "rnn", "peephole"}, default="lstm"
+        Recurrent cell.
+    hidden_size : int, default=128
+        Features of the hidden state.
+    num_layers : int, default=1
+        Number of stacked recurrent layers.
+    dropout : float, default=0.0
+        Dropout between stacked layers and before the output layer.
+    embedding_dim : int, default=None
+        None feeds characters one-hot; an int learns embeddings of this size.
+    seq_len : int, default=100
+        Steps per training window: how far back gradients flow.
+    batch_size : int, default=32
+        Number of parallel streams the text is cut into.
+    stateful : bool, default=True
+        Carry the hidden state from one window to the next (detached), so the
+        model also learns to use context older than ``seq_len``; False resets
+        it to zeros for every batch.
+    max_epochs : int, default=10
+        Passes over the text.
+    lr : float, default=0.003
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
+default="adam"
+        Optimizer.
+    weight_decay : float, default=0.0
+        Weight decay passed to the optimizer.
+    gradient_clip : float or None, default=5.0
+        Maximum gradient norm; None disables clipping.
+    lowercase : bool, default=False
+        Lowercase the text before learning the vocabulary.
+    device : {"cpu", "cuda", "auto"}, default="cpu"
+        Where to train; "auto" picks CUDA when available.
+    random_state : int, RandomState instance or None, default=None
+        Seeds weight initialisation and dropout: the same value gives the same
+        model on CPU.
+    verbose : int, default=0
+        0 prints nothing; 1 prints the training loss (nats per character) per
+        epoch.
+    callbacks : list of (name, skorch callback) or None, default=None
+        Extra skorch callbacks.
+    n_threads : int or None, default=None
+        Torch threads used by fit, score and generate; None keeps torch's
+        setting.
+
+    Attributes
+    ----------
+    encoder_ : VocabularyEncoder
+        The fitted character (or symbol) vocabulary.
+    input_kind_ : {"text", "ids"}
+        Whether ``fit`` saw strings or integer sequences.
+    n_tokens_ : int
+        Vocabulary size, with the reserved padding and unknown ids.
+    start_probs_ : ndarray of shape (n_tokens_,)
+        Frequency of each id in the training text: where ``generate`` draws
+        the first character from when there is no prime.
+    net_ : skorch.NeuralNet
+        The trained network.
+    history_ : skorch.History
+        Per epoch: ``train_loss`` (mean negative log-likelihood per character)
+        and ``dur``.
+
+    See Also
+    --------
+    seqlearn.nn.RecurrentLanguageModel : The network.
+
+    Notes
+    -----
+    A list of documents is read as one stream, the documents joined with no
+    separator; end each with a newline to mark the boundaries.  Integer
+    sequences are symbols like characters: ``generate`` then returns an int
+    array.  Characters not seen in ``fit`` are read as the unknown id, never
+    generated, and left out of ``score``.
+
+    Examples
+    --------
+    >>> from seqlearn import CharRNN
+    >>> text = "the cat sat on the mat. " * 20
+    >>> model = CharRNN(hidden_size=16, seq_len=20, batch_size=4, max_epochs=5,
+    ...                 random_state=0).fit(text)
+    >>> sample = model.generate(20, prime="the ", random_state=0)
+    >>> len(sample)
+    24
+    >>> round(model.perplexity(text)) < model.n_tokens_
+    True
+    """
+
+    _parameter_constraints: dict = {
+        **{
+            name: BaseSequenceEstimator._parameter_constraints[name]
+            for name in (
+                "cell",
+                "hidden_size",
+                "num_layers",
+                "dropout",
+                "embedding_dim",
+                "batch_size",
+                "max_epochs",
+                "lr",
+                "optimizer",
+                "weight_decay",
+                "gradient_clip",
+                "device",
+                "random_state",
+                "verbose",
+                "callbacks",
+                "n_threads",
+            )
+        },
+        "seq_len": [Interval(numbers.Integral, 1, None, closed="left")],
+        "stateful": ["boolean"],
+        "lowercase": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        *,
+        cell="lstm",
+        hidden_size=128,
+        num_layers=1,
+        dropout=0.0,
+        embedding_dim=None,
+        seq_len=100,
+        batch_size=32,
+        stateful=True,
+        max_epochs=10,
+        lr=0.003,
+        optimizer="adam",
+        weight_decay=0.0,
+        gradient_clip=5.0,
+        lowercase=False,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        n_threads=None,
+    ):
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.embedding_dim = embedding_dim
+        self.seq_len = seq_len
+        self.batch_size = batch_size
+        self.stateful = stateful
+        self.max_epochs = max_epochs
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.gradient_clip = gradient_clip
+        self.lowercase = lowercase
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.n_threads = n_threads
+
+    # ------------------------------------------------------------ input
+    def _documents(self, X, name="X"):
+        """Return ``(kind, documents)``: a list of str or of str token lists."""
+        if isinstance(X, str):
+            return "text", [X]
+        if isinstance(X, np.ndarray) and X.dtype.kind in "iu" and X.ndim == 1:
+            X = [X]
+        if X is None or isinstance(X, bytes | dict) or not hasattr(X, "__iter__"):
+            raise TypeError(
+                f"{name} must be a string, a list of strings or a list of integer "
+                f"sequences; got {type(X).__name__}."
+            )
+        docs = list(X)
+        if docs and all(isinstance(d, str) for d in docs):
+            return "text", docs
+        seqs = []
+        for i, d in enumerate(docs):
+            arr = np.asarray(d)
+            if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+                raise TypeError(
+                    f"{name}[{i}] is {type(d).__name__} of dtype {arr.dtype} and "
+                    f"shape {arr.shape}; {name} must be a string, a list of "
+                    "strings or a list of 1-D integer sequences."
+                )
+            seqs.append(arr.astype(str).tolist())
+        return "ids", seqs
+
+    def _encode(self, X, name="X") -> torch.Tensor:
+        """Validate X and return its id stream (unknown symbols are id 1)."""
+        kind, docs = self._documents(X, name)
+        if hasattr(self, "input_kind_") and kind != self.input_kind_:
+            raise ValueError(
+                f"{name} holds {kind}, but this CharRNN was fitted on "
+                f"{self.input_kind_}."
+            )
+        encoder = self.encoder_ if hasattr(self, "encoder_") else None
+        if encoder is None:
+            encoder = VocabularyEncoder(
+                analyzer="char" if kind == "text" else None, lowercase=self.lowercase
+            ).fit(docs)
+        parts = encoder.transform(docs)
+        ids = np.concatenate(parts) if parts else np.zeros(0, np.int64)
+        if len(ids) < 2:
+            raise ValueError(
+                f"{name} has {len(ids)} character(s); at least 2 are needed to "
+                "learn or score a next character."
+            )
+        return kind, encoder, torch.as_tensor(ids)
+
+    # ------------------------------------------------------------ fit
+    def _build_net(self):
+        callbacks = []
+        if self.gradient_clip is not None:
+            callbacks.append(
+                ("gradient_clip", GradientNormClipping(self.gradient_clip))
+            )
+        callbacks += [(name, cb) for name, cb in (self.callbacks or [])]
+        optimizer = self.optimizer
+        if isinstance(optimizer, str):
+            optimizer = _OPTIMIZERS[optimizer]
+        return StatefulNet(
+            module=RecurrentLanguageModel,
+            module__cell=self.cell,
+            module__num_embeddings=self.n_tokens_,
+            module__hidden_size=self.hidden_size,
+            module__num_layers=self.num_layers,
+            module__dropout=self.dropout,
+            module__embedding_dim=self.embedding_dim,
+            criterion=SequenceLoss,
+            optimizer=optimizer,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train=StreamBatchIterator,
+            iterator_train__seq_len=self.seq_len,
+            train_split=None,
+            callbacks=callbacks,
+            device=resolve_device(self.device),
+            verbose=self.verbose,
+            stateful=self.stateful,
+        )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the vocabulary and train the network on a text.
+
+        Parameters
+        ----------
+        X : str, list of str or list of int sequences
+            The training text; a list is read as one stream.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : CharRNN
+            The fitted model.
+        """
+        with _atomic_fit(self):
+            for attr in ("input_kind_", "encoder_"):
+                self.__dict__.pop(attr, None)
+            kind, encoder, ids = self._encode(X)
+            self.input_kind_, self.encoder_ = kind, encoder
+            self.n_tokens_ = len(encoder.tokens_)
+            counts = np.bincount(ids.numpy(), minlength=self.n_tokens_)
+            self.start_probs_ = counts / counts.sum()
+            seed = int(check_random_state(self.random_state).randint(2**31 - 1))
+            net = self._build_net()
+            with _torch_context(seed, net.device, self.n_threads):
+                net.fit(TokenStream(ids), None)
+            self.net_ = net
+            self.history_ = net.history
+        return self
+
+    # ------------------------------------------------------------ use
+    def score(self, X, y=None):
+        """Mean log-likelihood per character (natural log) of a text.
+
+        Each character is predicted from those before it (the first one,
+        which has none, is not scored), so higher is better and
+        ``GridSearchCV`` can tune the model with it.  The text is read as
+        up to ``batch_size`` streams of at least ``10 * seq_len`` characters,
+        each starting from a zero state.
+
+        Parameters
+        ----------
+        X : str, list of str or list of int sequences
+            Held-out text, in the form given to ``fit``.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        score : float
+            Mean of ``log p(x_t | x_<t)`` over the known characters.
+        """
+        check_is_fitted(self)
+        _, _, ids = self._encode(X)
+        # long streams: only a few characters per stream lack context
+        n_streams = min(self.batch_size, max(1, len(ids) // (10 * self.seq_len)))
+        module, device = self.net_.module_, self.net_.device
+        total, count, hx = 0.0, 0, None
+        with _torch_context(None, device, self.n_threads), torch.inference_mode():
+            module.eval()
+            for x, y in stream_windows(ids, n_streams, self.seq_len):
+                logits, hx = module(x.to(device), hx)
+                y = y.to(device)
+                # unknown characters (id 1) are read but not scored
+                y = y.masked_fill(y == 1, PAD_TARGET)
+                nll = torch.nn.functional.cross_entropy(
+                    logits.flatten(0, 1).double(),
+                    y.flatten(),
+                    ignore_index=PAD_TARGET,
+                    reduction="sum",
+                )
+                total += float(nll)
+                count += int((y != PAD_TARGET).sum())
+        if count == 0:
+            raise ValueError(f"X has no character known to this {type(self).__name__}.")
+        return -total / count
+
+    def perplexity(self, X):
+        """Perplexity per character of a text: ``exp(-score(X))``.
+
+        Parameters
+        ----------
+        X : str, list of str or list of int sequences
+            Held-out text.
+
+        Returns
+        -------
+        perplexity : float
+            Between 1 (certain of every character) and about ``n_tokens_``
+            (uniform guessing) for a useful model.
+        """
+        return float(np.exp(-self.score(X)))
+
+    def generate(
+        self, n_chars, prime="", temperature=1.0, top_k=None, random_state=None
+    ):
+        """Sample text: the prime followed by ``n_chars`` new characters.
+
+        Parameters
+        ----------
+        n_chars : int
+            Number of characters to generate.
+        prime : str or sequence of int, default=""
+            Text the model reads first and continues; unknown characters are
+            read as the unknown id.  Empty: the first character is drawn from
+            the training character frequencies.
+        temperature : float, default=1.0
+            Divides the logits: below 1 gives safer, more repetitive text,
+            above 1 more surprising text.
+        top_k : int, default=None
+            Sample only among the ``top_k`` most likely characters.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the sampling: the same value gives the same text.
+
+        Returns
+        -------
+        text : str or ndarray of int
+            ``prime + generated``; an int array if fitted on integer sequences.
+        """
+        check_is_fitted(self)
+        if not isinstance(n_chars, numbers.Integral) or n_chars < 0:
+            raise ValueError(f"n_chars must be an integer >= 0, got {n_chars!r}.")
+        if not isinstance(temperature, numbers.Real) or not temperature > 0:
+            raise ValueError(f"temperature must be > 0, got {temperature!r}.")
+        n_choices = self.n_tokens_ - _N_RESERVED
+        if top_k is not None and (not isinstance(top_k, numbers.Integral) or top_k < 1):
+            raise ValueError(f"top_k must be a positive integer, got {top_k!r}.")
+        prime_tokens = self._prime_tokens(prime)
+        prime_ids = self.encoder_.transform([prime_tokens])[0]
+        seed = int(check_random_state(random_state).randint(2**31 - 1))
+        generator = torch.Generator().manual_seed(seed)
+        module, device = self.net_.module_, self.net_.device
+        out = []
+        with _torch_context(None, device, self.n_threads), torch.inference_mode():
+            module.eval()
+            if len(prime_ids):
+                logits, hx = module(torch.as_tensor(prime_ids, device=device)[None])
+                logits = logits[0, -1].cpu().double()
+            else:
+                logits, hx = torch.as_tensor(self.start_probs_).log(), None
+            for _ in range(n_chars):
+                logits = logits[_N_RESERVED:] / temperature
+                if top_k is not None and top_k < n_choices:
+                    kth = logits.topk(top_k).values[-1]
+                    logits = logits.masked_fill(logits < kth, -torch.inf)
+                probs = torch.softmax(logits, dim=0)
+                token = _N_RESERVED + int(
+                    torch.multinomial(probs, 1, generator=generator)
+                )
+                out.append(token)
+                step = torch.tensor([[token]], device=device)
+                logits, hx = module(step, hx)
+                logits = logits[0, -1].cpu().double()
+        new = [self.encoder_.tokens_[i] for i in out]
+        if self.input_kind_ == "ids":
+            return np.array(prime_tokens + new, dtype=np.int64)
+        return prime + "".join(new)
+
+    def _prime_tokens(self, prime) -> list[str]:
+        """Return the prime as a list of tokens of the fitted vocabulary's kind."""
+        if self.input_kind_ == "text":
+            if not isinstance(prime, str):
+                raise TypeError(f"prime must be a string, got {type(prime).__name__}.")
+            return list(prime.lower() if self.lowercase else prime)
+        arr = np.asarray(prime if len(prime) else [], dtype=np.int64)
+        if arr.ndim != 1:
+            raise ValueError(f"prime must be a 1-D integer sequence, got {arr.shape}.")
+        return arr.astype(str).tolist()
+
+    # ------------------------------------------------------------ sklearn
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        tags.target_tags.required = False
+        tags.non_deterministic = False
+        return tags
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "net_")
