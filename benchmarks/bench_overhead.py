@@ -1,0 +1,258 @@
+"""Estimator overhead: RNNClassifier fit/predict vs a hand-written PyTorch loop.
+
+Run ``OMP_NUM_THREADS=1 python benchmarks/bench_overhead.py`` (``--quick`` for a
+smoke run, ``--profile`` to add a cProfile breakdown of where the time goes).
+
+Both sides train the same :class:`seqlearn.nn.SequenceModel` (LSTM, last-state
+pooling) with Adam, gradient-norm clipping at 1.0, the same batch size and
+epochs, from the same seed.  The hand loop draws its batches like seqlearn does:
+a fresh permutation per epoch; for ragged data the permutation is cut into
+pools of 20 batches, each pool sorted by length, so every batch is trimmed to
+its own longest sequence.  Prediction: the hand loop walks length-sorted
+batches of 128 under ``inference_mode`` and takes the argmax.  Each round runs
+both sides in rotating order; the ratio is the median of per-round ratios.
+The acceptance target is ``fit`` within 1.10x (goal 1.05x).
+"""
+
+import argparse
+import cProfile
+import pstats
+import statistics
+
+import _common
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from seqlearn import RNNClassifier
+from seqlearn.nn import SequenceModel
+
+
+def make_data(n, max_len, n_features, ragged, seed=0):
+    """Sequences whose label is the sign of the mean of their first feature."""
+    rng = np.random.default_rng(seed)
+    if ragged:
+        lengths = rng.integers(max_len // 5, max_len + 1, size=n)
+    else:
+        lengths = np.full(n, max_len)
+    X = rng.normal(size=(n, max_len, n_features)).astype(np.float32)
+    X[np.arange(max_len) >= lengths[:, None]] = 0.0
+    y = (X[:, :, 0].sum(axis=1) > 0).astype(np.int64)
+    seqs = [x[:n_steps] for x, n_steps in zip(X, lengths, strict=True)]
+    return (seqs if ragged else X), X, lengths.astype(np.int64), y
+
+
+def epoch_batches(lengths, batch_size, ragged, pool_batches=20):
+    """One epoch of index batches: shuffled, length-sorted within pools."""
+    n = len(lengths)
+    order = torch.randperm(n).numpy()
+    if not ragged:
+        return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    batches = []
+    pool = batch_size * pool_batches
+    for start in range(0, n, pool):
+        chunk = order[start : start + pool]
+        chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
+        batches += [chunk[i : i + batch_size] for i in range(0, len(chunk), batch_size)]
+    return [batches[i] for i in torch.randperm(len(batches)).tolist()]
+
+
+def hand_fit(X, lengths, y, cfg, seed=0):
+    """The loop a PyTorch user would write by hand."""
+    torch.manual_seed(seed)
+    model = SequenceModel("lstm", X.shape[2], cfg.hidden, n_outputs=2)
+    opt = torch.optim.Adam(model.parameters(), lr=0.005)
+    x_all, len_all, y_all = map(torch.from_numpy, (X, lengths, y))
+    model.train()
+    for _ in range(cfg.epochs):
+        for idx in epoch_batches(lengths, cfg.batch_size, cfg.ragged):
+            idx = torch.from_numpy(idx)
+            lens = len_all[idx]
+            x = x_all[idx, : int(lens.max())]
+            loss = F.cross_entropy(model(x, lens), y_all[idx])
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+            opt.step()
+    return model
+
+
+def hand_predict(model, X, lengths, batch_size=128):
+    model.eval()
+    order = np.argsort(lengths, kind="stable")
+    x_all, len_all = torch.from_numpy(X), torch.from_numpy(lengths)
+    out = np.empty(len(lengths), dtype=np.int64)
+    with torch.inference_mode():
+        for i in range(0, len(order), batch_size):
+            idx = torch.from_numpy(order[i : i + batch_size])
+            lens = len_all[idx]
+            logits = model(x_all[idx, : int(lens.max())], lens)
+            out[idx.numpy()] = logits.argmax(1).numpy()
+    return out
+
+
+def seqlearn_estimator(cfg):
+    return RNNClassifier(
+        hidden_size=cfg.hidden,
+        batch_size=cfg.batch_size,
+        max_epochs=cfg.epochs,
+        lr=0.005,
+        gradient_clip=1.0,
+        random_state=0,
+    )
+
+
+class Config:
+    def __init__(self, ragged, n, max_len, n_features, hidden, batch_size, epochs):
+        self.ragged, self.n, self.max_len = ragged, n, max_len
+        self.n_features, self.hidden = n_features, hidden
+        self.batch_size, self.epochs = batch_size, epochs
+
+    def label(self):
+        shape = (
+            f"lengths {self.max_len // 5}-{self.max_len}"
+            if self.ragged
+            else f"length {self.max_len}"
+        )
+        return (
+            f"{'ragged' if self.ragged else 'fixed'}, N={self.n}, {shape}, "
+            f"F={self.n_features}, H={self.hidden}, batch {self.batch_size}, "
+            f"{self.epochs} epochs"
+        )
+
+
+def run_config(cfg, reps):
+    X_in, X, lengths, y = make_data(cfg.n, cfg.max_len, cfg.n_features, cfg.ragged)
+    state = {}
+
+    def fit_seqlearn():
+        state["clf"] = seqlearn_estimator(cfg).fit(X_in, y)
+
+    def fit_hand():
+        state["model"] = hand_fit(X, lengths, y, cfg)
+
+    fit = _common.interleaved(
+        {"seqlearn": fit_seqlearn, "hand": fit_hand}, reps=reps, warmup=1
+    )
+    predict = _common.interleaved(
+        {
+            "seqlearn": lambda: state["clf"].predict(X_in),
+            "hand": lambda: hand_predict(state["model"], X, lengths),
+        },
+        reps=reps,
+        warmup=1,
+    )
+    acc_s = float((state["clf"].predict(X_in) == y).mean())
+    acc_h = float((hand_predict(state["model"], X, lengths) == y).mean())
+    rows = []
+    for what, times in (("fit", fit), ("predict", predict)):
+        rows.append(
+            [
+                cfg.label(),
+                what,
+                statistics.median(times["hand"]),
+                statistics.median(times["seqlearn"]),
+                f"{_common.median_ratio(times['seqlearn'], times['hand']):.3f}x",
+            ]
+        )
+    rows[0][0] += f" (train acc hand {acc_h:.3f}, seqlearn {acc_s:.3f})"
+    return rows, (X_in, X, lengths, y)
+
+
+def _area(filename):
+    for key, name in (
+        ("skorch", "skorch (net, callbacks, history)"),
+        ("seqlearn/data", "seqlearn.data (dataset, iterator)"),
+        ("seqlearn/base", "seqlearn.base (loss, fit skeleton)"),
+        ("seqlearn/nn", "seqlearn.nn (model forward, Python)"),
+        ("seqlearn", "seqlearn other (validation, classifier)"),
+        ("sklearn", "scikit-learn (validation)"),
+        ("benchmarks/", "benchmark script (hand loop)"),
+        ("torch/optim", "torch.optim (Python)"),
+        ("torch/nn/utils/clip", "clip_grad_norm_ (Python)"),
+        ("torch", "torch Python (modules, autograd glue)"),
+        ("numpy", "numpy Python"),
+    ):
+        if key in filename:
+            return name
+    return "builtins / C calls (tensor kernels, backward)"
+
+
+def profile(cfg, data):
+    """cProfile one fit of each side; total own-time per area of the code."""
+    X_in, X, lengths, y = data
+    results = {}
+    for name, fn in (
+        ("hand", lambda: hand_fit(X, lengths, y, cfg)),
+        ("seqlearn", lambda: seqlearn_estimator(cfg).fit(X_in, y)),
+    ):
+        fn()  # warm
+        prof = cProfile.Profile()
+        prof.runcall(fn)
+        stats = pstats.Stats(prof).stats
+        areas, funcs = {}, []
+        for (filename, line, func), (_, ncalls, tottime, cumtime, _) in stats.items():
+            area = _area(filename)
+            areas[area] = areas.get(area, 0.0) + tottime
+            funcs.append((tottime, ncalls, cumtime, f"{filename}:{line}({func})"))
+        results[name] = (areas, funcs)
+    print(f"#### cProfile, one fit each: {cfg.label()}\n")
+    names = sorted(set(results["hand"][0]) | set(results["seqlearn"][0]))
+    rows = [
+        [
+            area,
+            results["hand"][0].get(area, 0.0),
+            results["seqlearn"][0].get(area, 0.0),
+        ]
+        for area in names
+    ]
+    rows.sort(key=lambda r: -r[2])
+    rows.append(["total", sum(r[1] for r in rows), sum(r[2] for r in rows)])
+    _common.table(["area (own time)", "hand s", "seqlearn s"], rows)
+    print("Top seqlearn-side Python functions outside torch by own time:\n")
+    top = [
+        f
+        for f in results["seqlearn"][1]
+        if "skorch" in f[3] or "seqlearn" in f[3] or "sklearn" in f[3]
+    ]
+    top.sort(reverse=True)
+    _common.table(
+        ["function", "calls", "own s", "cumulative s"],
+        [[f[3].split("site-packages/")[-1], f[1], f[0], f[2]] for f in top[:12]],
+    )
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument("--profile", action="store_true", help="add cProfile tables")
+    parser.add_argument("--reps", type=int, default=5)
+    args = parser.parse_args(argv)
+    _common.set_threads(1)
+    _common.header("Overhead: seqlearn vs a hand-written PyTorch loop")
+    n, epochs, reps = (1000, 2, args.reps) if not args.quick else (200, 1, 2)
+    configs = [
+        Config(False, n, 50, 4, 64, 32, epochs),
+        Config(True, n, 100, 4, 64, 32, epochs),
+        Config(False, n, 50, 4, 16, 32, epochs),
+    ]
+    rows, datas = [], []
+    for cfg in configs:
+        cfg_rows, data = run_config(cfg, reps)
+        rows += cfg_rows
+        datas.append(data)
+    _common.table(
+        ["configuration", "step", "hand s", "seqlearn s", "seqlearn / hand"],
+        rows,
+    )
+    print(
+        f"Median over {reps} interleaved rounds (ratio: median of per-round "
+        "ratios). Target fit <= 1.10x (goal 1.05x).\n"
+    )
+    if args.profile:
+        for cfg, data in zip(configs, datas, strict=True):
+            profile(cfg, data)
+
+
+if __name__ == "__main__":
+    main()
