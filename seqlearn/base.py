@@ -320,6 +320,14 @@ class BaseSequenceEstimator(BaseEstimator):
             kwargs["pooling"] = self.pooling
         return kwargs
 
+    def _criterion_params(self, class_weight) -> dict:
+        """Return the skorch criterion and its arguments (subclasses may swap it)."""
+        return {
+            "criterion": SequenceLoss,
+            "criterion__kind": self._loss_kind,
+            "criterion__class_weight": class_weight,
+        }
+
     def _build_net(self, module_kwargs, seed, *, class_weight=None, stratify=False):
         callbacks = []
         if self._loss_kind == "cross_entropy" and self.early_stopping:
@@ -346,9 +354,7 @@ class BaseSequenceEstimator(BaseEstimator):
         return self._net_cls(
             module=self._module_cls,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
-            criterion=SequenceLoss,
-            criterion__kind=self._loss_kind,
-            criterion__class_weight=class_weight,
+            **self._criterion_params(class_weight),
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
             lr=self.lr,
