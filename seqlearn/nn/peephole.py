@@ -199,9 +199,11 @@ class PeepholeLSTM(nn.Module):
                + w_{co} \odot c_t) \\
         h_t &= o_t \odot \tanh(c_t)
 
-    With the peephole weights at zero it computes exactly what ``nn.LSTM``
-    computes with the same weights. The recurrence runs in a Python loop over
-    time with a hand-written backward pass; packed sequences are not supported.
+    With the peephole weights at zero it computes what ``nn.LSTM`` computes
+    with the same weights (to rounding). The recurrence runs in a Python loop
+    over time with a hand-written backward pass (first derivatives only: no
+    double backward); packed sequences are not supported. On one CPU thread a
+    training step takes about 1.5 times as long as ``nn.LSTM``'s fused kernel.
 
     Parameters
     ----------
