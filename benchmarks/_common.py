@@ -4,6 +4,11 @@ Every script runs on one thread (``OMP_NUM_THREADS=1``, set here before torch
 is imported if the caller forgot) and reports medians of several repetitions;
 ratios are medians of per-round ratios from interleaved rounds, so a neighbour
 stealing the CPU for a while hits both sides of a comparison alike.
+
+Times are CPU seconds of the benchmark process (``time.process_time``) by
+default: on a machine shared with other jobs, wall time mostly measures the
+neighbours, while the CPU time of a one-thread run is what the work costs.
+``use_clock("wall")`` switches to wall time (the scripts' ``--wall`` flag).
 """
 
 import datetime
@@ -17,6 +22,28 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
 
 import torch  # noqa: E402
+
+_CLOCKS = {"cpu": time.process_time, "wall": time.perf_counter}
+_clock = ["cpu"]
+
+
+def use_clock(name):
+    """Time with ``"cpu"`` (process CPU time, default) or ``"wall"`` seconds."""
+    if name not in _CLOCKS:
+        raise ValueError(f"clock must be one of {sorted(_CLOCKS)}, got {name!r}")
+    _clock[0] = name
+
+
+def clock_name():
+    """Name of the clock in use, for table notes."""
+    return "CPU seconds of the process" if _clock[0] == "cpu" else "wall-clock seconds"
+
+
+def add_clock_flag(parser):
+    """Add ``--wall`` to an argparse parser."""
+    parser.add_argument(
+        "--wall", action="store_true", help="time wall clock instead of CPU time"
+    )
 
 
 def set_threads(n=1):
@@ -45,15 +72,16 @@ def machine_line():
 def header(title):
     """Print a script's title and machine line."""
     print(f"## {title}\n")
-    print(f"Machine: {machine_line()}\n")
+    print(f"Machine: {machine_line()}. Times: {clock_name()}.\n")
     sys.stdout.flush()
 
 
 def timed(fn):
     """Return ``(seconds, result)`` of one call of ``fn()``."""
-    start = time.perf_counter()
+    clock = _CLOCKS[_clock[0]]
+    start = clock()
     result = fn()
-    return time.perf_counter() - start, result
+    return clock() - start, result
 
 
 def median_time(fn, reps=5, warmup=1):
