@@ -75,12 +75,12 @@ def test_word_pipeline_on_dutch_ner_with_entity_f1_scorer():
             (
                 "tagger",
                 SequenceTagger(
-                    embedding_dim=16, bidirectional=True, max_epochs=20, random_state=0
+                    embedding_dim=16, bidirectional=True, max_epochs=10, lr=0.02, random_state=0
                 ),
             ),
         ]
     )
-    tokens, tags = data.tokens[:120], data.tags[:120]
+    tokens, tags = data.tokens[:200], data.tags[:200]
     search = GridSearchCV(
         pipe, {"tagger__hidden_size": [8, 16]}, cv=2, scoring=entity_f1_scorer
     ).fit(tokens, tags)
