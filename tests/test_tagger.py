@@ -75,7 +75,11 @@ def test_word_pipeline_on_dutch_ner_with_entity_f1_scorer():
             (
                 "tagger",
                 SequenceTagger(
-                    embedding_dim=16, bidirectional=True, max_epochs=10, lr=0.02, random_state=0
+                    embedding_dim=16,
+                    bidirectional=True,
+                    max_epochs=10,
+                    lr=0.02,
+                    random_state=0,
                 ),
             ),
         ]
