@@ -203,7 +203,7 @@ def main(argv=None):
     parser.add_argument("--length", type=int, default=50)
     parser.add_argument("--input-size", type=int, default=32)
     parser.add_argument("--hidden", type=int, default=128)
-    parser.add_argument("--reps", type=int, default=15)
+    parser.add_argument("--reps", type=int, default=25)
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args(argv)
