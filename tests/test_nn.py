@@ -485,6 +485,8 @@ def test_peephole_input_validation():
         lstm(torch.randn(5, 2, 4))
     with pytest.raises(ValueError, match="2-D or 3-D"):
         lstm(torch.randn(5, 2, 3, 1))
+    with pytest.raises(ValueError, match="at least one time step"):
+        lstm(torch.randn(0, 2, 3))
     with pytest.raises(ValueError, match="hx"):
         lstm(x, (torch.zeros(1, 3, 4), torch.zeros(1, 3, 4)))
 

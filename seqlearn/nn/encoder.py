@@ -118,6 +118,10 @@ class RecurrentEncoder(nn.Module):
     - ``summary``: ``(N, D * H_out)``, the forward state at each sequence's
       last real step and the backward state after reading back to its first.
 
+    The batch is never packed: on CPU, training ``nn.LSTM`` on a
+    ``PackedSequence`` is markedly slower than on the padded batch, and packed
+    inference gains little (``benchmarks/bench_recurrent.py`` measures both).
+
     Examples
     --------
     >>> import torch

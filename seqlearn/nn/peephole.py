@@ -356,6 +356,8 @@ class PeepholeLSTM(nn.Module):
             input = input.unsqueeze(1)
         elif self.batch_first:
             input = input.transpose(0, 1)
+        if input.shape[0] == 0:
+            raise ValueError("input must have at least one time step.")
         num_directions = 2 if self.bidirectional else 1
         n_states = self.num_layers * num_directions
         N = input.shape[1]
