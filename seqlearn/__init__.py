@@ -1,6 +1,7 @@
 """seqlearn: recurrent neural networks as scikit-learn estimators."""
 
 from seqlearn.classifier import RNNClassifier
+from seqlearn.forecasting import RNNForecaster
 from seqlearn.generation import CharRNN
 from seqlearn.regressor import SequenceRegressor
 from seqlearn.tagger import SequenceTagger
@@ -10,6 +11,7 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "CharRNN",
     "RNNClassifier",
+    "RNNForecaster",
     "SequenceRegressor",
     "SequenceTagger",
     "__version__",

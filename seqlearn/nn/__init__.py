@@ -9,6 +9,7 @@ from seqlearn.nn.language_model import RecurrentLanguageModel
 from seqlearn.nn.models import SequenceModel, TaggingModel
 from seqlearn.nn.peephole import PeepholeLSTM
 from seqlearn.nn.pooling import Pooling
+from seqlearn.nn.seq2seq import Seq2SeqModel
 
 __all__ = [
     "CRF",
@@ -17,6 +18,7 @@ __all__ = [
     "Pooling",
     "RecurrentEncoder",
     "RecurrentLanguageModel",
+    "Seq2SeqModel",
     "SequenceModel",
     "TaggingModel",
     "allowed_transitions",

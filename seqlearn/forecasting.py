@@ -1,0 +1,829 @@
+"""RNNForecaster: recurrent multi-step forecasting with pandas in and out.
+
+The forecaster is a thin layer over :class:`~seqlearn.SequenceRegressor`: it
+turns a series into windows (in a transformed "model space": log, differences,
+scaling, all fitted on the training rows only), fits a fresh regressor on them
+and maps the network's outputs back to the series' scale and calendar.
+"""
+
+from __future__ import annotations
+
+import math
+import numbers
+import warnings
+
+import numpy as np
+import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator, clone
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from seqlearn.nn import Seq2SeqModel
+from seqlearn.regressor import SequenceRegressor
+
+__all__ = ["RNNForecaster", "backtest_metrics"]
+
+# SequenceRegressor parameters that pass through unchanged (embeddings are
+# left out: a forecaster's inputs are real values, never token ids).
+_REGRESSOR_PARAMS = (
+    "cell",
+    "hidden_size",
+    "num_layers",
+    "bidirectional",
+    "dropout",
+    "pooling",
+    "max_epochs",
+    "batch_size",
+    "lr",
+    "optimizer",
+    "weight_decay",
+    "gradient_clip",
+    "early_stopping",
+    "validation_fraction",
+    "patience",
+    "device",
+    "verbose",
+    "callbacks",
+    "n_threads",
+)
+
+
+class _Seq2SeqRegressor(SequenceRegressor):
+    """SequenceRegressor whose network is a :class:`Seq2SeqModel`."""
+
+    _module_cls = Seq2SeqModel
+
+    def _module_kwargs(self, data, n_outputs):
+        kwargs = super()._module_kwargs(data, n_outputs)
+        del kwargs["pooling"]
+        kwargs["horizon"] = self._horizon
+        return kwargs
+
+
+# ---------------------------------------------------------------- input checks
+def _check_target(y, fill):
+    """Return ``(values (T, k) float64, index, columns, kind)``; fill or reject NaN."""
+    if isinstance(y, pd.Series):
+        kind, index, columns = "series", y.index, [y.name]
+    elif isinstance(y, pd.DataFrame):
+        kind, index, columns = "frame", y.index, list(y.columns)
+    else:
+        y = np.asarray(y)
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+        kind = "series" if y.ndim == 1 else "frame"
+        index = pd.RangeIndex(len(y))
+        columns = [None] if y.ndim == 1 else list(range(y.shape[1]))
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"y must hold numbers: {exc}") from None
+    values = values.reshape(len(values), -1)
+    if values.size == 0:
+        raise ValueError("y is empty; a forecaster needs a series to learn from.")
+    if np.isinf(values).any():
+        raise ValueError("y contains infinity; forecasts need finite values.")
+    missing = np.isnan(values).any(axis=1)
+    if missing.any() and fill != "keep":
+        if fill is None:
+            first = int(np.argmax(missing))
+            raise ValueError(
+                f"y contains NaN in {int(missing.sum())} row(s) (first at position "
+                f"{first}, index {index[first]!r}); pass fill='ffill' or "
+                "fill='interpolate' to RNNForecaster, or fill them yourself."
+            )
+        values = _fill(values, fill)
+    return values, index, columns, kind
+
+
+def _fill(values, how):
+    frame = pd.DataFrame(values)
+    if how == "ffill":
+        frame = frame.ffill()
+    else:
+        frame = frame.interpolate(limit_direction="forward")
+    # leading gaps have nothing before them: take the first observed value
+    return frame.bfill().to_numpy(dtype=np.float64)
+
+
+def _check_exog(X, n_rows, what):
+    """Return X as a finite (n, p) float64 array with at least ``n_rows`` rows."""
+    if X is None:
+        return None
+    if hasattr(X, "to_numpy"):
+        X = X.to_numpy()
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X must hold numbers: {exc}") from None
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"X must be 1-D or 2-D; got shape {X.shape}.")
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinity; impute covariates first.")
+    if len(X) < n_rows:
+        raise ValueError(f"X has {len(X)} rows, but {what} needs {n_rows}.")
+    return X
+
+
+def future_index(index, horizon):
+    """Return the ``horizon`` periods that follow ``index``.
+
+    A PeriodIndex continues as a PeriodIndex; a DatetimeIndex continues with
+    its frequency, inferred when unset; dates that are all weekdays but have
+    gaps (holidays, as in stock prices) continue as business days; a
+    RangeIndex (or an integer index) continues with its step.
+
+    Parameters
+    ----------
+    index : pandas.Index
+        Index of the observed series, oldest first.
+    horizon : int
+        Number of future periods.
+
+    Returns
+    -------
+    pandas.Index
+        The future periods.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> future_index(pd.period_range("2020-01", periods=3, freq="M"), 2)
+    PeriodIndex(['2020-04', '2020-05'], dtype='period[M]')
+    >>> idx = pd.DatetimeIndex(["2024-03-27", "2024-03-28", "2024-04-01"])
+    >>> future_index(idx, 2).strftime("%a %d").tolist()
+    ['Tue 02', 'Wed 03']
+    """
+    if isinstance(index, pd.PeriodIndex):
+        return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq)
+    if isinstance(index, pd.DatetimeIndex):
+        freq = index.freq
+        if freq is None and len(index) >= 3:
+            freq = pd.infer_freq(index)
+        if freq is None and (index.dayofweek < 5).all():
+            freq = "B"  # trading days: holidays are gaps, weekends are not days
+        if freq is None:
+            freq = pd.Series(index).diff().mode().iloc[0]
+        return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
+    if isinstance(index, pd.RangeIndex) or index.dtype.kind in "iu":
+        step = int(index[-1] - index[-2]) if len(index) > 1 else 1
+        start = int(index[-1]) + step
+        return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
+    return pd.RangeIndex(len(index), len(index) + horizon)
+
+
+def _windows(arr, length):
+    """All ``(length, F)`` windows of a ``(T, F)`` array: ``(T - length + 1, ...)``."""
+    return sliding_window_view(arr, length, axis=0).transpose(0, 2, 1)
+
+
+def _undifference(dz, tail, lag):
+    """Invert a lag-``lag`` difference: ``v[t] = v[t - lag] + dz[t]``.
+
+    ``dz`` is ``(n, h, k)``, ``tail`` the last ``lag`` levels ``(n, lag, k)``.
+    Steps are grouped by their position modulo ``lag`` and summed cumulatively
+    within each group, so no loop runs over the horizon.
+    """
+    n, h, k = dz.shape
+    m = -(-h // lag)
+    padded = np.zeros((n, m * lag, k))
+    padded[:, :h] = dz
+    sums = padded.reshape(n, m, lag, k).cumsum(axis=1).reshape(n, m * lag, k)
+    return sums[:, :h] + np.tile(tail, (1, m, 1))[:, :h]
+
+
+class RNNForecaster(BaseEstimator):
+    """Recurrent neural network forecaster for pandas series.
+
+    ``fit`` learns from a series (or several aligned series) to forecast the
+    next ``horizon`` values from the last ``window`` ones; ``predict`` returns
+    them as a pandas object indexed by the future periods.  Rows are taken by
+    position: the gaps of business-day data are not filled, and an index that
+    is all weekdays continues as business days.
+
+    Parameters
+    ----------
+    window : int, default=24
+        Number of past steps the network reads.
+    horizon : int, default=12
+        Number of future steps forecast.
+    strategy : {"multioutput", "recursive", "seq2seq"}, default="multioutput"
+        ``"multioutput"``: one network emits all ``horizon`` steps.
+        ``"recursive"``: a one-step network is fed back its own predictions
+        (``predict`` may then go beyond ``horizon``).  ``"seq2seq"``: an
+        encoder reads the window and a decoder unrolls the horizon
+        (:class:`~seqlearn.nn.Seq2SeqModel`).
+    scaling : {"window", "standard", "none"}, default="window"
+        Target scaling in model space.  ``"window"``: each input window is
+        centred and scaled by its own mean and standard deviation, and its
+        targets with the same numbers (instance normalisation: the level is
+        read off the window, so trends do not leave the training range).
+        ``"standard"``: one mean and scale learnt on the training rows.
+    difference : int, default=0
+        Lag of a difference applied before scaling (0: none, 1: first
+        difference, 12: yearly difference of monthly data); forecasts are
+        integrated back.
+    log : bool, default=False
+        Model the logarithm of the series (positive series only): turns a
+        multiplicative seasonality into an additive one.
+    fill : {"ffill", "interpolate"} or None, default=None
+        How to fill NaN in ``y``; None makes NaN an error.  Filling uses past
+        values only (``"interpolate"`` fills inner gaps linearly, and both
+        carry the last value forward at the end).
+    calibration_size : int, float or None, default=None
+        Forecast origins held out for split-conformal intervals
+        (:meth:`predict_interval`): an int is a count, a float a fraction of
+        the training windows.  ``fit`` then trains a second network on the
+        rows before those origins and keeps its absolute errors there.
+    cell, hidden_size, num_layers, bidirectional, dropout, pooling, \
+max_epochs, batch_size, lr, optimizer, weight_decay, gradient_clip, \
+early_stopping, validation_fraction, patience, device, verbose, callbacks, \
+n_threads
+        Passed to :class:`~seqlearn.SequenceRegressor` (see there);
+        ``pooling`` does not apply to ``"seq2seq"``.  Defaults here:
+        ``hidden_size=32``, ``max_epochs=60``, ``lr=0.01``.
+    random_state : int, RandomState instance or None, default=None
+        Seeds every network (and makes ``fit`` reproducible).
+
+    Attributes
+    ----------
+    regressor_ : SequenceRegressor
+        The fitted network on model-space windows.
+    n_targets_ : int
+        Number of series forecast.
+    n_exog_ : int
+        Number of covariate columns (0 without ``X``).
+    index_ : pandas.Index
+        Index of the training series (forecasts continue it).
+    conformity_scores_ : ndarray of shape (n_origins, horizon, n_targets)
+        Absolute errors at the calibration origins (``calibration_size`` set).
+    history_ : skorch.History
+        Training history of ``regressor_`` (see
+        :func:`seqlearn.plotting.plot_history`).
+
+    See Also
+    --------
+    seqlearn.preprocessing.make_windows : Windows for a plain SequenceRegressor.
+    backtest_metrics : Metrics of :meth:`backtest` forecasts.
+
+    Notes
+    -----
+    **Covariates** ``X`` are *known in the future* (calendar effects, planned
+    prices): row ``t`` of ``X`` goes with row ``t`` of ``y``, and ``predict``
+    needs the ``horizon`` future rows.  The network reads the window with its
+    covariates followed by the future rows' covariates (target zeroed, a
+    flag set).  A covariate observed only in the past is a target: pass it as
+    a column of a DataFrame ``y``.
+
+    **Tuning.** ``score(y_future)`` is the negative MAE of the forecast of the
+    rows that follow the training series, so a time-series search works
+    directly: ``GridSearchCV(RNNForecaster(), grid,
+    cv=TimeSeriesSplit(test_size=horizon)).fit(series)``.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from seqlearn import RNNForecaster
+    >>> t = np.arange(60)
+    >>> y = pd.Series(np.sin(t / 3), index=pd.period_range("2000-01", periods=60,
+    ...               freq="M"))
+    >>> fc = RNNForecaster(window=12, horizon=3, max_epochs=2, random_state=0)
+    >>> fc.fit(y).predict().index
+    PeriodIndex(['2005-01', '2005-02', '2005-03'], dtype='period[M]')
+    """
+
+    _parameter_constraints: dict = {
+        **{
+            k: v
+            for k, v in SequenceRegressor._parameter_constraints.items()
+            if k not in ("embedding_dim", "num_embeddings")
+        },
+        "window": [Interval(numbers.Integral, 1, None, closed="left")],
+        "horizon": [Interval(numbers.Integral, 1, None, closed="left")],
+        "strategy": [StrOptions({"multioutput", "recursive", "seq2seq"})],
+        "scaling": [StrOptions({"window", "standard", "none"})],
+        "difference": [Interval(numbers.Integral, 0, None, closed="left")],
+        "log": ["boolean"],
+        "fill": [StrOptions({"ffill", "interpolate"}), None],
+        "calibration_size": [
+            Interval(numbers.Integral, 1, None, closed="left"),
+            Interval(numbers.Real, 0, 1, closed="neither"),
+            None,
+        ],
+    }
+
+    def __init__(
+        self,
+        *,
+        window=24,
+        horizon=12,
+        strategy="multioutput",
+        scaling="window",
+        difference=0,
+        log=False,
+        fill=None,
+        calibration_size=None,
+        cell="lstm",
+        hidden_size=32,
+        num_layers=1,
+        bidirectional=False,
+        dropout=0.0,
+        pooling="last",
+        max_epochs=60,
+        batch_size=32,
+        lr=0.01,
+        optimizer="adam",
+        weight_decay=0.0,
+        gradient_clip=1.0,
+        early_stopping=False,
+        validation_fraction=0.1,
+        patience=10,
+        device="cpu",
+        random_state=None,
+        verbose=0,
+        callbacks=None,
+        n_threads=None,
+    ):
+        self.window = window
+        self.horizon = horizon
+        self.strategy = strategy
+        self.scaling = scaling
+        self.difference = difference
+        self.log = log
+        self.fill = fill
+        self.calibration_size = calibration_size
+        self.cell = cell
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.bidirectional = bidirectional
+        self.dropout = dropout
+        self.pooling = pooling
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.optimizer = optimizer
+        self.weight_decay = weight_decay
+        self.gradient_clip = gradient_clip
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.patience = patience
+        self.device = device
+        self.random_state = random_state
+        self.verbose = verbose
+        self.callbacks = callbacks
+        self.n_threads = n_threads
+
+    # ------------------------------------------------------------ fit
+    def fit(self, y, X=None):
+        """Fit the network to forecast ``y``.
+
+        Parameters
+        ----------
+        y : pandas Series or DataFrame, or array-like of shape (T,) or (T, k)
+            The series (a DataFrame: ``k`` series forecast jointly), oldest
+            first, with a DatetimeIndex, PeriodIndex or RangeIndex.
+        X : DataFrame or array-like of shape (T, p), default=None
+            Covariates known in the future, aligned with ``y`` by position.
+
+        Returns
+        -------
+        self : RNNForecaster
+            The fitted forecaster.
+        """
+        self._validate_params()
+        Y, index, columns, kind = _check_target(y, self.fill)
+        E = _check_exog(X, len(Y), "y")
+        if E is not None and len(E) != len(Y):
+            raise ValueError(f"X has {len(E)} rows but y has {len(Y)}; align them.")
+        rng = check_random_state(self.random_state)
+        seed, calibration_seed = rng.randint(2**31 - 1, size=2)
+        self._fit_arrays(Y, E, int(seed))
+        self.index_, self._columns, self._kind = index, columns, kind
+        self._y_tail = Y[len(Y) - self.window - self.difference :]
+        self._x_tail = None if E is None else E[len(E) - self.window :]
+        if self.calibration_size is not None:
+            self.conformity_scores_ = self._calibrate(Y, E, int(calibration_seed))
+        elif hasattr(self, "conformity_scores_"):
+            del self.conformity_scores_
+        return self
+
+    def _model_horizon(self):
+        return 1 if self.strategy == "recursive" else self.horizon
+
+    def _levels(self, Y):
+        if not self.log:
+            return Y
+        if (Y <= 0).any():
+            raise ValueError("log=True needs a positive series; y has values <= 0.")
+        return np.log(Y)
+
+    def _fit_arrays(self, Y, E, seed):
+        """Fit on raw arrays: model-space transforms, windows, a fresh network."""
+        L, H, d = self.window, self._model_horizon(), self.difference
+        n_windows = len(Y) - d - L - H + 1
+        if n_windows < 2:
+            raise ValueError(
+                f"y has {len(Y)} rows; window ({L}) + horizon ({H}) + difference "
+                f"({d}) needs at least {L + H + d + 1} rows for two training windows."
+            )
+        V = self._levels(Y)
+        Z = V[d:] - V[:-d] if d else V
+        self.z_mean_ = Z.mean(axis=0) if self.scaling == "standard" else 0.0
+        scale = Z.std(axis=0) if self.scaling == "standard" else 1.0
+        self.z_scale_ = np.where(scale > 0, scale, 1.0)
+        self.n_targets_ = Y.shape[1]
+        self.n_exog_ = 0 if E is None else E.shape[1]
+        if E is not None:
+            self.x_mean_ = E.mean(axis=0)
+            self.x_scale_ = np.where(E.std(axis=0) > 0, E.std(axis=0), 1.0)
+            E = E[d:]
+        Z = (Z - self.z_mean_) / self.z_scale_
+        full = _windows(Z, L + H)
+        exog = None if E is None else _windows(E, L + H)
+        inputs, mu, sd = self._inputs(full[:, :L], exog)
+        targets = (full[:, L:] - mu) / sd
+        params = {k: getattr(self, k) for k in _REGRESSOR_PARAMS}
+        if self.strategy == "seq2seq":
+            params.pop("pooling")
+            reg = _Seq2SeqRegressor(**params, random_state=seed)
+            reg._horizon = H
+        else:
+            reg = SequenceRegressor(**params, random_state=seed)
+        reg.fit(inputs, targets.reshape(len(targets), -1))
+        self.regressor_ = reg
+        self.history_ = reg.history_
+        return self
+
+    def _inputs(self, past, exog):
+        """Network inputs for model-space windows ``past`` (n, L, k).
+
+        Returns the inputs and the per-window ``(mu, sd)`` that map the
+        network's outputs back (zeros and ones unless ``scaling="window"``).
+        """
+        if self.scaling == "window":
+            mu = past.mean(axis=1, keepdims=True)
+            sd = past.std(axis=1, keepdims=True)
+            sd = np.where(sd > 1e-8, sd, 1.0)
+        else:
+            mu, sd = np.zeros((1, 1, 1)), np.ones((1, 1, 1))
+        x = (past - mu) / sd
+        if exog is not None:
+            n, L, k = x.shape
+            future = exog.shape[1] - L
+            flag = np.zeros((n, L + future, 1))
+            flag[:, L:] = 1.0
+            target = np.concatenate([x, np.zeros((n, future, k))], axis=1)
+            x = np.concatenate([target, flag, (exog - self.x_mean_) / self.x_scale_], 2)
+        return x.astype(np.float32), mu, sd
+
+    def _step(self, past, exog):
+        """One network call: model-space forecasts (n, H, k) for windows ``past``."""
+        x, mu, sd = self._inputs(past, exog)
+        out = self.regressor_.predict(x).reshape(len(x), -1, self.n_targets_)
+        return out * sd + mu
+
+    def _forecast(self, Y, ends, h, E=None):
+        """Forecast ``h`` steps from each origin: ``Y[:end]`` for ``end`` in ends.
+
+        Reads only ``Y[end - window - difference : end]`` (and covariate rows
+        up to ``end + horizon``): nothing after an origin reaches its forecast.
+        Returns ``(len(ends), h, k)`` on the series' scale.
+        """
+        L, d, H = self.window, self.difference, self._model_horizon()
+        ends = np.asarray(ends)
+        rows = ends[:, None] - (L + d) + np.arange(L + d)
+        V = self._levels(Y[rows.ravel()]).reshape(len(ends), L + d, -1)
+        Z = V[:, d:] - V[:, :-d] if d else V
+        Z = (Z - self.z_mean_) / self.z_scale_
+        need = h if self.strategy == "recursive" else H
+        exog = None
+        if self.n_exog_:
+            exog = E[ends[:, None] - L + np.arange(L + need)]
+        if self.strategy == "recursive":
+            # the feedback loop is inherent; each step is batched over origins
+            for j in range(h):
+                window = Z[:, j : j + L]
+                step_exog = None if exog is None else exog[:, j : j + L + 1]
+                Z = np.concatenate([Z, self._step(window, step_exog)], axis=1)
+            dz = Z[:, L:]
+        else:
+            dz = self._step(Z, exog)[:, :h]
+        dz = dz * self.z_scale_ + self.z_mean_
+        levels = _undifference(dz, V[:, L:], d) if d else dz
+        return np.exp(levels) if self.log else levels
+
+    def _calibrate(self, Y, E, seed):
+        """Absolute errors of a network fitted before the calibration origins."""
+        h, T = self.horizon, len(Y)
+        n_windows = T - self.window - self.difference - self._model_horizon() + 1
+        size = self.calibration_size
+        n_cal = (
+            size if isinstance(size, numbers.Integral) else math.ceil(size * n_windows)
+        )
+        # the calibration network needs two windows before the first origin
+        most = n_windows - h - 1
+        if n_cal > most:
+            raise ValueError(
+                f"calibration_size={size} leaves too little to train on: {T} rows "
+                f"allow at most {most} calibration origins."
+            )
+        first = T - h - n_cal + 1
+        model = clone(self).set_params(calibration_size=None)
+        model._fit_arrays(Y[:first], None if E is None else E[:first], seed)
+        ends = np.arange(first, T - h + 1)
+        pred = model._forecast(Y, ends, h, E)
+        truth = Y[ends[:, None] + np.arange(h)]
+        return np.abs(truth - pred)
+
+    # ------------------------------------------------------------ predict
+    def _check_predict(self, horizon, X):
+        check_is_fitted(self, "regressor_")
+        h = self.horizon if horizon is None else horizon
+        if isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1:
+            raise ValueError(f"horizon must be a positive int; got {h!r}.")
+        if h > self.horizon and self.strategy != "recursive":
+            raise ValueError(
+                f"horizon={h} exceeds the fitted horizon {self.horizon}; refit with "
+                "a longer horizon or use strategy='recursive'."
+            )
+        if self.n_exog_ and X is None:
+            raise ValueError(
+                f"{type(self).__name__} was fitted with covariates X: pass their "
+                "future rows to predict."
+            )
+        if not self.n_exog_ and X is not None:
+            raise ValueError("X was given, but the forecaster was fitted without X.")
+        E = None
+        if X is not None:
+            need = h if self.strategy == "recursive" else self.horizon
+            E = _check_exog(X, need, "the forecast horizon")
+            if E.shape[1] != self.n_exog_:
+                raise ValueError(
+                    f"X has {E.shape[1]} columns; fitted with {self.n_exog_}."
+                )
+            E = np.concatenate([self._x_tail, E])
+        return h, E
+
+    def _wrap(self, values, index):
+        if self._kind == "series":
+            return pd.Series(values[:, 0], index=index, name=self._columns[0])
+        return pd.DataFrame(values, index=index, columns=self._columns)
+
+    def predict(self, horizon=None, X=None):
+        """Forecast the periods after the training series.
+
+        Parameters
+        ----------
+        horizon : int, default=None
+            Steps to forecast; None means ``self.horizon``.  Larger values need
+            ``strategy="recursive"``.
+        X : DataFrame or array-like of shape (n, p), default=None
+            Future covariate rows (required when fitted with ``X``): at least
+            ``self.horizon`` rows (``horizon`` for the recursive strategy).
+
+        Returns
+        -------
+        forecast : pandas Series or DataFrame
+            Indexed by the future periods, shaped like the ``y`` of ``fit``.
+        """
+        h, E = self._check_predict(horizon, X)
+        ends = [len(self._y_tail)]
+        pred = self._forecast(self._y_tail, ends, h, E)[0]
+        return self._wrap(pred, future_index(self.index_, h))
+
+    def predict_interval(self, coverage=0.9, horizon=None, X=None):
+        """Forecast with split-conformal prediction intervals.
+
+        The half-width at step ``j`` is the ``ceil((n + 1) * coverage) / n``
+        quantile of the ``n`` absolute errors at step ``j`` kept by ``fit``
+        (``calibration_size``), which covers the truth with probability at
+        least ``coverage`` when errors are exchangeable.
+
+        Parameters
+        ----------
+        coverage : float, default=0.9
+            Target probability that the interval holds the truth.
+        horizon : int, default=None
+            Steps to forecast (at most ``self.horizon``).
+        X : DataFrame or array-like, default=None
+            Future covariate rows, as for :meth:`predict`.
+
+        Returns
+        -------
+        intervals : pandas DataFrame
+            Columns ``forecast``, ``lower``, ``upper`` (with several targets,
+            a column MultiIndex ``(target, part)``), indexed by future periods.
+        """
+        if not 0 < coverage < 1:
+            raise ValueError(f"coverage must be in (0, 1); got {coverage}.")
+        check_is_fitted(self, "regressor_")
+        if not hasattr(self, "conformity_scores_"):
+            raise ValueError(
+                "predict_interval needs held-out errors: fit with calibration_size "
+                "set (e.g. calibration_size=12)."
+            )
+        h = self.horizon if horizon is None else horizon
+        if h > self.horizon:
+            raise ValueError(
+                f"horizon={h} exceeds the calibrated horizon {self.horizon}."
+            )
+        forecast = self.predict(h, X)
+        values = forecast.to_numpy().reshape(h, -1)
+        scores = self.conformity_scores_[:, :h]
+        n = len(scores)
+        level = math.ceil((n + 1) * coverage) / n
+        if level > 1:
+            warnings.warn(
+                f"{n} calibration origins are too few for coverage={coverage}: the "
+                "intervals are infinite. Increase calibration_size.",
+                stacklevel=2,
+            )
+            width = np.full(values.shape, np.inf)
+        else:
+            width = np.quantile(scores, level, axis=0, method="higher")
+        parts = {"forecast": values, "lower": values - width, "upper": values + width}
+        if self._kind == "series":
+            return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, forecast.index)
+        columns = pd.MultiIndex.from_product([self._columns, list(parts)])
+        stacked = np.stack(list(parts.values()), axis=2).reshape(h, -1)
+        return pd.DataFrame(stacked, index=forecast.index, columns=columns)
+
+    def score(self, y, X=None):
+        """Negative mean absolute error of the forecast of ``y``'s first rows.
+
+        ``y`` holds the rows that follow the training series (as the test part
+        of ``TimeSeriesSplit``); the first ``min(len(y), horizon)`` rows are
+        forecast (all of them with ``strategy="recursive"``).
+
+        Parameters
+        ----------
+        y : pandas Series, DataFrame or array-like
+            The true continuation of the training series.
+        X : DataFrame or array-like, default=None
+            Future covariate rows, as for :meth:`predict`.
+
+        Returns
+        -------
+        score : float
+            ``-MAE`` (higher is better, as scikit-learn's searches expect).
+        """
+        Y, _, _, _ = _check_target(y, "ffill" if self.fill else None)
+        h = len(Y) if self.strategy == "recursive" else min(len(Y), self.horizon)
+        pred = self.predict(h, X).to_numpy().reshape(h, -1)
+        return -float(np.mean(np.abs(Y[:h] - pred)))
+
+    # ------------------------------------------------------------ backtest
+    def backtest(
+        self,
+        y,
+        X=None,
+        *,
+        initial_window,
+        step=None,
+        refit=True,
+        window_type="expanding",
+        seasonal_period=1,
+    ):
+        """Forecast from successive origins with a model fitted before each.
+
+        Origin ``i`` is row ``initial_window + i * step`` (the first forecast
+        row); its model is trained on the rows before it only (all of them,
+        or the last ``initial_window`` with ``window_type="sliding"``), so
+        scaling, filling and the network never see the future.  Every refit
+        starts from fresh weights.  Origins run while a full horizon remains.
+
+        Parameters
+        ----------
+        y : pandas Series, DataFrame or array-like
+            The whole series.
+        X : DataFrame or array-like, default=None
+            Covariates for every row of ``y`` (known in the future).
+        initial_window : int
+            Training rows before the first origin.
+        step : int, default=None
+            Rows between origins; None means ``horizon``.
+        refit : bool, default=True
+            Refit at every origin; False fits once, before the first origin,
+            and forecasts the later origins from their own recent rows.
+        window_type : {"expanding", "sliding"}, default="expanding"
+            Train on all past rows, or on the last ``initial_window`` only.
+        seasonal_period : int, default=1
+            Lag of the in-sample naive forecast that scales MASE (1: naive,
+            12: seasonal naive of monthly data).
+
+        Returns
+        -------
+        forecasts : pandas DataFrame
+            One row per origin, step and target: ``fold``, ``origin`` (the
+            first forecast period), ``time``, ``step`` (1-based), ``target``,
+            ``y_true``, ``y_pred``, ``error`` (``y_true - y_pred``) and
+            ``scaled_error`` (error over the fold's in-sample naive MAE).
+            :func:`backtest_metrics` turns it into MAE, RMSE, MAPE and MASE.
+        """
+        self._validate_params()
+        # NaN stays in place: each fold fills its own past below
+        Y_raw, index, columns, _ = _check_target(y, self.fill and "keep")
+        E = _check_exog(X, len(Y_raw), "y")
+        h, T = self.horizon, len(Y_raw)
+        step = h if step is None else step
+        ends = np.arange(initial_window, T - h + 1, step)
+        if initial_window < 1 or step < 1 or not len(ends):
+            raise ValueError(
+                f"No origin: initial_window={initial_window} and horizon={h} leave "
+                f"no full horizon in {T} rows (or step={step} < 1)."
+            )
+        if window_type not in ("expanding", "sliding"):
+            raise ValueError(
+                f"window_type must be 'expanding' or 'sliding'; got {window_type!r}."
+            )
+        rng = check_random_state(self.random_state)
+        frames, model = [], None
+        for fold, end in enumerate(ends):
+            # fill with this fold's past only (a filled value must not peek ahead)
+            Y = _fill(Y_raw[:end], self.fill) if self.fill else Y_raw[:end]
+            start = end - initial_window if window_type == "sliding" else 0
+            if refit or model is None:
+                model = clone(self).set_params(calibration_size=None)
+                seed = int(rng.randint(2**31 - 1))
+                train_E = None if E is None else E[start:end]
+                model._fit_arrays(Y[start:end], train_E, seed)
+            pred = model._forecast(Y, [end], h, E)[0]
+            m = seasonal_period
+            scale = np.abs(Y[start + m : end] - Y[start : end - m]).mean(axis=0)
+            truth = Y_raw[end : end + h]
+            error = truth - pred
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "fold": fold,
+                        "origin": index[end],
+                        "time": np.repeat(index[end : end + h], len(columns)),
+                        "step": np.repeat(np.arange(1, h + 1), len(columns)),
+                        "target": np.tile(np.array(columns, dtype=object), h),
+                        "y_true": truth.ravel(),
+                        "y_pred": pred.ravel(),
+                        "error": error.ravel(),
+                        "scaled_error": (error / scale).ravel(),
+                    }
+                )
+            )
+        return pd.concat(frames, ignore_index=True)
+
+
+def backtest_metrics(forecasts, by="fold"):
+    """MAE, RMSE, MAPE (%) and MASE of backtest forecasts, per group and pooled.
+
+    Parameters
+    ----------
+    forecasts : pandas DataFrame
+        The output of :meth:`RNNForecaster.backtest` (columns ``y_true``,
+        ``error``, ``scaled_error`` and ``by``).
+    by : str or list of str or None, default="fold"
+        Columns to group by (e.g. ``"step"``, ``["target", "fold"]``); a last
+        row ``"all"`` pools every forecast.  None gives the pooled row only.
+
+    Returns
+    -------
+    metrics : pandas DataFrame
+        Columns ``mae``, ``rmse``, ``mape``, ``mase``, ``n``.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"fold": [0, 0, 1], "y_true": [2.0, 4.0, 5.0],
+    ...                   "error": [1.0, -1.0, 2.0],
+    ...                   "scaled_error": [0.5, -0.5, 1.0]})
+    >>> backtest_metrics(f).round(3)
+           mae   rmse    mape   mase  n
+    0    1.000  1.000  37.500  0.500  2
+    1    2.000  2.000  40.000  1.000  1
+    all  1.333  1.414  38.333  0.667  3
+    """
+    f = forecasts.assign(
+        _ae=forecasts["error"].abs(),
+        _se=forecasts["error"] ** 2,
+        _ape=100 * (forecasts["error"] / forecasts["y_true"]).abs(),
+        _ase=forecasts["scaled_error"].abs(),
+    )
+
+    def summarise(g):
+        return pd.Series(
+            {
+                "mae": g["_ae"].mean(),
+                "rmse": math.sqrt(g["_se"].mean()),
+                "mape": g["_ape"].mean(),
+                "mase": g["_ase"].mean(),
+                "n": int(g["_ae"].notna().sum()),
+            }
+        )
+
+    pooled = summarise(f).to_frame("all").T
+    if by is None:
+        return pooled.astype({"n": int})
+    per_group = pd.DataFrame({key: summarise(g) for key, g in f.groupby(by)}).T
+    per_group.index.name = by if isinstance(by, str) else None
+    return pd.concat([per_group, pooled]).astype({"n": int})

@@ -1,0 +1,124 @@
+"""Plots of training histories and forecasts (matplotlib is imported lazily)."""
+
+from __future__ import annotations
+
+__all__ = ["plot_forecast", "plot_history"]
+
+
+def _axes(ax):
+    if ax is not None:
+        return ax
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError as exc:  # pragma: no cover - depends on the environment
+        raise ImportError(
+            "seqlearn.plotting needs matplotlib: pip install matplotlib"
+        ) from exc
+    return plt.subplots(figsize=(8, 4))[1]
+
+
+def plot_history(estimator, *, ax=None):
+    """Plot the training (and validation) loss of a fitted estimator per epoch.
+
+    Parameters
+    ----------
+    estimator : fitted seqlearn estimator or skorch History
+        Anything with a ``history_`` attribute (every seqlearn estimator,
+        :class:`~seqlearn.RNNForecaster` included), or the history itself.
+    ax : matplotlib Axes, default=None
+        Where to draw; None creates a figure.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from seqlearn import SequenceRegressor
+    >>> from seqlearn.plotting import plot_history
+    >>> X = np.random.default_rng(0).normal(size=(20, 5, 1))
+    >>> reg = SequenceRegressor(hidden_size=4, max_epochs=3, random_state=0)
+    >>> ax = plot_history(reg.fit(X, X[:, -1, 0]))
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['train_loss']
+    """
+    history = getattr(estimator, "history_", estimator)
+    ax = _axes(ax)
+    epochs = history[:, "epoch"]
+    for key in ("train_loss", "valid_loss"):
+        values = [row.get(key) for row in history]
+        if any(v is not None for v in values):
+            ax.plot(epochs, values, label=key, marker=".")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss")
+    ax.legend()
+    return ax
+
+
+def plot_forecast(y, forecast, *, interval=None, last=None, ax=None):
+    """Plot a series, its forecast and an optional prediction interval band.
+
+    Parameters
+    ----------
+    y : pandas Series
+        Observed values (the training part, and the actuals of the forecast
+        periods if they are known).
+    forecast : pandas Series or DataFrame
+        The output of ``predict`` (a Series), or of ``predict_interval`` (a
+        DataFrame with ``forecast``, ``lower`` and ``upper`` columns).
+    interval : pandas DataFrame, default=None
+        ``lower`` and ``upper`` columns, if ``forecast`` is a Series.
+    last : int, default=None
+        Show only the last ``last`` observations before the forecast.
+    ax : matplotlib Axes, default=None
+        Where to draw; None creates a figure.
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import pandas as pd
+    >>> from seqlearn.plotting import plot_forecast
+    >>> y = pd.Series([1.0, 2, 3, 4], index=pd.period_range("2020", periods=4,
+    ...               freq="Y"))
+    >>> band = pd.DataFrame({"forecast": [5.0, 6], "lower": [4.0, 4],
+    ...                      "upper": [6.0, 8]}, index=pd.period_range("2024",
+    ...                      periods=2, freq="Y"))
+    >>> ax = plot_forecast(y, band)
+    >>> [line.get_label() for line in ax.get_lines()]
+    ['observed', 'forecast']
+    """
+    ax = _axes(ax)
+    if hasattr(forecast, "columns"):
+        interval = forecast if interval is None else interval
+        forecast = forecast["forecast"]
+
+    def x(index):
+        # periods plot as timestamps so observed and forecast share an axis
+        return index.to_timestamp() if hasattr(index, "to_timestamp") else index
+
+    if last is not None:
+        n_before = int((y.index < forecast.index[0]).sum())
+        y = y.iloc[max(0, n_before - last) :]
+    ax.plot(x(y.index), y.to_numpy(), color="0.2", label="observed")
+    ax.plot(x(forecast.index), forecast.to_numpy(), color="C1", label="forecast")
+    if interval is not None:
+        ax.fill_between(
+            x(interval.index),
+            interval["lower"].to_numpy(),
+            interval["upper"].to_numpy(),
+            color="C1",
+            alpha=0.25,
+            label="interval",
+        )
+    ax.legend()
+    return ax

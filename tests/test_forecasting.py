@@ -1,0 +1,341 @@
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
+
+from seqlearn import RNNForecaster
+from seqlearn.forecasting import _undifference, backtest_metrics, future_index
+from seqlearn.nn import Seq2SeqModel
+
+STRATEGIES = ["multioutput", "recursive", "seq2seq"]
+FAST = dict(hidden_size=8, max_epochs=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def airline():
+    sktime = pytest.importorskip("sktime.datasets")
+    return sktime.load_airline()
+
+
+@pytest.fixture(scope="module")
+def co2():
+    sm = pytest.importorskip("statsmodels.api")
+    return sm.datasets.co2.load_pandas().data["co2"]
+
+
+@pytest.fixture(scope="module")
+def msft():
+    pm = pytest.importorskip("pmdarima")
+    data = pm.datasets.load_msft()
+    return pd.Series(
+        data["Close"].to_numpy(), index=pd.DatetimeIndex(data["Date"]), name="MSFT"
+    ).iloc[-300:]
+
+
+# ------------------------------------------------------------ index and shape
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_airline_period_index(airline, strategy):
+    fc = RNNForecaster(window=24, horizon=12, strategy=strategy, **FAST)
+    pred = fc.fit(airline).predict()
+    expected = pd.period_range("1961-01", periods=12, freq="M")
+    assert isinstance(pred, pd.Series)
+    pd.testing.assert_index_equal(pred.index, expected)
+    assert pred.name == airline.name
+    assert np.isfinite(pred).all()
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_co2_weekly_nan_is_an_error_unless_filled(co2, strategy):
+    y = co2.iloc[:400]
+    assert y.isna().any()
+    fc = RNNForecaster(window=20, horizon=5, strategy=strategy, **FAST)
+    with pytest.raises(ValueError, match="NaN.*fill="):
+        fc.fit(y)
+    pred = fc.set_params(fill="interpolate").fit(y).predict()
+    assert len(pred) == 5 and np.isfinite(pred).all()
+    assert pred.index.freqstr == "W-SAT"
+    assert pred.index[0] == y.index[-1] + pd.Timedelta(weeks=1)
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_stock_business_days_continue_as_business_days(msft, strategy):
+    assert pd.infer_freq(msft.index) is None  # holidays: no regular frequency
+    fc = RNNForecaster(window=20, horizon=5, strategy=strategy, **FAST)
+    pred = fc.fit(msft).predict()
+    expected = pd.bdate_range(msft.index[-1], periods=6)[1:]
+    pd.testing.assert_index_equal(pred.index, expected, check_names=False)
+    assert (pred.index.dayofweek < 5).all()
+
+
+def test_future_index_range_and_integer():
+    assert list(future_index(pd.RangeIndex(10), 3)) == [10, 11, 12]
+    assert list(future_index(pd.Index([2000, 2005, 2010]), 2)) == [2015, 2020]
+
+
+def test_array_and_dataframe_targets():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(80, 2)).cumsum(axis=0)
+    fc = RNNForecaster(window=10, horizon=4, **FAST)
+    pred = fc.fit(values[:, 0]).predict()
+    assert isinstance(pred, pd.Series)
+    assert list(pred.index) == [80, 81, 82, 83]
+    frame = pd.DataFrame(values, columns=["a", "b"])
+    for strategy in STRATEGIES:
+        fc.set_params(strategy=strategy)
+        pred = fc.fit(frame).predict()
+        assert list(pred.columns) == ["a", "b"] and pred.shape == (4, 2)
+
+
+def test_recursive_predicts_beyond_horizon_others_refuse(airline):
+    fc = RNNForecaster(window=12, horizon=3, strategy="recursive", **FAST)
+    assert len(fc.fit(airline).predict(horizon=7)) == 7
+    fc.set_params(strategy="multioutput").fit(airline)
+    assert len(fc.predict(horizon=2)) == 2
+    with pytest.raises(ValueError, match="exceeds the fitted horizon"):
+        fc.predict(horizon=7)
+
+
+# ------------------------------------------------------------ covariates
+@pytest.mark.parametrize("strategy", STRATEGIES)
+def test_known_future_covariates(airline, strategy):
+    month = airline.index.month.to_numpy()
+    X = np.stack([np.sin(2 * np.pi * month / 12), np.cos(2 * np.pi * month / 12)], 1)
+    fc = RNNForecaster(window=12, horizon=6, strategy=strategy, **FAST)
+    fc.fit(airline.iloc[:-6], X[:-6])
+    assert fc.n_exog_ == 2
+    with pytest.raises(ValueError, match="future rows"):
+        fc.predict()
+    pred = fc.predict(X=X[-6:])
+    assert len(pred) == 6 and np.isfinite(pred).all()
+    # the covariates reach the network
+    assert not np.allclose(pred, fc.predict(X=X[-6:] + 3))
+
+
+# ------------------------------------------------------------ transforms
+@pytest.mark.parametrize("lag", [1, 3, 12])
+def test_undifference_inverts_lagged_difference(lag):
+    rng = np.random.default_rng(lag)
+    v = rng.normal(size=(2, 40, 3))
+    h = 10
+    dz = v[:, -h:] - v[:, -h - lag : -lag]
+    out = _undifference(dz, v[:, -h - lag : -h], lag)
+    np.testing.assert_allclose(out, v[:, -h:])
+
+
+def test_log_and_difference_recover_an_exact_pattern():
+    # log of a geometric trend with a period-4 pattern: its lag-4 difference is
+    # constant, so after training the forecast continues it almost exactly
+    t = np.arange(120)
+    y = np.exp(0.01 * t + 0.3 * np.sin(2 * np.pi * t / 4))
+    fc = RNNForecaster(
+        window=8,
+        horizon=4,
+        log=True,
+        difference=4,
+        scaling="none",
+        hidden_size=8,
+        max_epochs=30,
+        random_state=0,
+    )
+    pred = fc.fit(y[:-4]).predict()
+    np.testing.assert_allclose(pred.to_numpy(), y[-4:], rtol=2e-2)
+
+
+def test_log_rejects_non_positive():
+    with pytest.raises(ValueError, match="positive"):
+        RNNForecaster(window=3, horizon=1, log=True, **FAST).fit(np.arange(20.0))
+
+
+# ------------------------------------------------------------ errors
+def test_input_errors():
+    fc = RNNForecaster(window=10, horizon=5, **FAST)
+    with pytest.raises(ValueError, match="at least 16 rows"):
+        fc.fit(np.arange(12.0))
+    with pytest.raises(ValueError, match="infinity"):
+        fc.fit(np.r_[np.arange(30.0), np.inf])
+    with pytest.raises(ValueError, match="numbers"):
+        fc.fit(np.array(["a"] * 30))
+    with pytest.raises(ValueError, match="strategy"):
+        RNNForecaster(strategy="direct").fit(np.arange(50.0))
+    with pytest.raises(ValueError, match="X has 3 rows"):
+        fc.fit(np.arange(30.0), np.zeros((3, 1)))
+    fc.fit(np.arange(30.0))
+    with pytest.raises(ValueError, match="fitted without X"):
+        fc.predict(X=np.zeros((5, 1)))
+    with pytest.raises(ValueError, match="calibration_size"):
+        fc.predict_interval()
+
+
+# ------------------------------------------------------------ estimator contract
+def test_reproducible_fresh_weights_clone_pickle(airline):
+    fc = RNNForecaster(window=12, horizon=3, **FAST)
+    a = fc.fit(airline).predict()
+    first_weights = [
+        p.detach().clone() for p in fc.regressor_.net_.module_.parameters()
+    ]
+    b = fc.fit(airline).predict()  # a second fit starts from fresh weights
+    pd.testing.assert_series_equal(a, b)
+    c = clone(fc).fit(airline).predict()
+    pd.testing.assert_series_equal(a, c)
+    again = fc.regressor_.net_.module_.parameters()
+    assert all(torch.equal(p, q) for p, q in zip(first_weights, again, strict=True))
+    restored = pickle.loads(pickle.dumps(fc))
+    pd.testing.assert_series_equal(restored.predict(), a)
+    assert clone(fc).get_params() == fc.get_params()
+    assert "hidden_size" in fc.get_params() and "random_state" in fc.get_params()
+
+
+def test_regressor_params_pass_through(airline):
+    fc = RNNForecaster(
+        window=12,
+        horizon=3,
+        cell="gru",
+        hidden_size=5,
+        num_layers=2,
+        max_epochs=3,
+        lr=0.02,
+        random_state=0,
+    ).fit(airline)
+    reg = fc.regressor_
+    assert (reg.cell, reg.hidden_size, reg.num_layers, reg.lr) == ("gru", 5, 2, 0.02)
+    assert len(fc.history_) == 3
+    assert isinstance(reg.net_.module_.encoder.rnns[0], torch.nn.GRU)
+
+
+def test_quiet_by_default(airline, capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    RNNForecaster(window=12, horizon=3, **FAST).fit(airline).predict()
+    out = capsys.readouterr()
+    assert out.out == "" and out.err == ""
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_gridsearch_with_time_series_split(airline):
+    search = GridSearchCV(
+        RNNForecaster(window=12, horizon=6, **FAST),
+        {"scaling": ["window", "standard"]},
+        cv=TimeSeriesSplit(n_splits=2, test_size=6),
+    ).fit(airline)
+    assert search.best_params_["scaling"] in ("window", "standard")
+    assert np.all(search.cv_results_["mean_test_score"] < 0)  # negative MAE
+    fc = search.best_estimator_.fit(airline.iloc[:-6])
+    mae = np.mean(np.abs(airline.iloc[-6:].to_numpy() - fc.predict().to_numpy()))
+    assert fc.score(airline.iloc[-6:]) == pytest.approx(-mae)
+
+
+# ------------------------------------------------------------ backtest
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("refit", [True, False])
+def test_backtest_has_no_leakage(airline, strategy, refit):
+    fc = RNNForecaster(
+        window=12, horizon=6, strategy=strategy, scaling="standard", **FAST
+    )
+    origin = 120
+    changed = airline.copy()
+    changed.iloc[origin:] = changed.iloc[origin:] * 3 + 500
+    a = fc.backtest(airline, initial_window=origin, step=6, refit=refit)
+    b = fc.backtest(changed, initial_window=origin, step=6, refit=refit)
+    first = a["fold"] == 0
+    np.testing.assert_array_equal(a.loc[first, "y_pred"], b.loc[first, "y_pred"])
+    assert not np.allclose(a.loc[~first, "y_pred"], b.loc[~first, "y_pred"])
+
+
+def test_backtest_nan_filled_per_fold_without_lookahead(co2):
+    y = co2.iloc[:300].copy()
+    fc = RNNForecaster(window=10, horizon=4, fill="interpolate", **FAST)
+    a = fc.backtest(y, initial_window=280, step=4)
+    y.iloc[283:] = 400.0  # later values would leak through an interpolation
+    b = fc.backtest(y, initial_window=280, step=4)
+    first = a["fold"] == 0
+    np.testing.assert_array_equal(a.loc[first, "y_pred"], b.loc[first, "y_pred"])
+
+
+def test_backtest_frame_and_metrics(airline):
+    fc = RNNForecaster(window=12, horizon=12, **FAST)
+    f = fc.backtest(airline, initial_window=120, step=12, seasonal_period=12)
+    assert len(f) == 24 and list(f["fold"].unique()) == [0, 1]
+    assert f["origin"].iloc[0] == pd.Period("1959-01", "M")
+    assert list(f["step"].iloc[:3]) == [1, 2, 3]
+    np.testing.assert_array_equal(f["y_true"], airline.iloc[120:].to_numpy())
+    # MASE scale of fold 0: in-sample seasonal naive MAE of its training rows
+    train = airline.iloc[:120].to_numpy()
+    scale = np.mean(np.abs(train[12:] - train[:-12]))
+    fold0 = f[f["fold"] == 0]
+    np.testing.assert_allclose(fold0["scaled_error"], fold0["error"] / scale)
+    m = backtest_metrics(f)
+    assert list(m.index) == [0, 1, "all"]
+    assert m.loc["all", "mae"] == pytest.approx(f["error"].abs().mean())
+    assert m.loc["all", "rmse"] == pytest.approx(np.sqrt((f["error"] ** 2).mean()))
+    assert m.loc["all", "mase"] == pytest.approx(f["scaled_error"].abs().mean())
+    sliding = fc.backtest(
+        airline, initial_window=60, step=12, window_type="sliding", refit=False
+    )
+    assert sliding["fold"].nunique() == 7
+
+
+def test_backtest_origin_errors(airline):
+    fc = RNNForecaster(window=12, horizon=12, **FAST)
+    with pytest.raises(ValueError, match="No origin"):
+        fc.backtest(airline, initial_window=140)
+
+
+# ------------------------------------------------------------ intervals
+def test_conformal_intervals(airline):
+    fc = RNNForecaster(window=12, horizon=6, calibration_size=20, **FAST)
+    fc.fit(airline)
+    assert fc.conformity_scores_.shape == (20, 6, 1)
+    band = fc.predict_interval(coverage=0.8)
+    assert list(band.columns) == ["forecast", "lower", "upper"]
+    pd.testing.assert_series_equal(band["forecast"], fc.predict(), check_names=False)
+    width = np.quantile(
+        fc.conformity_scores_[:, :, 0], 17 / 20, axis=0, method="higher"
+    )
+    np.testing.assert_allclose(band["upper"] - band["forecast"], width)
+    np.testing.assert_allclose(band["forecast"] - band["lower"], width)
+    wider = fc.predict_interval(coverage=0.95)
+    assert (wider["upper"] >= band["upper"]).all()
+    with pytest.warns(UserWarning, match="too few"):
+        assert np.isinf(fc.predict_interval(coverage=0.99)["upper"]).all()
+    # the calibration network never saw the calibration targets: refitting on
+    # changed late values changes the final network but not the rows it was
+    # calibrated before
+    assert fc.set_params(calibration_size=0.2).fit(airline).conformity_scores_.shape[
+        0
+    ] == int(np.ceil(0.2 * (144 - 12 - 6 + 1)))
+
+
+def test_conformal_coverage_on_noise():
+    # i.i.d. noise around a level: held-out coverage should be near nominal
+    rng = np.random.default_rng(0)
+    y = 10 + rng.normal(size=400)
+    fc = RNNForecaster(
+        window=10,
+        horizon=1,
+        scaling="standard",
+        calibration_size=100,
+        hidden_size=4,
+        max_epochs=5,
+        random_state=0,
+    ).fit(y[:300])
+    # one-step intervals from every later origin, with the fitted networks
+    width = np.quantile(fc.conformity_scores_[:, 0, 0], 0.9, method="higher")
+    ends = np.arange(300, 400)
+    pred = fc._forecast(y[:, None], ends, 1)[:, 0, 0]
+    covered = np.abs(y[ends] - pred) <= width
+    assert 0.8 <= covered.mean() <= 0.98
+
+
+# ------------------------------------------------------------ seq2seq module
+def test_seq2seq_module_shapes_and_gradients():
+    model = Seq2SeqModel("gru", 2, 6, n_outputs=8, horizon=4, num_layers=2)
+    x = torch.randn(3, 7, 2)
+    out = model(x, torch.full((3,), 7))
+    assert out.shape == (3, 8)
+    out.sum().backward()
+    assert all(p.grad is not None for p in model.parameters())
+    with pytest.raises(ValueError, match="multiple of horizon"):
+        Seq2SeqModel("lstm", 1, 4, n_outputs=5, horizon=2)
