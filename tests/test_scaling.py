@@ -1,0 +1,297 @@
+"""Scaling out: Dask grid search, data-parallel training, GPU paths, pickles."""
+
+import os
+import pickle
+import subprocess
+import sys
+import textwrap
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import GridSearchCV, KFold, cross_val_score
+from sklearn.pipeline import make_pipeline
+from skorch.callbacks import Callback
+from skorch.exceptions import DeviceWarning
+
+from seqlearn import RNNClassifier, SequenceRegressor, SequenceTagger
+from seqlearn.parallel import DataParallelMixin
+from seqlearn.preprocessing import SequenceScaler
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+
+
+class RecordPid(Callback):
+    """Write the id of the process that trains into the history."""
+
+    def on_epoch_end(self, net, **kwargs):
+        net.history.record("pid", os.getpid())
+
+
+def fit_pid(estimator, X, y):
+    """Scorer returning the pid recorded during fit."""
+    if hasattr(estimator, "steps"):
+        estimator = estimator[-1]
+    return estimator.history_[-1, "pid"]
+
+
+def ragged(n=48, seed=0):
+    rng = np.random.default_rng(seed)
+    X = [rng.normal(size=(t, 2)) for t in rng.integers(3, 10, size=n)]
+    y = np.array([int(x[:, 0].sum() > 0) for x in X])
+    return X, y
+
+
+def small_clf(**params):
+    base = {"hidden_size": 4, "max_epochs": 3, "batch_size": 16, "random_state": 0}
+    return RNNClassifier(**{**base, **params})
+
+
+# ------------------------------------------------------------------ Dask
+def _warm_up():
+    X, y = ragged(8)
+    small_clf(max_epochs=1).fit(X, y).predict(X)
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    distributed = pytest.importorskip("distributed")
+    cluster = distributed.LocalCluster(
+        n_workers=2,
+        threads_per_worker=1,
+        processes=True,
+        host="127.0.0.1",
+        dashboard_address=None,
+    )
+    client = distributed.Client(cluster)
+    # RecordPid and fit_pid live in this test module: ship them by value
+    import cloudpickle
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    # the first fit in a fresh process pays torch's lazy start-up: pay it here
+    client.run(_warm_up)
+    try:
+        yield client
+    finally:
+        cloudpickle.unregister_pickle_by_value(sys.modules[__name__])
+        client.close()
+        cluster.close()
+
+
+def test_grid_search_on_dask_matches_serial(dask_client):
+    X, y = ragged()
+    search = GridSearchCV(
+        small_clf(callbacks=[("pid", RecordPid())], n_threads=1),
+        {"hidden_size": [3, 6], "lr": [0.01, 0.05]},
+        scoring={
+            "accuracy": "accuracy",
+            "neg_log_loss": "neg_log_loss",
+            "pid": fit_pid,
+        },
+        refit="neg_log_loss",
+        cv=KFold(3),
+    )
+    serial = GridSearchCV(**search.get_params(deep=False)).set_params(n_jobs=1)
+    serial.fit(X, y)
+    with joblib.parallel_config(backend="dask"):
+        search.set_params(n_jobs=-1).fit(X, y)
+
+    assert search.best_params_ == serial.best_params_
+    for key in ("mean_test_accuracy", "mean_test_neg_log_loss"):
+        np.testing.assert_allclose(
+            search.cv_results_[key], serial.cv_results_[key], rtol=0, atol=1e-6
+        )
+    workers = set(dask_client.run(os.getpid).values())
+    splits = [k for k in search.cv_results_ if k.startswith("split")]
+    pids = {int(p) for k in splits if k.endswith("pid") for p in search.cv_results_[k]}
+    assert len(workers) == 2 and os.getpid() not in workers
+    assert pids <= workers, (pids, workers)
+    assert len(pids) == 2  # both workers trained
+    # the serial search trained here
+    assert set(serial.cv_results_["split0_test_pid"]) == {os.getpid()}
+
+
+def test_pipeline_and_other_estimators_on_dask(dask_client):
+    X, y = ragged(seed=1)
+    y_reg = np.array([x[:, 0].sum() for x in X])
+    y_tag = [(x[:, 0] > 0).astype(int) for x in X]
+    cases = [
+        (make_pipeline(SequenceScaler(), small_clf()), y, "accuracy"),
+        (SequenceRegressor(hidden_size=4, max_epochs=3, random_state=0), y_reg, "r2"),
+        (SequenceTagger(hidden_size=4, max_epochs=3, random_state=0), y_tag, None),
+    ]
+    for estimator, target, scoring in cases:
+        serial = cross_val_score(estimator, X, target, cv=3, scoring=scoring)
+        with joblib.parallel_config(backend="dask"):
+            parallel = cross_val_score(
+                estimator, X, target, cv=3, scoring=scoring, n_jobs=-1
+            )
+        np.testing.assert_allclose(parallel, serial, rtol=0, atol=1e-6)
+
+
+# ------------------------------------------------------------ hygiene
+def test_fit_writes_no_files(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    X, y = ragged()
+    clf = small_clf(early_stopping=True, verbose=0).fit(X, y)
+    clf.predict(X)
+    pickle.loads(pickle.dumps(clf))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_pickle_holds_no_training_data():
+    rng = np.random.default_rng(0)
+    sizes = []
+    for n in (200, 2000):
+        X = rng.normal(size=(n, 30, 3)).astype(np.float32)
+        y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
+        # the same number of batches, so the history has the same length
+        clf = small_clf(batch_size=n // 10, early_stopping=True).fit(X, y)
+        sizes.append(len(pickle.dumps(clf)))
+    n_params = sum(p.numel() for p in clf.net_.module_.parameters())
+    # ten times the data, (almost) the same pickle: no data captured
+    assert abs(sizes[1] - sizes[0]) < 1_000, sizes
+    # weights, optimizer moments and early stopping's best copy, plus overhead
+    assert sizes[1] < 16 * 4 * n_params + 40_000, sizes
+    assert sizes[1] < X.nbytes / 20
+
+
+# --------------------------------------------------------- data-parallel
+DDP_SCRIPT = textwrap.dedent(
+    """
+    import sys
+
+    import numpy as np
+    import torch.distributed as dist
+
+    from seqlearn import RNNClassifier
+    from seqlearn.parallel import DataParallelMixin
+
+
+    class DataParallelClassifier(DataParallelMixin, RNNClassifier):
+        pass
+
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 12, size=64)]
+    y = [int(x[:, 0].sum() > 0) for x in X]
+    clf = DataParallelClassifier(
+        hidden_size=8, max_epochs=3, batch_size=8, random_state=0
+    ).fit(X, y)
+    state = {k: v.numpy() for k, v in clf.net_.module_.state_dict().items()}
+    np.savez(
+        f"{sys.argv[1]}/rank{dist.get_rank()}.npz",
+        proba=clf.predict_proba(X),
+        world_size=dist.get_world_size(),
+        batch_sizes=[b["train_batch_size"] for b in clf.history_[-1, "batches"]],
+        **state,
+    )
+    """
+)
+
+
+@pytest.mark.slow
+def test_data_parallel_two_processes_match_one(tmp_path):
+    pytest.importorskip("accelerate")
+    script = tmp_path / "ddp_fit.py"
+    script.write_text(DDP_SCRIPT)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone"]
+        + ["--nproc_per_node", "2", str(script), str(tmp_path)],
+        check=True,
+        env=env,
+        timeout=300,
+        capture_output=True,
+    )
+    ranks = [np.load(tmp_path / f"rank{r}.npz") for r in (0, 1)]
+    assert int(ranks[0]["world_size"]) == 2
+    # each process trained on half of every batch of 8
+    assert set(ranks[0]["batch_sizes"]) == {4}
+    weights = [k for k in ranks[0].files if k not in {"proba", "world_size"}]
+    weights.remove("batch_sizes")
+    for k in weights:
+        np.testing.assert_array_equal(ranks[0][k], ranks[1][k])
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(n, 2)) for n in rng.integers(3, 12, size=64)]
+    y = [int(x[:, 0].sum() > 0) for x in X]
+    single = RNNClassifier(hidden_size=8, max_epochs=3, batch_size=8, random_state=0)
+    single.fit(X, y)
+    # 64 sequences in batches of 8: each half-batch mean weighs the same, so
+    # the averaged gradient is the whole-batch gradient
+    np.testing.assert_allclose(ranks[0]["proba"], single.predict_proba(X), atol=1e-5)
+    for k, v in single.net_.module_.state_dict().items():
+        np.testing.assert_allclose(ranks[0][k], v.numpy(), atol=1e-5)
+
+
+class DataParallelClassifier(DataParallelMixin, RNNClassifier):
+    """Module level, so that it pickles."""
+
+
+def test_data_parallel_single_process_is_plain_fit():
+    pytest.importorskip("accelerate")
+    X, y = ragged()
+    clf = DataParallelClassifier(hidden_size=4, max_epochs=2, random_state=0)
+    clf.fit(X, y)
+    assert type(clf.net_).__name__ == "DataParallelNet"
+    plain = small_clf(max_epochs=2, batch_size=32).fit(X, y)
+    clone = pickle.loads(pickle.dumps(clf))
+    assert clone.net_.accelerator is None
+    np.testing.assert_allclose(clone.predict_proba(X), plain.predict_proba(X))
+
+
+# ------------------------------------------------------------------ GPU
+def test_pickle_tagged_cuda_loads_on_cpu():
+    # CPU emulation of the load path of a CUDA-trained model: the net says
+    # "cuda" (the tensors themselves are on the CPU), and unpickling on a
+    # machine without CUDA falls back to the CPU (the real thing: GPU tests)
+    if torch.cuda.is_available():
+        pytest.skip("emulates a machine without CUDA")
+    X, y = ragged()
+    clf = small_clf().fit(X, y)
+    proba = clf.predict_proba(X)
+    clf.net_.device = "cuda"
+    with pytest.warns(DeviceWarning, match="cuda"):
+        clone = pickle.loads(pickle.dumps(clf))
+    assert str(clone.net_.device) == "cpu"
+    np.testing.assert_array_equal(clone.predict_proba(X), proba)
+
+
+@pytest.mark.gpu
+@needs_cuda
+@pytest.mark.parametrize("device", ["cuda", "auto"])
+def test_gpu_fit_predict_pickle(device):
+    X, y = ragged()
+    clf = small_clf(device=device).fit(X, y)
+    assert next(clf.net_.module_.parameters()).is_cuda
+    proba = clf.predict_proba(X)
+    cpu = small_clf().fit(X, y)
+    # the same model, up to cuDNN's arithmetic
+    np.testing.assert_allclose(proba, cpu.predict_proba(X), atol=1e-3)
+    clone = pickle.loads(pickle.dumps(clf))
+    np.testing.assert_allclose(clone.predict_proba(X), proba, atol=1e-6)
+
+
+@pytest.mark.gpu
+@needs_cuda
+def test_gpu_pickle_loads_without_cuda(tmp_path):
+    X, y = ragged()
+    clf = small_clf(device="cuda").fit(X, y)
+    path = tmp_path / "model.pkl"
+    path.write_bytes(pickle.dumps(clf))
+    np.save(tmp_path / "X.npy", np.array(X, dtype=object), allow_pickle=True)
+    np.save(tmp_path / "proba.npy", clf.predict_proba(X))
+    code = textwrap.dedent(
+        f"""
+        import pickle, numpy as np
+        clf = pickle.loads(open({str(path)!r}, "rb").read())
+        X = np.load({str(tmp_path / "X.npy")!r}, allow_pickle=True)
+        proba = np.load({str(tmp_path / "proba.npy")!r})
+        assert str(clf.net_.device) == "cpu", clf.net_.device
+        np.testing.assert_allclose(clf.predict_proba(list(X)), proba, atol=1e-4)
+        """
+    )
+    env = {**os.environ, "CUDA_VISIBLE_DEVICES": "", "OMP_NUM_THREADS": "1"}
+    subprocess.run([sys.executable, "-c", code], check=True, env=env, timeout=120)
