@@ -9,6 +9,7 @@ next (detached from the graph), so the network sees context far longer than
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
@@ -390,7 +391,8 @@ default="adam"
             callbacks.append(
                 ("gradient_clip", GradientNormClipping(self.gradient_clip))
             )
-        callbacks += [(name, cb) for name, cb in (self.callbacks or [])]
+        # deep-copied: skorch initialises callbacks in place
+        callbacks += copy.deepcopy(self.callbacks or [])
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
@@ -583,6 +585,10 @@ default="adam"
             if not isinstance(prime, str):
                 raise TypeError(f"prime must be a string, got {type(prime).__name__}.")
             return list(prime.lower() if self.lowercase else prime)
+        if isinstance(prime, str) and prime:
+            raise TypeError(
+                "prime must be a sequence of int for a model fitted on ids."
+            )
         arr = np.asarray(prime if len(prime) else [], dtype=np.int64)
         if arr.ndim != 1:
             raise ValueError(f"prime must be a 1-D integer sequence, got {arr.shape}.")
@@ -594,7 +600,6 @@ default="adam"
         tags.input_tags.two_d_array = False
         tags.input_tags.string = True
         tags.target_tags.required = False
-        tags.non_deterministic = False
         return tags
 
     def __sklearn_is_fitted__(self):
