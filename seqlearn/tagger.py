@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import numbers
+import warnings
+from itertools import chain
+
 import numpy as np
+import torch
 from sklearn.base import _fit_context
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
 
 from seqlearn.base import (
     PAD_TARGET,
     BaseSequenceEstimator,
     _atomic_fit,
+    _torch_context,
     check_class_weight,
     softmax,
 )
-from seqlearn.data import pad_sequences, unpad
+from seqlearn.data import SequenceData, pad_sequences, unpad
 from seqlearn.metrics import token_accuracy
-from seqlearn.nn import TaggingModel
+from seqlearn.nn import CRFLoss, TaggingModel, WordTaggingModel, allowed_transitions
+from seqlearn.preprocessing import VocabularyEncoder
+
+# Longer words keep their first and last characters (prefix and suffix).
+MAX_WORD_LENGTH = 20
+# Capitalisation classes; 0 is padding.
+CASES = ("<pad>", "lower", "Title", "UPPER", "digit", "other")
+# Word embedding size for token strings when embedding_dim is None.
+DEFAULT_WORD_EMBEDDING_DIM = 64
 
 
 def _label_sequences(y):
@@ -50,12 +65,55 @@ def _raw_lengths(X):
     return np.array([len(s) for s in X], dtype=np.int64)
 
 
+def _is_token_strings(X) -> bool:
+    """Whether X is a list of token lists of str, as sklearn-crfsuite takes."""
+    if isinstance(X, np.ndarray):
+        return X.dtype.kind == "U" or (
+            X.dtype == object and X.size > 0 and isinstance(X.flat[0], str)
+        )
+    if not isinstance(X, list | tuple) or not X:
+        return False
+    first = next((s for s in X if hasattr(s, "__len__") and len(s)), None)
+    if first is None or isinstance(first, str):
+        return False
+    return isinstance(next(iter(first)), str)
+
+
+def _case_class(word: str) -> int:
+    """Index in ``CASES`` of a word's capitalisation."""
+    if any(c.isdigit() for c in word):
+        return 4
+    if word.isupper() and sum(c.isalpha() for c in word) > 1:
+        return 3
+    if word[:1].isupper():
+        return 2
+    if word.islower():
+        return 1
+    return 5
+
+
+def _clip_word(word: str) -> str:
+    half = MAX_WORD_LENGTH // 2
+    return word if len(word) <= MAX_WORD_LENGTH else word[:half] + word[-half:]
+
+
 class SequenceTagger(BaseSequenceEstimator):
     """Recurrent neural network tagger: one label per step.
 
     Named entities, part of speech, per-step states of a time series: the
     network reads each sequence (bidirectionally if asked) and classifies every
     step.  Ragged input gives ragged output.
+
+    X may be numeric sequences, token ids, or token strings as
+    sklearn-crfsuite takes them (a list of token lists of ``str``).  With token
+    strings the word and character vocabularies are learnt in ``fit`` and every
+    word is represented by its (lowercased) word embedding, its
+    capitalisation class and a character encoding of its spelling
+    (:class:`~seqlearn.nn.WordTaggingModel`), so unseen words still have
+    features.  ``crf=True`` replaces the per-step softmax by a linear-chain
+    CRF (:class:`~seqlearn.nn.CRF`): the tags of a sentence are scored jointly,
+    trained by negative log-likelihood and decoded by Viterbi (the LSTM-CRF of
+    Lample et al., 2016).
 
     Parameters
     ----------
@@ -71,11 +129,31 @@ class SequenceTagger(BaseSequenceEstimator):
     dropout : float, default=0.0
         Dropout on non-recurrent edges.
     embedding_dim : int, default=None
-        None: X is numeric; an int: X holds token ids (0 is padding).
+        None: X is numeric; an int: X holds token ids (0 is padding).  With
+        token strings: the word embedding size (None means 64).
     num_embeddings : int, default=None
         Embedding table size; None infers it at fit.
+    char_embedding_dim : int, default=25
+        Token strings only: features of a character embedding.
+    char_hidden_size : int or None, default=50
+        Token strings only: size of a word's character encoding (filters of a
+        character CNN, :class:`~seqlearn.nn.CharEncoder`); None disables it.
+    word_min_frequency : int, default=2
+        Token strings only: words seen fewer times in training are unknown,
+        so the unknown-word embedding is trained on rare words.
+    lowercase : bool, default=True
+        Token strings only: lowercase words before looking up their
+        embedding; capitalisation stays a separate feature.
+    crf : bool, default=False
+        Use a linear-chain CRF output layer: ``predict`` returns the Viterbi
+        path and ``predict_proba`` the per-step marginal probabilities.
+    constraints : {"iob1", "iob2", "iobes"} or None, default=None
+        With ``crf=True``, forbid the transitions the tagging scheme does not
+        allow (such as ``O`` -> ``I-PER`` in IOB2) in training and decoding.
+        Training sequences must follow the scheme.
     class_weight : dict, "balanced" or None, default=None
-        Weights of the labels in the loss ("balanced" from step counts).
+        Weights of the labels in the loss ("balanced" from step counts); not
+        supported with ``crf=True``.
     max_epochs : int, default=100
         Number of passes over the training data.
     batch_size : int, default=32
@@ -113,10 +191,14 @@ default="adam"
         Step labels.
     n_features_in_ : int
         Features per time step; for 2-D input, its number of columns.
-    input_kind_ : {"tabular", "sequence", "tokens"}
-        What X was at fit.
+    input_kind_ : {"tabular", "sequence", "tokens", "words"}
+        What X was at fit ("words": token strings).
     num_embeddings_ : int
-        Embedding table size (token input only).
+        Embedding table size (token ids and token strings only).
+    word_vocabulary_ : VocabularyEncoder
+        Token strings only: the word vocabulary.
+    char_vocabulary_ : VocabularyEncoder
+        Token strings only: the character vocabulary.
     net_ : skorch.NeuralNet
         The trained network.
     history_ : skorch.History
@@ -134,11 +216,26 @@ default="adam"
     ...                         random_state=0).fit(X, y)
     >>> [len(p) for p in tagger.predict(X[:2])] == [len(x) for x in X[:2]]
     True
+
+    Token strings and a CRF, as with sklearn-crfsuite:
+
+    >>> X = [["Jan", "woont", "in", "Leiden"], ["Piet", "ook"]] * 10
+    >>> y = [["B-PER", "O", "O", "B-LOC"], ["B-PER", "O"]] * 10
+    >>> tagger = SequenceTagger(crf=True, constraints="iob2", bidirectional=True,
+    ...                         max_epochs=5, random_state=0).fit(X, y)
+    >>> tagger.predict([["Jan", "woont", "in", "Leiden"]])[0].tolist()
+    ['B-PER', 'O', 'O', 'B-LOC']
     """
 
     _parameter_constraints = {
         **BaseSequenceEstimator._parameter_constraints,
         "class_weight": [dict, StrOptions({"balanced"}), None],
+        "char_embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
+        "char_hidden_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "word_min_frequency": [Interval(numbers.Integral, 1, None, closed="left")],
+        "lowercase": ["boolean"],
+        "crf": ["boolean"],
+        "constraints": [StrOptions({"iob1", "iob2", "iobes"}), None],
     }
     _module_cls = TaggingModel
     _loss_kind = "cross_entropy"
@@ -154,6 +251,12 @@ default="adam"
         dropout=0.0,
         embedding_dim=None,
         num_embeddings=None,
+        char_embedding_dim=25,
+        char_hidden_size=50,
+        word_min_frequency=2,
+        lowercase=True,
+        crf=False,
+        constraints=None,
         class_weight=None,
         max_epochs=100,
         batch_size=32,
@@ -177,6 +280,12 @@ default="adam"
         self.dropout = dropout
         self.embedding_dim = embedding_dim
         self.num_embeddings = num_embeddings
+        self.char_embedding_dim = char_embedding_dim
+        self.char_hidden_size = char_hidden_size
+        self.word_min_frequency = word_min_frequency
+        self.lowercase = lowercase
+        self.crf = crf
+        self.constraints = constraints
         self.class_weight = class_weight
         self.max_epochs = max_epochs
         self.batch_size = batch_size
@@ -200,7 +309,8 @@ default="adam"
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
-            Sequences, as for :class:`RNNClassifier`.
+            Sequences, as for :class:`RNNClassifier`, or token strings: a list
+            of token lists of ``str`` (one list per sentence).
         y : list of array-like of shape (T_i,), or array of shape \
 (n_samples, n_timesteps)
             One label per step of each sequence.
@@ -212,6 +322,16 @@ default="adam"
         self : SequenceTagger
             The fitted tagger.
         """
+        if self.crf and self.class_weight is not None:
+            raise ValueError(
+                "class_weight is not supported with crf=True: the CRF is trained "
+                "on whole tag paths. Use sample_weight to weight sequences."
+            )
+        if self.constraints is not None and not self.crf:
+            raise ValueError(
+                f"constraints={self.constraints!r} needs crf=True: only the CRF "
+                "output layer scores transitions."
+            )
         with _atomic_fit(self):
             data = self._validate_X(X, reset=True)
             y = self._check_y(data, y)
@@ -233,6 +353,8 @@ default="adam"
                 # token ids 0 were dropped from X: drop their labels too
                 y_enc = np.take_along_axis(y_enc, data.order, axis=1)
                 y_enc[np.arange(y_enc.shape[1]) >= data.lengths[:, None]] = PAD_TARGET
+            if self.constraints is not None:
+                y_enc = self._check_scheme(y_enc, data.lengths)
             weight = check_class_weight(
                 self.class_weight, self.classes_, y_enc[y_enc != PAD_TARGET]
             )
@@ -240,14 +362,181 @@ default="adam"
                 data, y_enc, sample_weight, len(self.classes_), class_weight=weight
             )
 
-    def _proba(self, X):
-        """Return padded per-step probabilities, lengths, and whether X is an array."""
+    # ------------------------------------------------------------ words
+    def _validate_X(self, X, *, reset):
+        """Validate X; token strings are encoded here, the rest by the base."""
+        if reset:
+            words = _is_token_strings(X)
+            for attr in ("word_vocabulary_", "char_vocabulary_"):
+                self.__dict__.pop(attr, None)
+        else:
+            check_is_fitted(self)
+            words = self.input_kind_ == "words"
+            if words and not _is_token_strings(X):
+                raise TypeError(
+                    "This SequenceTagger was fitted on token strings: X must be a "
+                    "list of token lists of str."
+                )
+        if not words:
+            return super()._validate_X(X, reset=reset)
+        if reset:
+            for attr in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(attr, None)
+        return self._encode_words(X, reset=reset)
+
+    def _encode_words(self, X, *, reset) -> SequenceData:
+        """Token strings -> ``(N, L, 2 + W)`` word, case and character ids."""
+        docs = [list(doc) for doc in X]
+        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        for i in np.flatnonzero(lengths == 0)[:1]:
+            raise ValueError(
+                f"X[{i}] is an empty sequence (no tokens); every sequence needs "
+                "at least one step."
+            )
+        if reset:
+            self.word_vocabulary_ = VocabularyEncoder(
+                analyzer=None,
+                lowercase=self.lowercase,
+                min_frequency=self.word_min_frequency,
+            ).fit(docs)
+        # also rejects non-string tokens, naming them
+        word_ids = np.concatenate(self.word_vocabulary_.transform(docs))
+        # characters and case are computed once per distinct word
+        index = {}
+        inverse = np.fromiter(
+            (index.setdefault(w, len(index)) for w in chain.from_iterable(docs)),
+            dtype=np.int64,
+            count=int(lengths.sum()),
+        )
+        types = [_clip_word(w) for w in index]
+        if reset:
+            self.char_vocabulary_ = VocabularyEncoder(
+                analyzer="char", lowercase=False
+            ).fit(types)
+        chars, _ = pad_sequences(self.char_vocabulary_.transform(types), dtype=np.int64)
+        if chars.shape[1] == 0:  # only empty strings
+            chars = np.zeros((len(types), 1), dtype=np.int64)
+        cases = np.fromiter(map(_case_class, index), dtype=np.int64, count=len(index))
+        steps = np.column_stack([word_ids, cases[inverse], chars[inverse]])
+        values, lengths = pad_sequences(
+            np.split(steps, np.cumsum(lengths)[:-1]), dtype=np.int64
+        )
+        if reset:
+            self.input_kind_ = "words"
+            self.num_embeddings_ = len(self.word_vocabulary_.tokens_)
+        return SequenceData(values, lengths, tabular=False)
+
+    @property
+    def _module_cls(self):
+        if getattr(self, "input_kind_", None) == "words":
+            return WordTaggingModel
+        return TaggingModel
+
+    def _module_kwargs(self, data, n_outputs):
+        if self.input_kind_ != "words":
+            return super()._module_kwargs(data, n_outputs)
+        return {
+            "cell": self.cell,
+            "hidden_size": self.hidden_size,
+            "n_outputs": n_outputs,
+            "num_words": self.num_embeddings_,
+            "word_embedding_dim": self.embedding_dim or DEFAULT_WORD_EMBEDDING_DIM,
+            "num_cases": len(CASES),
+            "num_chars": len(self.char_vocabulary_.tokens_),
+            "char_embedding_dim": self.char_embedding_dim,
+            "char_hidden_size": self.char_hidden_size,
+            "num_layers": self.num_layers,
+            "bidirectional": self.bidirectional,
+            "dropout": self.dropout,
+        }
+
+    # ------------------------------------------------------------ CRF
+    def _criterion_params(self, class_weight):
+        if not self.crf:
+            return super()._criterion_params(class_weight)
+        allowed = None
+        if self.constraints is not None:
+            allowed = allowed_transitions(self.classes_.tolist(), self.constraints)
+        return {
+            "criterion": CRFLoss,
+            "criterion__num_tags": len(self.classes_),
+            "criterion__allowed": allowed,
+        }
+
+    def _check_scheme(self, y_enc, lengths):
+        """Return y_enc with tags the constraints forbid read as seqeval does.
+
+        Real annotations break their scheme now and then ("O I-LOC"); seqeval
+        reads such a stray ``I-X`` as the start of an entity, so in IOB2 it
+        becomes ``B-X`` (in IOB1 a stray ``B-X`` becomes ``I-X``), with a
+        warning.  What cannot be repaired so raises a ValueError.
+        """
+        classes = self.classes_.tolist()
+        trans, start, end = (
+            m.numpy() for m in allowed_transitions(classes, self.constraints)
+        )
+        swap = {"iob2": ("I-", "B-"), "iob1": ("B-", "I-")}.get(self.constraints)
+        repair = np.arange(len(classes))
+        if swap is not None:
+            for i, tag in enumerate(map(str, classes)):
+                fixed = swap[1] + tag[2:]
+                if tag.startswith(swap[0]) and fixed in classes:
+                    repair[i] = classes.index(fixed)
+
+        def invalid(y):
+            real = y != PAD_TARGET
+            prev, cur = y[:, :-1].clip(0), y[:, 1:].clip(0)
+            bad = np.zeros(y.shape, dtype=bool)
+            bad[:, 0] = ~start[y[:, 0]]
+            bad[:, 1:] = ~trans[prev, cur] & real[:, 1:]
+            return bad
+
+        bad = invalid(y_enc)
+        if bad.any():
+            y_enc = np.where(bad, repair[y_enc.clip(0)], y_enc)
+            rows = np.arange(len(lengths))
+            still = invalid(y_enc).any(1) | ~end[y_enc[rows, lengths - 1]]
+            for i in np.flatnonzero(still)[:1]:
+                path = " ".join(map(str, self.classes_[y_enc[i, : lengths[i]]]))
+                raise ValueError(
+                    f"y[{i}] is not a valid {self.constraints.upper()} tag "
+                    f"sequence ({path!r}), so constraints={self.constraints!r} "
+                    "would forbid it; fix the tags or use constraints=None."
+                )
+            warnings.warn(
+                f"{int(bad.any(1).sum())} sequences of y break the "
+                f"{self.constraints.upper()} scheme; their stray {swap[0]} tags "
+                f"were read as {swap[1]} tags (as seqeval reads them).",
+                UserWarning,
+                stacklevel=3,
+            )
+        return y_enc
+
+    def _crf_infer(self, method, scores, lengths):
+        """Run the trained CRF's ``decode`` or ``marginals`` on emissions."""
+        crf = self.net_.criterion_.crf
+        # float64 emissions promote the whole recursion: marginals of long
+        # sentences then sum to 1 to ~1e-12 rather than ~1e-5
+        device = crf.transitions.device
+        with _torch_context(None, device, self.n_threads):
+            out = getattr(crf, method)(
+                torch.as_tensor(scores, dtype=torch.float64, device=device),
+                torch.as_tensor(lengths, device=device),
+            )
+        return out.cpu().numpy()
+
+    # ------------------------------------------------------------ predict
+    def _scores(self, X):
+        """Return padded per-step scores, lengths, and whether X is an array."""
         data = self._validate_X(X, reset=False)
         rectangular = hasattr(X, "ndim") and data.order is None
-        return softmax(self._forward(data)), data.lengths, rectangular
+        return self._forward(data), data.lengths, rectangular
 
     def predict_proba(self, X):
         """Return per-step label probabilities.
+
+        With ``crf=True`` these are the CRF's marginals ``p(y_t | x)``
+        (forward-backward), else the per-step softmax.
 
         Parameters
         ----------
@@ -260,11 +549,17 @@ default="adam"
 (n_samples, n_timesteps, n_classes) for rectangular array input
             Probabilities in the order of ``classes_``.
         """
-        proba, lengths, rectangular = self._proba(X)
+        scores, lengths, rectangular = self._scores(X)
+        if self.crf:
+            proba = self._crf_infer("marginals", scores, lengths)
+        else:
+            proba = softmax(scores)
         return proba if rectangular else unpad(proba, lengths)
 
     def predict(self, X):
         """Return the most probable label of every step.
+
+        With ``crf=True``, the most probable tag path (Viterbi).
 
         Parameters
         ----------
@@ -277,8 +572,12 @@ default="adam"
 (n_samples, n_timesteps) for rectangular array input
             Predicted labels.
         """
-        proba, lengths, rectangular = self._proba(X)
-        labels = self.classes_[proba.argmax(axis=-1)]
+        scores, lengths, rectangular = self._scores(X)
+        if self.crf:
+            best = self._crf_infer("decode", scores, lengths)
+        else:
+            best = scores.argmax(axis=-1)
+        labels = self.classes_[best]
         return labels if rectangular else unpad(labels, lengths)
 
     def score(self, X, y, sample_weight=None):

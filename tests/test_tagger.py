@@ -1,3 +1,5 @@
+import re
+
 import numpy as np
 import pytest
 from sklearn.model_selection import GridSearchCV
@@ -94,3 +96,196 @@ def test_word_pipeline_on_dutch_ner_with_entity_f1_scorer():
     share_o = np.mean(np.concatenate(tags) == "O")
     assert token_accuracy(tags, pred) > share_o + 0.05
     assert search.best_score_ >= 0
+
+
+# ---------------------------------------------------------------- token strings
+
+
+def suffix_task(n, seed):
+    """Sentences of made-up lowercase words; a word is a place iff it ends in
+    "burg" or "dam": only the spelling tells, and test words are all new."""
+    rng = np.random.default_rng(seed)
+    letters = np.array(list("abcdefghijklmnoprstuvw"))
+    X, y = [], []
+    for _ in range(n):
+        words, tags = [], []
+        for _ in range(rng.integers(3, 8)):
+            stem = "".join(rng.choice(letters, size=rng.integers(3, 7)))
+            place = rng.random() < 0.3
+            words.append(stem + rng.choice(["burg", "dam"]) if place else stem)
+            tags.append("B-LOC" if place else "O")
+        X.append(words)
+        y.append(tags)
+    return X, y
+
+
+def test_token_strings_are_encoded_inside_fit():
+    X = [["Jan", "woont", "in", "Leiden", "."], ["Piet", "ook", "!"]]
+    y = [["B-PER", "O", "O", "B-LOC", "O"], ["B-PER", "O", "O"]]
+    tagger = SequenceTagger(hidden_size=8, max_epochs=2, word_min_frequency=1)
+    tagger.fit(X, y)
+    assert tagger.input_kind_ == "words"
+    assert not hasattr(tagger, "n_features_in_")
+    assert "leiden" in tagger.word_vocabulary_.vocabulary_  # lowercased ids
+    assert "L" in tagger.char_vocabulary_.vocabulary_  # characters keep case
+    pred = tagger.predict([["Onbekend", "woord"], ["Jan"]])  # unseen words are fine
+    assert [len(p) for p in pred] == [2, 1]
+    assert set(np.concatenate(pred)) <= set(tagger.classes_)
+    with pytest.raises(TypeError, match="fitted on token strings"):
+        tagger.predict([np.ones(3)])
+    with pytest.raises(TypeError, match="non-string token 3"):
+        tagger.predict([["Jan", 3]])
+    with pytest.raises(ValueError, match=r"X\[1\] is an empty sequence"):
+        tagger.fit([["a"], []], [["O"], []])
+    # refitting on numbers forgets the vocabularies
+    tagger.fit([np.ones((3, 1))], [["O", "O", "B-PER"]])
+    assert tagger.input_kind_ == "sequence" and not hasattr(tagger, "word_vocabulary_")
+
+
+@pytest.mark.parametrize("crf", [False, True])
+def test_character_encoder_tags_unseen_words_by_their_spelling(crf):
+    X, y = suffix_task(300, seed=0)
+    X_test, y_test = suffix_task(100, seed=1)
+    params = dict(hidden_size=16, bidirectional=True, max_epochs=8, lr=0.01)
+    params.update(crf=crf, char_embedding_dim=8, char_hidden_size=16)
+    with_chars = SequenceTagger(**params, random_state=0).fit(X, y)
+    without = SequenceTagger(**{**params, "char_hidden_size": None}, random_state=0)
+    without.fit(X, y)
+    share_o = np.mean(np.concatenate(y_test) == "O")
+    assert token_accuracy(y_test, with_chars.predict(X_test)) > 0.97
+    assert token_accuracy(y_test, without.predict(X_test)) < share_o + 0.02
+
+
+def test_capitalisation_is_a_feature_even_when_lowercasing():
+    # an entity iff capitalised; every test word is unseen
+    rng = np.random.default_rng(0)
+
+    def word(i):  # letters only: "w" + the digits of i spelled as letters
+        return "w" + "".join("abcdefghij"[int(d)] for d in str(i))
+
+    def sentences(n, offset):
+        X, y = [], []
+        for i in range(n):
+            caps = rng.random(5) < 0.4
+            words = [word(offset + 10 * i + j) for j in range(5)]
+            X.append([w.title() if c else w for w, c in zip(words, caps, strict=True)])
+            y.append(["B-PER" if c else "O" for c in caps])
+        return X, y
+
+    X, y = sentences(200, 0)
+    X_test, y_test = sentences(50, 100_000)
+    tagger = SequenceTagger(
+        char_hidden_size=None, hidden_size=8, max_epochs=10, lr=0.02, random_state=0
+    ).fit(X, y)
+    assert token_accuracy(y_test, tagger.predict(X_test)) > 0.99
+
+
+def test_crf_tagger_predict_proba_is_marginals_and_decoding_obeys_constraints():
+    data = load_dutch_ner("sample")
+    X, y = data.tokens[:80], data.tags[:80]
+    tagger = SequenceTagger(
+        crf=True,
+        constraints="iob2",
+        bidirectional=True,
+        hidden_size=16,
+        char_hidden_size=8,
+        max_epochs=3,
+        random_state=0,
+    ).fit(X, y)
+    proba = tagger.predict_proba(X)
+    for p, x in zip(proba, X, strict=True):
+        assert p.shape == (len(x), len(tagger.classes_))
+        np.testing.assert_allclose(p.sum(1), 1, atol=1e-5)
+    # an untrained-ish CRF would emit O -> I-X; the constraints never do
+    for path in tagger.predict(X):
+        prev = "O"
+        for tag in path:
+            assert not tag.startswith("I-") or prev[2:] == tag[2:], path
+            prev = tag
+    # padding invariance: a sentence alone or beside a longer one
+    alone = tagger.predict_proba([X[3]])[0]
+    among = tagger.predict_proba([X[0] + X[1], X[3]])[1]
+    np.testing.assert_allclose(alone, among, atol=1e-5)
+    assert tagger.predict([X[3]])[0].tolist() == tagger.predict(X[:4])[3].tolist()
+    assert "train_loss" in tagger.history_[-1]
+
+
+def test_crf_learns_numeric_input_too():
+    X, y = make_copy_task(300, lengths=(5, 15), n_symbols=4, delay=1, random_state=0)
+    tagger = SequenceTagger(
+        crf=True, embedding_dim=8, hidden_size=32, max_epochs=20, random_state=0
+    ).fit(X[:200], y[:200])
+    assert tagger.score(X[200:], y[200:]) > 0.95
+    proba = tagger.predict_proba(X[200:205])
+    np.testing.assert_allclose(np.concatenate(proba).sum(1), 1, atol=1e-5)
+
+
+def test_crf_parameter_errors_and_scheme_repair():
+    X = [["a", "b", "c"], ["d", "e"]]
+    with pytest.raises(ValueError, match="class_weight is not supported with crf"):
+        SequenceTagger(crf=True, class_weight="balanced").fit(X, [["O"] * 3] * 2)
+    with pytest.raises(ValueError, match="needs crf=True"):
+        SequenceTagger(constraints="iob2").fit(X, [["O"] * 3, ["O"] * 2])
+    with pytest.raises(ValueError, match="does not follow the IOB2 scheme"):
+        SequenceTagger(crf=True, constraints="iob2").fit(
+            X, [["O", "X", "O"], ["O"] * 2]
+        )
+    y = [["O", "I-PER", "I-PER"], ["B-PER", "O"]]
+    tagger = SequenceTagger(crf=True, constraints="iob2", max_epochs=1, hidden_size=4)
+    with pytest.warns(UserWarning, match="1 sequences of y break the IOB2 scheme"):
+        tagger.fit(X, y)
+    with pytest.raises(ValueError, match=r"y\[0\] is not a valid IOBES tag sequence"):
+        SequenceTagger(crf=True, constraints="iobes").fit(
+            X, [["O", "B-PER", "O"], ["S-PER", "O"]]
+        )
+
+
+def test_grid_search_over_crf_and_char_encoder_on_token_strings():
+    from sklearn.pipeline import Pipeline
+    from sklearn.preprocessing import FunctionTransformer
+
+    data = load_dutch_ner("sample")
+    tokens, tags = data.tokens[:60], data.tags[:60]
+    # a token-string pipeline: normalise digits, then tag
+    pipe = Pipeline(
+        [
+            ("digits", FunctionTransformer(_zero_digits)),
+            (
+                "tagger",
+                SequenceTagger(
+                    bidirectional=True, char_hidden_size=8, max_epochs=2, random_state=0
+                ),
+            ),
+        ]
+    )
+    grid = {
+        "tagger__crf": [False, True],
+        "tagger__char_embedding_dim": [4, 8],
+        "tagger__hidden_size": [8],
+    }
+    search = GridSearchCV(pipe, grid, cv=2, scoring=entity_f1_scorer).fit(tokens, tags)
+    assert len(search.cv_results_["params"]) == 4
+    assert np.isfinite(search.cv_results_["mean_test_score"]).all()
+    pred = search.predict(tokens[:5])
+    assert [len(p) for p in pred] == [len(t) for t in tokens[:5]]
+
+
+def _zero_digits(X):
+    return [[re.sub(r"\d", "0", w) for w in sentence] for sentence in X]
+
+
+def test_token_string_crf_tagger_is_reproducible_and_picklable():
+    import pickle
+
+    from sklearn.base import clone
+
+    data = load_dutch_ner("sample")
+    X, y = data.tokens[:40], data.tags[:40]
+    params = dict(crf=True, hidden_size=8, char_hidden_size=8, max_epochs=2)
+    a = SequenceTagger(**params, random_state=3).fit(X, y)
+    b = clone(a).fit(X, y)
+    np.testing.assert_array_equal(
+        np.concatenate(a.predict_proba(X)), np.concatenate(b.predict_proba(X))
+    )
+    c = pickle.loads(pickle.dumps(a))
+    assert [p.tolist() for p in c.predict(X)] == [p.tolist() for p in a.predict(X)]

@@ -3,6 +3,7 @@
 Nothing here imports scikit-learn: the modules can be used on their own.
 """
 
+from seqlearn.nn.char_encoder import CharEncoder
 from seqlearn.nn.crf import CRF, CRFLoss, allowed_transitions
 from seqlearn.nn.encoder import RecurrentEncoder
 from seqlearn.nn.language_model import RecurrentLanguageModel
@@ -10,10 +11,12 @@ from seqlearn.nn.models import SequenceModel, TaggingModel
 from seqlearn.nn.peephole import PeepholeLSTM
 from seqlearn.nn.pooling import Pooling
 from seqlearn.nn.seq2seq import Seq2SeqModel
+from seqlearn.nn.word_tagging import WordTaggingModel
 
 __all__ = [
     "CRF",
     "CRFLoss",
+    "CharEncoder",
     "PeepholeLSTM",
     "Pooling",
     "RecurrentEncoder",
@@ -21,5 +24,6 @@ __all__ = [
     "Seq2SeqModel",
     "SequenceModel",
     "TaggingModel",
+    "WordTaggingModel",
     "allowed_transitions",
 ]

@@ -1,0 +1,143 @@
+"""Tagging network for words: word, character and capitalisation features."""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from seqlearn.nn.char_encoder import CharEncoder
+from seqlearn.nn.encoder import RecurrentEncoder
+from seqlearn.nn.peephole import _check_positive_int
+
+__all__ = ["WordTaggingModel"]
+
+
+class WordTaggingModel(nn.Module):
+    """Per-step tag scores from word ids, their characters and their case.
+
+    Every word becomes the concatenation of a word embedding (often of the
+    lowercased word), an embedding of its capitalisation class and, if
+    ``char_hidden_size`` is set, a :class:`~seqlearn.nn.CharEncoder` encoding
+    of its spelling; a :class:`~seqlearn.nn.RecurrentEncoder` reads the
+    sentence and a linear layer scores every tag at every step.  The scores
+    are logits, or emissions for a :class:`~seqlearn.nn.CRF`.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru", "peephole"}
+        Recurrent cell of the sentence encoder.
+    hidden_size : int
+        Hidden features per direction of the sentence encoder.
+    n_outputs : int
+        Number of tags.
+    num_words : int
+        Word vocabulary size (0 is padding, 1 unknown).
+    word_embedding_dim : int
+        Features of a word embedding.
+    num_cases : int
+        Number of capitalisation classes (0 is padding).
+    case_embedding_dim : int, default=4
+        Features of a capitalisation embedding.
+    num_chars : int, default=None
+        Character vocabulary size; needed with ``char_hidden_size``.
+    char_embedding_dim : int, default=25
+        Features of a character embedding.
+    char_hidden_size : int, default=None
+        Size of a word's character encoding; None uses no characters.
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    bidirectional : bool, default=True
+        Read sentences in both directions.
+    dropout : float, default=0.0
+        Dropout on the word representations and on the encoder output.
+
+    Attributes
+    ----------
+    word_embedding, case_embedding : torch.nn.Embedding
+    char_encoder : CharEncoder or None
+    encoder : RecurrentEncoder
+    head : torch.nn.Linear
+
+    Notes
+    -----
+    ``forward(x, lengths)`` takes ``x`` ``(N, L, 2 + W)`` int64 holding, for
+    every word, its word id, its capitalisation class and its ``W``
+    character ids (0-padded), and ``lengths`` ``(N,)``; it returns
+    ``(N, L, n_outputs)``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from seqlearn.nn import WordTaggingModel
+    >>> model = WordTaggingModel("lstm", 8, n_outputs=3, num_words=10,
+    ...                          word_embedding_dim=6, num_cases=6, num_chars=20,
+    ...                          char_hidden_size=5)
+    >>> x = torch.tensor([[[4, 2, 7, 8, 0], [5, 1, 9, 0, 0]]])  # one sentence
+    >>> model(x, torch.tensor([2])).shape
+    torch.Size([1, 2, 3])
+    """
+
+    def __init__(
+        self,
+        cell: str,
+        hidden_size: int,
+        n_outputs: int,
+        num_words: int,
+        word_embedding_dim: int,
+        num_cases: int,
+        case_embedding_dim: int = 4,
+        num_chars: int | None = None,
+        char_embedding_dim: int = 25,
+        char_hidden_size: int | None = None,
+        num_layers: int = 1,
+        bidirectional: bool = True,
+        dropout: float = 0.0,
+    ) -> None:
+        super().__init__()
+        _check_positive_int(n_outputs, "n_outputs")
+        self.word_embedding = nn.Embedding(num_words, word_embedding_dim, padding_idx=0)
+        self.case_embedding = nn.Embedding(num_cases, case_embedding_dim, padding_idx=0)
+        input_size = word_embedding_dim + case_embedding_dim
+        self.char_encoder = None
+        if char_hidden_size is not None:
+            if num_chars is None:
+                raise ValueError("num_chars is required with char_hidden_size.")
+            self.char_encoder = CharEncoder(
+                num_chars, char_embedding_dim, char_hidden_size
+            )
+            input_size += char_hidden_size
+        self.drop = nn.Dropout(dropout)
+        self.encoder = RecurrentEncoder(
+            cell,
+            input_size,
+            hidden_size,
+            num_layers=num_layers,
+            bidirectional=bidirectional,
+            dropout=dropout,
+        )
+        self.head = nn.Linear(self.encoder.output_size, n_outputs)
+
+    def forward(self, x, lengths):
+        """Return ``(N, L, n_outputs)`` tag scores for a padded batch.
+
+        Parameters
+        ----------
+        x : Tensor of shape (N, L, 2 + W), int64
+            Word id, capitalisation class and character ids of every word.
+        lengths : Tensor of shape (N,)
+            Number of real words of every sentence.
+
+        Returns
+        -------
+        Tensor of shape (N, L, n_outputs)
+        """
+        if x.dim() != 3 or x.shape[2] < 2:
+            raise ValueError(
+                f"x must be (N, L, 2 + W) word, case and character ids, got shape "
+                f"{tuple(x.shape)}."
+            )
+        features = [self.word_embedding(x[..., 0]), self.case_embedding(x[..., 1])]
+        if self.char_encoder is not None:
+            features.append(self.char_encoder(x[..., 2:]))
+        output, _ = self.encoder(self.drop(torch.cat(features, -1)), lengths)
+        return self.head(output)
