@@ -80,7 +80,8 @@ class DataParallelNet(AccelerateMixin, NeuralNet):
     *args, **kwargs
         Passed to :class:`skorch.NeuralNet`.
     accelerator : accelerate.Accelerator, default=None
-        None creates ``Accelerator(device_placement=False)``: skorch places the
+        None creates ``Accelerator(device_placement=False)`` (with ``cpu=True``
+        when CUDA is unavailable, so a CPU launch uses gloo): skorch places the
         module and batches on ``accelerator.device``, the device accelerate
         assigned to this process (the ``device`` argument is ignored).
 
@@ -96,7 +97,9 @@ class DataParallelNet(AccelerateMixin, NeuralNet):
         if accelerator is None:
             from accelerate import Accelerator
 
-            accelerator = Accelerator(device_placement=False)
+            # without cpu=True accelerate ignores a multi-process CPU launch
+            cpu = not torch.cuda.is_available()
+            accelerator = Accelerator(cpu=cpu, device_placement=False)
         # skorch moves module and batches unless accelerate places them
         device = None if accelerator.device_placement else str(accelerator.device)
         # skorch's PrintLog calls any sink but ``print`` even when verbose=0
