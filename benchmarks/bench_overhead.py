@@ -5,7 +5,9 @@ smoke run, ``--profile`` to add a cProfile breakdown of where the time goes).
 
 Both sides train the same :class:`seqlearn.nn.SequenceModel` (LSTM, last-state
 pooling) with Adam, gradient-norm clipping at 1.0, the same batch size and
-epochs, from the same seed.  The hand loop draws its batches like seqlearn does:
+epochs, from the same seed.  The hand loop pads a ragged list with
+``pad_sequence`` (seqlearn's ``fit`` pads it too) and draws its batches like
+seqlearn does:
 a fresh permutation per epoch; for ragged data the permutation is cut into
 pools of 20 batches, each pool sorted by length, so every batch is trimmed to
 its own longest sequence.  Prediction: the hand loop walks length-sorted
@@ -18,6 +20,7 @@ import argparse
 import cProfile
 import pstats
 import statistics
+import time
 
 import _common
 import numpy as np
@@ -57,12 +60,23 @@ def epoch_batches(lengths, batch_size, ragged, pool_batches=20):
     return [batches[i] for i in torch.randperm(len(batches)).tolist()]
 
 
-def hand_fit(X, lengths, y, cfg, seed=0):
+def hand_pad(X_in):
+    """Padded tensor and lengths, as a PyTorch user gets them from a list."""
+    if isinstance(X_in, np.ndarray):
+        return torch.from_numpy(X_in), torch.full((len(X_in),), X_in.shape[1])
+    seqs = [torch.from_numpy(x) for x in X_in]
+    lengths = torch.tensor([len(x) for x in seqs])
+    return torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True), lengths
+
+
+def hand_fit(X_in, y, cfg, seed=0):
     """The loop a PyTorch user would write by hand."""
     torch.manual_seed(seed)
-    model = SequenceModel("lstm", X.shape[2], cfg.hidden, n_outputs=2)
+    x_all, len_all = hand_pad(X_in)
+    lengths = len_all.numpy()
+    y_all = torch.from_numpy(y)
+    model = SequenceModel("lstm", x_all.shape[2], cfg.hidden, n_outputs=2)
     opt = torch.optim.Adam(model.parameters(), lr=0.005)
-    x_all, len_all, y_all = map(torch.from_numpy, (X, lengths, y))
     model.train()
     for _ in range(cfg.epochs):
         for idx in epoch_batches(lengths, cfg.batch_size, cfg.ragged):
@@ -77,11 +91,11 @@ def hand_fit(X, lengths, y, cfg, seed=0):
     return model
 
 
-def hand_predict(model, X, lengths, batch_size=128):
+def hand_predict(model, X_in, batch_size=128):
     model.eval()
-    order = np.argsort(lengths, kind="stable")
-    x_all, len_all = torch.from_numpy(X), torch.from_numpy(lengths)
-    out = np.empty(len(lengths), dtype=np.int64)
+    x_all, len_all = hand_pad(X_in)
+    order = np.argsort(len_all.numpy(), kind="stable")
+    out = np.empty(len(order), dtype=np.int64)
     with torch.inference_mode():
         for i in range(0, len(order), batch_size):
             idx = torch.from_numpy(order[i : i + batch_size])
@@ -129,7 +143,7 @@ def run_config(cfg, reps):
         state["clf"] = seqlearn_estimator(cfg).fit(X_in, y)
 
     def fit_hand():
-        state["model"] = hand_fit(X, lengths, y, cfg)
+        state["model"] = hand_fit(X_in, y, cfg)
 
     fit = _common.interleaved(
         {"seqlearn": fit_seqlearn, "hand": fit_hand}, reps=reps, warmup=1
@@ -137,13 +151,13 @@ def run_config(cfg, reps):
     predict = _common.interleaved(
         {
             "seqlearn": lambda: state["clf"].predict(X_in),
-            "hand": lambda: hand_predict(state["model"], X, lengths),
+            "hand": lambda: hand_predict(state["model"], X_in),
         },
         reps=reps,
         warmup=1,
     )
     acc_s = float((state["clf"].predict(X_in) == y).mean())
-    acc_h = float((hand_predict(state["model"], X, lengths) == y).mean())
+    acc_h = float((hand_predict(state["model"], X_in) == y).mean())
     rows = []
     for what, times in (("fit", fit), ("predict", predict)):
         rows.append(
@@ -183,11 +197,11 @@ def profile(cfg, data):
     X_in, X, lengths, y = data
     results = {}
     for name, fn in (
-        ("hand", lambda: hand_fit(X, lengths, y, cfg)),
+        ("hand", lambda: hand_fit(X_in, y, cfg)),
         ("seqlearn", lambda: seqlearn_estimator(cfg).fit(X_in, y)),
     ):
         fn()  # warm
-        prof = cProfile.Profile()
+        prof = cProfile.Profile(time.process_time)
         prof.runcall(fn)
         stats = pstats.Stats(prof).stats
         areas, funcs = {}, []
@@ -226,7 +240,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
     parser.add_argument("--profile", action="store_true", help="add cProfile tables")
-    parser.add_argument("--reps", type=int, default=5)
+    parser.add_argument("--reps", type=int, default=9)
     _common.add_clock_flag(parser)
     args = parser.parse_args(argv)
     _common.use_clock("wall" if args.wall else "cpu")
