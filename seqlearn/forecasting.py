@@ -211,7 +211,7 @@ class RNNForecaster(BaseEstimator):
         Number of past steps the network reads.
     horizon : int, default=12
         Number of future steps forecast.
-    strategy : {"multioutput", "recursive", "seq2seq"}, default="multioutput"
+    strategy : {"multioutput", "recursive", "seq2seq"}, default="recursive"
         ``"multioutput"``: one network emits all ``horizon`` steps.
         ``"recursive"``: a one-step network is fed back its own predictions
         (``predict`` may then go beyond ``horizon``).  ``"seq2seq"``: an
@@ -221,8 +221,11 @@ class RNNForecaster(BaseEstimator):
         Target scaling in model space.  ``"window"``: each input window is
         centred and scaled by its own mean and standard deviation, and its
         targets with the same numbers (instance normalisation: the level is
-        read off the window, so trends do not leave the training range).
-        ``"standard"``: one mean and scale learnt on the training rows.
+        read off the window, so trends do not leave the training range); the
+        window's mean and log-spread, on the training rows' scale, are two
+        more input channels.  ``"standard"``: one mean and scale learnt on
+        the training rows (often better for a stationary series, such as a
+        cycle whose amplitude matters).
     difference : int, default=0
         Lag of a difference applied before scaling (0: none, 1: first
         difference, 12: yearly difference of monthly data); forecasts are
@@ -321,7 +324,7 @@ n_threads
         *,
         window=24,
         horizon=12,
-        strategy="multioutput",
+        strategy="recursive",
         scaling="window",
         difference=0,
         log=False,
@@ -432,16 +435,17 @@ n_threads
             )
         V = self._levels(Y)
         Z = V[d:] - V[:-d] if d else V
-        self.z_mean_ = Z.mean(axis=0) if self.scaling == "standard" else 0.0
-        scale = Z.std(axis=0) if self.scaling == "standard" else 1.0
-        self.z_scale_ = np.where(scale > 0, scale, 1.0)
+        # training-rows statistics: the scale of "standard", and the reference
+        # in which "window" tells the network each window's level and spread
+        self.z_mean_ = Z.mean(axis=0)
+        self.z_scale_ = np.where(Z.std(axis=0) > 0, Z.std(axis=0), 1.0)
         self.n_targets_ = Y.shape[1]
         self.n_exog_ = 0 if E is None else E.shape[1]
         if E is not None:
             self.x_mean_ = E.mean(axis=0)
             self.x_scale_ = np.where(E.std(axis=0) > 0, E.std(axis=0), 1.0)
             E = E[d:]
-        Z = (Z - self.z_mean_) / self.z_scale_
+        Z = self._standardise(Z)
         full = _windows(Z, L + H)
         exog = None if E is None else _windows(E, L + H)
         inputs, mu, sd = self._inputs(full[:, :L], exog)
@@ -458,21 +462,34 @@ n_threads
         self.history_ = reg.history_
         return self
 
+    def _standardise(self, Z):
+        if self.scaling == "standard":
+            return (Z - self.z_mean_) / self.z_scale_
+        return Z
+
     def _inputs(self, past, exog):
         """Network inputs for model-space windows ``past`` (n, L, k).
 
         Returns the inputs and the per-window ``(mu, sd)`` that map the
         network's outputs back (zeros and ones unless ``scaling="window"``).
         """
+        n, L, k = past.shape
         if self.scaling == "window":
             mu = past.mean(axis=1, keepdims=True)
             sd = past.std(axis=1, keepdims=True)
-            sd = np.where(sd > 1e-8, sd, 1.0)
+            sd = np.where(sd > 1e-8 * self.z_scale_, sd, self.z_scale_)
+            # the level and spread normalisation removes, on the training
+            # rows' scale, as two more input channels: a cycle's amplitude
+            # and a series' level stay visible to the network
+            level = (mu - self.z_mean_) / self.z_scale_
+            spread = np.log(sd / self.z_scale_)
+            stats = np.broadcast_to(np.concatenate([level, spread], 2), (n, L, 2 * k))
+            x = np.concatenate([(past - mu) / sd, stats], axis=2)
         else:
             mu, sd = np.zeros((1, 1, 1)), np.ones((1, 1, 1))
-        x = (past - mu) / sd
+            x = past
         if exog is not None:
-            n, L, k = x.shape
+            k = x.shape[2]
             future = exog.shape[1] - L
             flag = np.zeros((n, L + future, 1))
             flag[:, L:] = 1.0
@@ -498,7 +515,7 @@ n_threads
         rows = ends[:, None] - (L + d) + np.arange(L + d)
         V = self._levels(Y[rows.ravel()]).reshape(len(ends), L + d, -1)
         Z = V[:, d:] - V[:, :-d] if d else V
-        Z = (Z - self.z_mean_) / self.z_scale_
+        Z = self._standardise(Z)
         need = h if self.strategy == "recursive" else H
         exog = None
         if self.n_exog_:
@@ -512,7 +529,8 @@ n_threads
             dz = Z[:, L:]
         else:
             dz = self._step(Z, exog)[:, :h]
-        dz = dz * self.z_scale_ + self.z_mean_
+        if self.scaling == "standard":
+            dz = dz * self.z_scale_ + self.z_mean_
         levels = _undifference(dz, V[:, L:], d) if d else dz
         return np.exp(levels) if self.log else levels
 

@@ -1,0 +1,70 @@
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seqlearn import RNNForecaster, SequenceRegressor
+from seqlearn.plotting import plot_forecast, plot_history
+
+matplotlib = pytest.importorskip("matplotlib")
+matplotlib.use("Agg")
+plt = pytest.importorskip("matplotlib.pyplot")
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    plt.close("all")
+
+
+def test_matplotlib_is_imported_lazily():
+    code = (
+        "import sys, seqlearn, seqlearn.plotting, seqlearn.forecasting; "
+        "print('matplotlib' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_plot_history_train_and_valid_loss():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5, 1))
+    reg = SequenceRegressor(
+        hidden_size=4, max_epochs=4, early_stopping=True, patience=10, random_state=0
+    ).fit(X, X[:, -1, 0])
+    ax = plot_history(reg)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"train_loss", "valid_loss"}
+    np.testing.assert_allclose(
+        lines["train_loss"].get_ydata(), reg.history_[:, "train_loss"]
+    )
+    assert plot_history(reg.history_).get_lines()  # a bare History works too
+
+
+def test_plot_forecast_with_interval_band_and_actuals():
+    y = pd.Series(
+        np.sin(np.arange(60) / 3) + 2,
+        index=pd.period_range("2000-01", periods=60, freq="M"),
+    )
+    fc = RNNForecaster(
+        window=12,
+        horizon=4,
+        calibration_size=12,
+        hidden_size=4,
+        max_epochs=2,
+        random_state=0,
+    ).fit(y.iloc[:-4])
+    band = fc.predict_interval(coverage=0.8)
+    fig, ax = plt.subplots()
+    assert plot_forecast(y, band, last=10, ax=ax) is ax
+    observed, forecast = ax.get_lines()
+    # the last 10 observations before the forecast, then the 4 actuals after it
+    assert len(observed.get_xdata()) == 14
+    np.testing.assert_allclose(forecast.get_ydata(), band["forecast"])
+    assert len(ax.collections) == 1  # the interval band
+    # a plain forecast Series with a separate interval frame
+    ax2 = plot_forecast(y.iloc[:-4], fc.predict(), interval=band)
+    assert len(ax2.collections) == 1
+    assert len(plot_forecast(y, fc.predict()).collections) == 0
