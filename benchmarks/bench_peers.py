@@ -1,0 +1,322 @@
+"""Forecasting against peers: RNNForecaster vs darts and neuralforecast.
+
+Run in a benchmark environment that has the peers (they are never seqlearn
+dependencies)::
+
+    python3 -m venv /tmp/bench-venv
+    /tmp/bench-venv/bin/pip install torch==2.13.0   # CPU build first
+    /tmp/bench-venv/bin/pip install -e ".[bench]" darts neuralforecast
+    OMP_NUM_THREADS=1 /tmp/bench-venv/bin/python benchmarks/bench_peers.py
+
+(``--quick`` for a smoke run, ``--models`` to pick some.)  A peer that is not
+installed is reported as such.
+
+Protocol (the forecasting issue's): airline, window 24, horizon 12, forecast
+origins 24 and 12 months before the end; sunspots (yearly, statsmodels),
+window 30, horizon 10, origins 30, 20 and 10 years before the end.  At each
+origin every model is fit on the rows before it and forecasts the horizon;
+MASE pools the absolute errors over origins and steps, each scaled by the
+training rows' in-sample MAE of the seasonal naive forecast (lag 12, airline)
+or the naive forecast (lag 1, sunspots).  Same budget everywhere: LSTM, one
+layer, hidden size 32, 60 epochs of batches of 32 windows, Adam at lr 0.01
+(neuralforecast counts steps, not epochs: it gets the same number of
+optimizer steps, ``60 * ceil(n_windows / 32)``).  Peers scale the series as
+their docs advise (darts: ``Scaler`` fitted on the training rows;
+neuralforecast: ``scaler_type="standard"``); seqlearn uses its defaults.
+
+Each model runs in its own subprocess: import, then a warm-up fit on a short
+series (the first ``torch.optim`` optimizer of a process imports
+``torch._dynamo``, ~2 s, and Lightning has its own start-up): that one-off cost
+is its own column.  Then, per seed, the whole backtest (all origins, fit +
+predict) is timed in CPU seconds and wall seconds; the table gives medians over
+seeds and the median MASE.  ``output bytes`` is what the model printed to
+stdout/stderr with the peers' documented switches to silence progress bars
+and loggers turned on; ``files written`` counts new files in the working
+directory.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+HIDDEN, EPOCHS, BATCH, LR = 32, 60, 32, 0.01
+
+# name: (window, horizon, n_origins, seasonal period of the MASE scale)
+PROTOCOL = {"airline": (24, 12, 2, 12), "sunspots": (30, 10, 3, 1)}
+
+MODELS = [
+    "seqlearn RNNForecaster",
+    "hand-written PyTorch LSTM",
+    "darts RNNModel (float64)",
+    "darts RNNModel (float32)",
+    "darts BlockRNNModel (float32)",
+    "neuralforecast LSTM",
+]
+
+
+def load(name):
+    if name == "airline":
+        from sktime.datasets import load_airline
+
+        return load_airline().to_numpy(dtype=np.float64)
+    import statsmodels.api as sm
+
+    return sm.datasets.sunspots.load_pandas().data["SUNACTIVITY"].to_numpy(float)
+
+
+def n_steps(n_rows, window, horizon):
+    """Optimizer steps of EPOCHS epochs over the training windows."""
+    n_windows = max(1, n_rows - window - horizon + 1)
+    return EPOCHS * -(-n_windows // BATCH)
+
+
+# ---------------------------------------------------------------- the models
+def fit_predict_seqlearn(train, window, horizon, seed, epochs=EPOCHS):
+    from seqlearn import RNNForecaster
+
+    fc = RNNForecaster(
+        window=window,
+        horizon=horizon,
+        hidden_size=HIDDEN,
+        max_epochs=epochs,
+        batch_size=BATCH,
+        lr=LR,
+        random_state=seed,
+    )
+    return fc.fit(train).predict().to_numpy()
+
+
+def fit_predict_hand(train, window, horizon, seed, epochs=EPOCHS):
+    """What a PyTorch user writes: standardise, windows, LSTM, multi-output."""
+    import torch
+
+    torch.manual_seed(seed)
+    mean, std = train.mean(), train.std()
+    z = torch.tensor((train - mean) / std, dtype=torch.float32)
+    windows = z.unfold(0, window + horizon, 1)
+    X, Y = windows[:, :window, None], windows[:, window:]
+    lstm = torch.nn.LSTM(1, HIDDEN, batch_first=True)
+    head = torch.nn.Linear(HIDDEN, horizon)
+    params = [*lstm.parameters(), *head.parameters()]
+    opt = torch.optim.Adam(params, lr=LR)
+    for _ in range(epochs):
+        for idx in torch.randperm(len(X)).split(BATCH):
+            out = head(lstm(X[idx])[0][:, -1])
+            loss = torch.nn.functional.mse_loss(out, Y[idx])
+            opt.zero_grad()
+            loss.backward()
+            torch.nn.utils.clip_grad_norm_(params, 1.0)
+            opt.step()
+    with torch.inference_mode():
+        out = head(lstm(z[None, -window:, None])[0][:, -1])[0]
+    return out.numpy() * std + mean
+
+
+def _darts(train, window, horizon, seed, epochs, kind, dtype):
+    import logging
+
+    from darts import TimeSeries
+    from darts.dataprocessing.transformers import Scaler
+    from darts.models import BlockRNNModel, RNNModel
+
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    logging.getLogger("lightning").setLevel(logging.ERROR)
+    quiet = {
+        "accelerator": "cpu",
+        "enable_progress_bar": False,
+        "enable_model_summary": False,
+        "logger": False,
+        "enable_checkpointing": False,
+    }
+    common = {
+        "input_chunk_length": window,
+        "model": "LSTM",
+        "hidden_dim": HIDDEN,
+        "n_rnn_layers": 1,
+        "batch_size": BATCH,
+        "n_epochs": epochs,
+        "optimizer_kwargs": {"lr": LR},
+        "random_state": seed,
+        "pl_trainer_kwargs": quiet,
+    }
+    if kind == "block":
+        model = BlockRNNModel(output_chunk_length=horizon, **common)
+    else:
+        model = RNNModel(training_length=window + horizon, **common)
+    scaler = Scaler()
+    series = scaler.fit_transform(TimeSeries.from_values(train.astype(dtype)))
+    model.fit(series, verbose=False)
+    pred = model.predict(n=horizon, verbose=False)
+    return scaler.inverse_transform(pred).values()[:, 0].astype(np.float64)
+
+
+def fit_predict_neuralforecast(train, window, horizon, seed, epochs=EPOCHS):
+    import logging
+
+    import pandas as pd
+    from neuralforecast import NeuralForecast
+    from neuralforecast.models import LSTM
+
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    logging.getLogger("lightning").setLevel(logging.ERROR)
+    model = LSTM(
+        h=horizon,
+        input_size=window,
+        encoder_n_layers=1,
+        encoder_hidden_size=HIDDEN,
+        decoder_hidden_size=HIDDEN,
+        decoder_layers=1,
+        max_steps=max(1, epochs * n_steps(len(train), window, horizon) // EPOCHS),
+        learning_rate=LR,
+        batch_size=1,
+        windows_batch_size=BATCH,
+        scaler_type="standard",
+        random_seed=seed,
+        accelerator="cpu",
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        logger=False,
+        enable_checkpointing=False,
+    )
+    df = pd.DataFrame({"unique_id": "s", "ds": np.arange(len(train)), "y": train})
+    nf = NeuralForecast(models=[model], freq=1)
+    nf.fit(df)
+    return nf.predict()["LSTM"].to_numpy(dtype=np.float64)
+
+
+FIT_PREDICT = {
+    "seqlearn RNNForecaster": fit_predict_seqlearn,
+    "hand-written PyTorch LSTM": fit_predict_hand,
+    "darts RNNModel (float64)": lambda *a, **k: _darts(
+        *a, **k, kind="rnn", dtype=float
+    ),
+    "darts RNNModel (float32)": lambda *a, **k: _darts(
+        *a, **k, kind="rnn", dtype=np.float32
+    ),
+    "darts BlockRNNModel (float32)": lambda *a, **k: _darts(
+        *a, **k, kind="block", dtype=np.float32
+    ),
+    "neuralforecast LSTM": fit_predict_neuralforecast,
+}
+
+
+# ---------------------------------------------------------------- protocol
+def backtest(fit_predict, values, window, horizon, n_origins, m, seed, epochs):
+    """Pooled MASE over the origins, with CPU and wall seconds of all refits."""
+    scaled = []
+    cpu, wall = time.process_time(), time.perf_counter()
+    for end in len(values) - horizon * np.arange(n_origins, 0, -1):
+        train, truth = values[:end], values[end : end + horizon]
+        pred = fit_predict(train, window, horizon, seed, epochs=epochs)
+        scale = np.mean(np.abs(train[m:] - train[:-m]))
+        scaled.append(np.abs(truth - pred) / scale)
+    return (
+        float(np.mean(scaled)),
+        time.process_time() - cpu,
+        time.perf_counter() - wall,
+    )
+
+
+def child(model, seeds, epochs):
+    """Run one model on both series in this process; print a JSON line."""
+    import torch
+
+    torch.set_num_threads(1)
+    fit_predict = FIT_PREDICT[model]
+    values = {name: load(name) for name in PROTOCOL}
+    cpu, wall = time.process_time(), time.perf_counter()
+    fit_predict(values["airline"][:60], 24, 12, 0, epochs=1)
+    out = {"warmup_cpu": time.process_time() - cpu}
+    out["warmup_wall"] = time.perf_counter() - wall
+    for name, (window, horizon, n_origins, m) in PROTOCOL.items():
+        runs = [
+            backtest(
+                fit_predict, values[name], window, horizon, n_origins, m, s, epochs
+            )
+            for s in seeds
+        ]
+        out[name] = {
+            "mase": statistics.median(r[0] for r in runs),
+            "mase_range": [min(r[0] for r in runs), max(r[0] for r in runs)],
+            "cpu": statistics.median(r[1] for r in runs),
+            "wall": statistics.median(r[2] for r in runs),
+        }
+    print("@@RESULT@@" + json.dumps(out))
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="2 epochs, 1 seed")
+    parser.add_argument("--seeds", type=int, default=3)
+    parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument("--child", help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    epochs = 2 if args.quick else EPOCHS
+    seeds = list(range(1 if args.quick else args.seeds))
+    if args.child:
+        child(args.child, seeds, epochs)
+        return
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import _common
+
+    _common.header("Forecasting against peers (airline, sunspots)")
+    rows = []
+    for model in args.models:
+        with tempfile.TemporaryDirectory() as cwd:
+            cmd = [sys.executable, os.path.abspath(__file__), "--child", model]
+            cmd += ["--seeds", str(len(seeds))] + (["--quick"] if args.quick else [])
+            proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+            n_files = sum(len(files) for _, _, files in os.walk(cwd))
+        output = proc.stdout + proc.stderr
+        lines = [x for x in proc.stdout.splitlines() if x.startswith("@@RESULT@@")]
+        if proc.returncode or not lines:
+            reason = (output.strip().splitlines() or ["no output"])[-1][:120]
+            rows.append([model, f"failed: {reason}"] + ["-"] * 8)
+            continue
+        res = json.loads(lines[-1][len("@@RESULT@@") :])
+        noise = len(output.encode()) - len(lines[-1]) - 1
+        row = [model]
+        for name in PROTOCOL:
+            r = res[name]
+            lo, hi = r["mase_range"]
+            row += [
+                f"{r['mase']:.3f}" + (f" ({lo:.2f}-{hi:.2f})" if hi > lo else ""),
+                r["cpu"],
+                r["wall"],
+            ]
+        row += [res["warmup_cpu"], noise, n_files]
+        rows.append(row)
+        print(f"<!-- done: {model} -->", flush=True)
+    print(
+        f"\nLSTM, hidden {HIDDEN}, {epochs} epochs, batch {BATCH}, lr {LR}; "
+        f"{len(seeds)} seed(s): MASE median (range), seconds median over seeds of "
+        "the whole backtest (all origins, fit + predict).\n"
+    )
+    _common.table(
+        [
+            "model",
+            "airline MASE",
+            "airline CPU s",
+            "airline wall s",
+            "sunspots MASE",
+            "sunspots CPU s",
+            "sunspots wall s",
+            "warm-up CPU s (one-off)",
+            "output bytes",
+            "files written",
+        ],
+        rows,
+    )
+
+
+if __name__ == "__main__":
+    main()
