@@ -1,0 +1,274 @@
+"""Tagging that beats a CRF: SequenceTagger against sklearn-crfsuite.
+
+Three tables:
+
+1. Dutch named-entity recognition (``seqlearn.datasets.load_dutch_ner``, the
+   80 KB documents in ``../shared/data/kb-dutch-ner``), 20 % of the documents
+   held out (``GroupShuffleSplit`` on the document ids, ``random_state=0``):
+   entity F1 (seqeval's default mode, ``seqlearn.metrics``) and training time
+   of the sklearn-crfsuite CRF with the standard word features of its tutorial
+   (lowercase word, 2- and 3-letter suffixes, case flags, the neighbours'
+   lowercase words and case flags) and of ``SequenceTagger`` on the same token
+   strings: with a CRF output layer and the character encoder, and the
+   ablations (no character encoder; no CRF; neither).
+2. The CRF's cost: seconds per training epoch with and without ``crf=True`` at
+   10 tags, length 50, batch 32 (medians of interleaved repetitions).
+3. Turkish part-of-speech tagging (package ``turkish-treebanks``, train vs
+   test split): token accuracy of the same two kinds of model.
+
+Run from the repository root (each table takes minutes on one thread)::
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_ner.py          # everything
+    OMP_NUM_THREADS=1 python benchmarks/bench_ner.py --quick  # smoke run
+
+``--quick`` uses the 4-document sample shipped with seqlearn, two epochs and a
+few CRF iterations: it checks the script, not the numbers.
+"""
+
+import argparse
+import os
+
+# turkish-treebanks ships protobuf code older than protobuf 4's C parser
+os.environ.setdefault("PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION", "python")
+
+import _common  # noqa: E402  (sets OMP_NUM_THREADS=1 before torch)
+import numpy as np  # noqa: E402
+from sklearn.model_selection import GroupShuffleSplit  # noqa: E402
+
+from seqlearn import SequenceTagger  # noqa: E402
+from seqlearn.datasets import load_dutch_ner  # noqa: E402
+from seqlearn.metrics import (  # noqa: E402
+    entity_precision_recall_fscore_support,
+    token_accuracy,
+)
+
+# The tagger's settings for both corpora: a bidirectional LSTM over 50-d word
+# embeddings (of lowercased words), 4-d capitalisation embeddings and a
+# 50-filter character CNN, dropout 0.5.
+TAGGER = {
+    "bidirectional": True,
+    "embedding_dim": 50,
+    "hidden_size": 100,
+    "dropout": 0.5,
+    "random_state": 0,
+    "n_threads": 1,
+}
+ABLATIONS = {
+    "SequenceTagger(crf=True), char encoder": {"crf": True, "constraints": "iob2"},
+    "SequenceTagger(crf=True), no char encoder": {
+        "crf": True,
+        "constraints": "iob2",
+        "char_hidden_size": None,
+    },
+    "SequenceTagger(crf=False), char encoder": {"crf": False},
+    "SequenceTagger(crf=False), no char encoder": {
+        "crf": False,
+        "char_hidden_size": None,
+    },
+}
+
+
+# ------------------------------------------------------------------ baseline
+def word_features(sentence, i):
+    """The sklearn-crfsuite tutorial's features of the ``i``-th word."""
+    word = sentence[i]
+    features = {
+        "bias": 1.0,
+        "word.lower()": word.lower(),
+        "word[-3:]": word[-3:],
+        "word[-2:]": word[-2:],
+        "word.isupper()": word.isupper(),
+        "word.istitle()": word.istitle(),
+        "word.isdigit()": word.isdigit(),
+    }
+    for offset, name in ((-1, "-1"), (1, "+1")):
+        j = i + offset
+        if 0 <= j < len(sentence):
+            other = sentence[j]
+            features[f"{name}:word.lower()"] = other.lower()
+            features[f"{name}:word.istitle()"] = other.istitle()
+            features[f"{name}:word.isupper()"] = other.isupper()
+        else:
+            features["BOS" if offset < 0 else "EOS"] = True
+    return features
+
+
+def sentence_features(sentences):
+    return [[word_features(s, i) for i in range(len(s))] for s in sentences]
+
+
+def fit_crfsuite(X, y, max_iterations):
+    import sklearn_crfsuite
+
+    crf = sklearn_crfsuite.CRF(
+        algorithm="lbfgs",
+        c1=0.1,
+        c2=0.1,
+        max_iterations=max_iterations,
+        all_possible_transitions=True,
+    )
+    seconds, _ = _common.timed(lambda: crf.fit(sentence_features(X), y))
+    return seconds, lambda X_new: crf.predict(sentence_features(X_new))
+
+
+def fit_tagger(X, y, params):
+    tagger = SequenceTagger(**params)
+    seconds, _ = _common.timed(lambda: tagger.fit(X, y))
+    return seconds, tagger.predict
+
+
+# ------------------------------------------------------------------ tables
+def _selected(models, pattern):
+    if not pattern:
+        return models
+    return {name: params for name, params in models.items() if pattern in name}
+
+
+def dutch_ner(quick, pattern=None):
+    data = load_dutch_ner("sample" if quick else None)
+    train, test = next(
+        GroupShuffleSplit(1, test_size=0.2, random_state=0).split(
+            data.tokens, groups=data.document_ids
+        )
+    )
+    X_train, y_train = [data.tokens[i] for i in train], [data.tags[i] for i in train]
+    X_test, y_test = [data.tokens[i] for i in test], [data.tags[i] for i in test]
+    print(
+        f"### Dutch NER: {len(X_train)} training / {len(X_test)} test sequences "
+        f"({sum(map(len, X_train))} / {sum(map(len, X_test))} tokens), "
+        f"{len(set(data.document_ids[test]))} of {len(data.documents)} documents "
+        "held out\n"
+    )
+    epochs = 2 if quick else 20
+    models = {"sklearn-crfsuite CRF, word features": None} | ABLATIONS
+    models = _selected(models, pattern)
+    rows = []
+    for name, params in models.items():
+        if params is None:
+            seconds, predict = fit_crfsuite(X_train, y_train, 5 if quick else 100)
+            n_epochs = f"{5 if quick else 100} L-BFGS it."
+        else:
+            params = {**TAGGER, "max_epochs": epochs, **params}
+            seconds, predict = fit_tagger(X_train, y_train, params)
+            n_epochs = epochs
+        p, r, f, _ = entity_precision_recall_fscore_support(
+            y_test, predict(X_test), average="micro"
+        )
+        rows.append((name, float(f), float(p), float(r), seconds, n_epochs))
+    _common.table(
+        ["model", "entity F1", "precision", "recall", "train s", "epochs"], rows
+    )
+
+
+def crf_overhead(quick):
+    rng = np.random.default_rng(0)
+    n, length, n_tags = (64 if quick else 640), 50, 10
+    X = rng.integers(1, 500, size=(n, length))
+    y = rng.integers(0, n_tags, size=(n, length))
+    epochs = 1 if quick else 3
+    base = {
+        "embedding_dim": 32,
+        "hidden_size": 64,
+        "bidirectional": True,
+        "batch_size": 32,
+        "max_epochs": epochs,
+        "random_state": 0,
+        "n_threads": 1,
+    }
+    fits = {
+        crf: (lambda crf=crf: SequenceTagger(crf=crf, **base).fit(X, y))
+        for crf in (False, True)
+    }
+    times = _common.interleaved(fits, reps=2 if quick else 5)
+    print(
+        f"### CRF cost: {n_tags} tags, length {length}, batch 32, {n} sequences, "
+        "token ids, BiLSTM 64\n"
+    )
+    per_epoch = {k: np.median(v) / epochs for k, v in times.items()}
+    _common.table(
+        ["output layer", "s / epoch (median)", "vs softmax"],
+        [
+            ("softmax (crf=False)", per_epoch[False], 1.0),
+            (
+                "CRF (crf=True)",
+                per_epoch[True],
+                _common.median_ratio(times[True], times[False]),
+            ),
+        ],
+    )
+
+
+def turkish_pos(quick, pattern=None):
+    try:
+        import conllu
+        from turkish_treebanks import read
+    except ImportError as exc:
+        print(f"### Turkish POS: skipped ({exc}); pip install turkish-treebanks\n")
+        return
+
+    def load(split):
+        sentences = conllu.parse(read.as_conllu(split=split))
+        return (
+            [[t["form"] for t in s] for s in sentences],
+            [[t["upos"] for t in s] for s in sentences],
+        )
+
+    X_train, y_train = load("train")
+    X_test, y_test = load("test")
+    if quick:
+        X_train, y_train, X_test, y_test = (
+            X_train[:200],
+            y_train[:200],
+            X_test[:50],
+            y_test[:50],
+        )
+    print(
+        f"### Turkish POS (turkish-treebanks): {len(X_train)} training / "
+        f"{len(X_test)} test sentences, {len(set(np.concatenate(y_train)))} tags\n"
+    )
+    epochs = 2 if quick else 20
+    rows = []
+    models = {
+        "sklearn-crfsuite CRF, word features": None,
+        "SequenceTagger(crf=True), char encoder": {"crf": True},
+        "SequenceTagger(crf=False), char encoder": {"crf": False},
+    }
+    for name, params in _selected(models, pattern).items():
+        if params is None:
+            seconds, predict = fit_crfsuite(X_train, y_train, 5 if quick else 100)
+        else:
+            params = {**TAGGER, "max_epochs": epochs, **params}
+            seconds, predict = fit_tagger(X_train, y_train, params)
+        rows.append((name, token_accuracy(y_test, predict(X_test)), seconds))
+    _common.table(["model", "token accuracy", "train s"], rows)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smoke run")
+    parser.add_argument(
+        "--only",
+        choices=["ner", "overhead", "pos"],
+        action="append",
+        help="run only these tables (repeatable)",
+    )
+    parser.add_argument(
+        "--model", help="run only the models whose name contains this string"
+    )
+    _common.add_clock_flag(parser)
+    args = parser.parse_args()
+    if args.wall:
+        _common.use_clock("wall")
+    _common.set_threads(1)
+    _common.header("SequenceTagger vs sklearn-crfsuite")
+    only = args.only or ["ner", "overhead", "pos"]
+    if "ner" in only:
+        dutch_ner(args.quick, args.model)
+    if "overhead" in only:
+        crf_overhead(args.quick)
+    if "pos" in only:
+        turkish_pos(args.quick, args.model)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,83 @@
+"""Named entities in historical Dutch newspapers: an LSTM-CRF on token strings.
+
+The reader learns how to tag named entities with ``SequenceTagger`` straight
+from token strings, as with sklearn-crfsuite: the word and character
+vocabularies are learnt inside ``fit``, every word is read through its
+lowercased word embedding, its capitalisation and a character encoder (so
+names never seen in training still have features), and ``crf=True`` with
+``constraints="iob2"`` decodes whole tag paths that never contain an invalid
+``O -> I-PER`` transition.  The test documents are held out as a whole, as a
+new newspaper page would be, and the result is a seqeval-style
+classification report.
+
+Data: the Dutch NER documents of the Koninklijke Bibliotheek (CC-0), read by
+``seqlearn.datasets.load_dutch_ner`` from ``../shared/data/kb-dutch-ner`` (it
+falls back to the 4-document sample shipped with seqlearn, with a warning).
+On one CPU thread the fit takes a few minutes; ``benchmarks/bench_ner.py``
+trains longer and compares with sklearn-crfsuite.
+"""
+
+# %%
+import time
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+from sklearn.model_selection import GroupShuffleSplit
+
+from seqlearn import SequenceTagger
+from seqlearn.datasets import load_dutch_ner
+from seqlearn.metrics import entity_classification_report
+
+data = load_dutch_ner()
+train, test = next(
+    GroupShuffleSplit(1, test_size=0.2, random_state=0).split(
+        data.tokens, groups=data.document_ids
+    )
+)
+X_train, y_train = [data.tokens[i] for i in train], [data.tags[i] for i in train]
+X_test, y_test = [data.tokens[i] for i in test], [data.tags[i] for i in test]
+print(f"{len(X_train)} training and {len(X_test)} test sentences")
+print(X_train[0][:8], y_train[0][:8])
+
+# %%
+# Token strings in, tag strings out.  ``embedding_dim`` is the size of the
+# word embedding; the character encoder is on by default
+# (``char_hidden_size=50``).
+tagger = SequenceTagger(
+    crf=True,
+    constraints="iob2",
+    bidirectional=True,
+    embedding_dim=50,
+    hidden_size=100,
+    dropout=0.5,
+    max_epochs=8,
+    random_state=0,
+)
+start = time.perf_counter()
+tagger.fit(X_train, y_train)
+print(f"fitted in {time.perf_counter() - start:.0f} s")
+
+# %%
+# The entity-level report counts an entity as found only if its type and its
+# exact span are right.
+y_pred = tagger.predict(X_test)
+print(entity_classification_report(y_test, y_pred, digits=3))
+
+# %%
+# ``predict_proba`` gives the CRF's marginal probability of every tag at every
+# word: a confidence for each decision.
+sentence = next(s for s, t in zip(X_test, y_test, strict=True) if "B-PER" in t)
+proba = tagger.predict_proba([sentence])[0]
+for word, tag, p in zip(sentence, tagger.predict([sentence])[0], proba, strict=True):
+    print(f"{word:>15} {tag:6} {p.max():.2f}")
+
+# %%
+fig, ax = plt.subplots(figsize=(5, 3))
+ax.plot(range(1, len(tagger.history_) + 1), tagger.history_[:, "train_loss"], "o-")
+ax.set_xlabel("epoch")
+ax.set_ylabel("CRF negative log-likelihood per word")
+ax.set_title("Training an LSTM-CRF on Dutch NER")
+fig.tight_layout()
+fig.savefig("dutch_ner_training.png")
