@@ -28,6 +28,8 @@ import torch
 import torch.nn.functional as F
 
 from seqlearn import RNNClassifier
+from seqlearn.base import SequenceLoss
+from seqlearn.data import BucketBatchIterator, SequenceDataset
 from seqlearn.nn import SequenceModel
 
 
@@ -69,21 +71,42 @@ def hand_pad(X_in):
     return torch.nn.utils.rnn.pad_sequence(seqs, batch_first=True), lengths
 
 
-def hand_fit(X_in, y, cfg, seed=0):
-    """The loop a PyTorch user would write by hand."""
+def hand_fit(X_in, y, cfg, seed=0, seq_loss=False, seq_batches=False):
+    """The loop a PyTorch user would write by hand.
+
+    ``seq_loss`` swaps in seqlearn's ``SequenceLoss`` and ``seq_batches``
+    seqlearn's ``SequenceDataset`` + ``BucketBatchIterator``: the ablations
+    that split seqlearn's overhead into its parts.
+    """
     torch.manual_seed(seed)
     x_all, len_all = hand_pad(X_in)
     lengths = len_all.numpy()
     y_all = torch.from_numpy(y)
     model = SequenceModel("lstm", x_all.shape[2], cfg.hidden, n_outputs=2)
     opt = torch.optim.Adam(model.parameters(), lr=0.005)
+    criterion = SequenceLoss() if seq_loss else F.cross_entropy
+    dataset = SequenceDataset(x_all, len_all, y_all)
+    iterator = BucketBatchIterator(dataset, cfg.batch_size, shuffle=True)
     model.train()
     for _ in range(cfg.epochs):
-        for idx in epoch_batches(lengths, cfg.batch_size, cfg.ragged):
-            idx = torch.from_numpy(idx)
-            lens = len_all[idx]
-            x = x_all[idx, : int(lens.max())]
-            loss = F.cross_entropy(model(x, lens), y_all[idx])
+        if seq_batches:
+            batches = iterator
+        else:
+            batches = (
+                (
+                    {
+                        "x": x_all[idx, : int(len_all[idx].max())],
+                        "lengths": len_all[idx],
+                    },
+                    y_all[idx],
+                )
+                for idx in map(
+                    torch.from_numpy,
+                    epoch_batches(lengths, cfg.batch_size, cfg.ragged),
+                )
+            )
+        for xb, yb in batches:
+            loss = criterion(model(xb["x"], xb["lengths"]), yb)
             opt.zero_grad()
             loss.backward()
             torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
@@ -173,6 +196,38 @@ def run_config(cfg, reps):
     return rows, (X_in, X, lengths, y)
 
 
+def ablate(cfg, data, reps):
+    """Time the hand loop with seqlearn's parts swapped in, one at a time."""
+    X_in, _, _, y = data
+    fns = {
+        "hand loop": lambda: hand_fit(X_in, y, cfg),
+        "+ SequenceLoss": lambda: hand_fit(X_in, y, cfg, seq_loss=True),
+        "+ SequenceDataset/BucketBatchIterator": lambda: hand_fit(
+            X_in, y, cfg, seq_batches=True
+        ),
+        "+ both": lambda: hand_fit(X_in, y, cfg, seq_loss=True, seq_batches=True),
+        "RNNClassifier.fit (adds skorch, validation)": lambda: seqlearn_estimator(
+            cfg
+        ).fit(X_in, y),
+    }
+    times = _common.interleaved(fns, reps=reps, warmup=1)
+    base = times["hand loop"]
+    n_batches = cfg.epochs * -(-cfg.n // cfg.batch_size)
+    rows = []
+    for name, t in times.items():
+        extra = (statistics.median(t) - statistics.median(base)) / n_batches
+        rows.append(
+            [
+                name,
+                statistics.median(t),
+                f"{_common.median_ratio(t, base):.3f}x",
+                f"{extra * 1e3:+.3f}",
+            ]
+        )
+    print(f"#### Ablation: {cfg.label()}\n")
+    _common.table(["fit", "s", "/ hand loop", "extra ms per batch"], rows)
+
+
 def _area(filename):
     for key, name in (
         ("skorch", "skorch (net, callbacks, history)"),
@@ -240,6 +295,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="tiny smoke run")
     parser.add_argument("--profile", action="store_true", help="add cProfile tables")
+    parser.add_argument("--ablate", action="store_true", help="add the ablation tables")
     parser.add_argument("--reps", type=int, default=9)
     _common.add_clock_flag(parser)
     args = parser.parse_args(argv)
@@ -265,6 +321,9 @@ def main(argv=None):
         f"Median over {reps} interleaved rounds (ratio: median of per-round "
         "ratios). Target fit <= 1.10x (goal 1.05x).\n"
     )
+    if args.ablate:
+        for cfg, data in zip(configs, datas, strict=True):
+            ablate(cfg, data, reps)
     if args.profile:
         for cfg, data in zip(configs, datas, strict=True):
             profile(cfg, data)
