@@ -206,3 +206,23 @@ def test_loss_learns_transitions_and_honours_weights():
     weighted = loss(emissions, {"y": y, "sample_weight": torch.tensor([1.0, 0.0])})
     alone = loss.crf(emissions[:1], y[:1], lengths[:1]).sum() / 10
     np.testing.assert_allclose(weighted.item(), alone.item(), rtol=1e-5)
+
+
+def test_hand_written_backward_matches_numerical_gradients(batch):
+    emissions, tags, lengths = batch
+    crf = make_crf(allowed=allowed_transitions(LABELS[:3], "iob2"))
+    crf = crf.double()
+    emissions = emissions[:, :, :3].double().requires_grad_()
+
+    def nll(emissions, transitions, start, end):
+        params = {
+            "transitions": transitions,
+            "start_transitions": start,
+            "end_transitions": end,
+        }
+        return torch.func.functional_call(
+            crf, params, (emissions, tags.clamp(max=2), lengths)
+        )
+
+    params = [p.detach().clone().requires_grad_() for p in crf.parameters()]
+    assert torch.autograd.gradcheck(nll, (emissions, *params))
