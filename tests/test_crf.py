@@ -226,3 +226,16 @@ def test_hand_written_backward_matches_numerical_gradients(batch):
 
     params = [p.detach().clone().requires_grad_() for p in crf.parameters()]
     assert torch.autograd.gradcheck(nll, (emissions, *params))
+
+
+def test_scaled_recursion_survives_large_score_gaps(batch):
+    # the forward recursion runs in (rescaled) probability space: gaps of
+    # hundreds between tag scores must neither underflow nor overflow
+    emissions, tags, lengths = batch
+    crf = make_crf()
+    emissions = emissions * 150
+    log_z = crf.log_partition(emissions, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        _, scores = brute_force(crf, emissions[i], n)
+        expected = torch.logsumexp(scores, 0)
+        torch.testing.assert_close(log_z[i].double(), expected, rtol=1e-5, atol=1e-3)
