@@ -5,7 +5,7 @@ dependencies)::
 
     python3 -m venv /tmp/bench-venv
     /tmp/bench-venv/bin/pip install torch==2.13.0   # CPU build first
-    /tmp/bench-venv/bin/pip install -e ".[bench]" darts neuralforecast
+    /tmp/bench-venv/bin/pip install -e ".[bench-peers]"
     OMP_NUM_THREADS=1 /tmp/bench-venv/bin/python benchmarks/bench_peers.py
 
 (``--quick`` for a smoke run, ``--models`` to pick some.)  A peer that is not
