@@ -6,11 +6,13 @@ import pickle
 import joblib
 import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
 from seqlearn import RNNClassifier, SequenceRegressor, SequenceTagger
+from seqlearn.base import SequenceLoss
 
 SMALL = {"hidden_size": 8, "max_epochs": 3, "random_state": 0}
 
@@ -67,8 +69,6 @@ def test_same_random_state_same_predictions(case):
 
 
 def test_fit_does_not_touch_global_torch_rng(case):
-    import torch
-
     kind, est, X, y = case
     torch.manual_seed(123)
     expected = torch.rand(3)
@@ -228,3 +228,29 @@ def test_tabular_input_checks_width_at_predict():
     np.testing.assert_array_equal(
         clf.predict_proba([list(r) for r in X]), clf.predict_proba(X)
     )
+
+
+@pytest.mark.parametrize(
+    ("kind", "y_pred_shape", "y"),
+    [
+        ("cross_entropy", (4, 3), torch.tensor([0, 2, 1, 1])),
+        ("cross_entropy", (2, 3, 3), torch.tensor([[0, 1, -100], [2, 2, 1]])),
+        ("mse", (4, 2), torch.arange(8.0).reshape(4, 2)),
+    ],
+)
+def test_sequence_loss_fast_path_equals_weighted_path(kind, y_pred_shape, y):
+    torch.manual_seed(0)
+    y_pred = torch.randn(y_pred_shape)
+    loss = SequenceLoss(kind)
+    plain = loss(y_pred, y)
+    ones = loss(y_pred, {"y": y, "sample_weight": torch.ones(len(y))})
+    torch.testing.assert_close(plain, ones)
+    doubled = loss(y_pred, {"y": y, "sample_weight": 2 * torch.ones(len(y))})
+    torch.testing.assert_close(doubled, 2 * plain)
+    if kind == "cross_entropy":
+        # padded steps (-100) never count
+        real = y[y != -100]
+        expected = torch.nn.functional.cross_entropy(
+            y_pred.reshape(-1, 3)[(y != -100).reshape(-1)], real
+        )
+        torch.testing.assert_close(plain, expected)
