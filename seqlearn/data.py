@@ -284,7 +284,8 @@ def _check_array_input(arr: np.ndarray, *, tokens: bool, input_name: str):
     tabular = values.ndim == 2
     if tabular:
         values = values[:, :, None]
-    lengths = np.full(n, length, dtype=np.int64)
+    # a read-only broadcast: no per-sequence memory for fixed-length input
+    lengths = np.broadcast_to(np.int64(length), (n,))
     return SequenceData(values, lengths, tabular=tabular)
 
 
@@ -352,7 +353,12 @@ class SequenceDataset(torch.utils.data.Dataset):
             # read-only window views are shared, never written: no copy needed
             warnings.filterwarnings("ignore", message=".*not writable.*")
             self.values = torch.as_tensor(values)
-        self.lengths = torch.as_tensor(lengths, dtype=torch.int64)
+        lengths = np.asarray(lengths)
+        if lengths.ndim == 1 and lengths.strides == (0,) and len(lengths):
+            # fixed-length input: keep the broadcast instead of n copies
+            self.lengths = torch.as_tensor(lengths[:1].copy()).expand(len(lengths))
+        else:
+            self.lengths = torch.as_tensor(lengths, dtype=torch.int64)
         self.y = None if y is None else torch.as_tensor(y)
         self.sample_weight = (
             None if sample_weight is None else torch.as_tensor(sample_weight)
@@ -427,7 +433,7 @@ class BucketBatchIterator:
         if not self.shuffle:
             order = np.argsort(lengths, kind="stable") if ragged else np.arange(n)
             return [order[i : i + bs] for i in range(0, n, bs)]
-        order = torch.randperm(n).numpy()
+        order = torch.randperm(n, dtype=torch.int32).numpy()
         if not ragged:
             return [order[i : i + bs] for i in range(0, n, bs)]
         pool = bs * self.pool_batches

@@ -178,19 +178,21 @@ default="adam"
             y = check_array(
                 y,
                 ensure_2d=False,
-                dtype=np.float64,
+                dtype=(np.float64, np.float32),
                 input_name="y",
                 ensure_min_samples=1,
             )
             if y.ndim > 2:
                 raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
             self._y_ndim = y.ndim
-            y2 = y.reshape(len(y), -1)
-            self.y_mean_ = y2.mean(axis=0)
-            scale = y2.std(axis=0)
+            # standardise one float32 copy in place: no float64 temporaries
+            y_std = np.array(y.reshape(len(y), -1), dtype=np.float32)
+            self.y_mean_ = y_std.mean(axis=0, dtype=np.float64)
+            y_std -= self.y_mean_.astype(np.float32)
+            scale = np.sqrt(np.square(y_std).mean(axis=0, dtype=np.float64))
             self.y_scale_ = np.where(scale > 0, scale, 1.0)
-            y_std = ((y2 - self.y_mean_) / self.y_scale_).astype(np.float32)
-            return self._fit_net(data, y_std, sample_weight, y2.shape[1])
+            y_std /= self.y_scale_.astype(np.float32)
+            return self._fit_net(data, y_std, sample_weight, y_std.shape[1])
 
     def predict(self, X):
         """Predict the target of each sequence.

@@ -120,3 +120,20 @@ def test_bucket_iterator_covers_every_index_once_with_similar_lengths():
     torch.manual_seed(0)
     repeat = BucketBatchIterator(ds, 32, shuffle=True).batch_indices()
     assert all(np.array_equal(a, b) for a, b in zip(batches, repeat, strict=True))
+
+
+def test_fixed_length_lengths_and_windows_take_no_memory_per_sequence():
+    from seqlearn.preprocessing import make_windows
+
+    series = np.arange(1000, dtype=np.float32)
+    X, y = make_windows(series, window=10)
+    assert np.shares_memory(y, series) and not y.flags.writeable
+    data = check_sequences(X)
+    assert np.shares_memory(data.values, series)
+    assert data.lengths.strides == (0,)  # a broadcast, not n int64s
+    ds = SequenceDataset(data.values, data.lengths, y)
+    assert ds.lengths.stride() == (0,)
+    Xi, yi = ds.__getitems__([0, 5])
+    assert Xi["lengths"].tolist() == [10, 10]
+    np.testing.assert_array_equal(Xi["x"][1, :, 0].numpy(), series[5:15])
+    assert yi.tolist() == [10.0, 15.0]

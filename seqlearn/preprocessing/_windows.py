@@ -122,7 +122,8 @@ DataFrame
         ``(n_windows, horizon, n_targets)`` for several targets and
         ``horizon > 1``.  That is, the horizon axis is present when
         ``horizon > 1`` and the targets axis when more than one target column
-        is selected.  ``y`` is a fresh array.
+        is selected.  For one target and ``horizon=1``, ``y`` is a read-only
+        view of the series too; otherwise a fresh array.
 
     Raises
     ------
@@ -173,6 +174,11 @@ DataFrame
     # (T - horizon - window + 1, F, window) view -> (n, window, F), every step-th
     X = sliding_window_view(arr[: n_steps - horizon], window, axis=0)
     X = X.transpose(0, 2, 1)[::step]
+    if single and horizon == 1:
+        # the one-step target of a single column is a view of the series too
+        y = arr[window::step, targets[0]].view()
+        y.flags.writeable = False
+        return X, y
     y = sliding_window_view(arr[window:, targets], horizon, axis=0)
     y = y.transpose(0, 2, 1)[::step]
     if single:
