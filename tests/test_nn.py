@@ -531,3 +531,40 @@ def test_pooling_and_model_validation():
         SequenceModel("lstm", 3, 4, 2, pooling="median")
     with pytest.raises(ValueError, match="n_outputs"):
         TaggingModel("gru", 3, 4, -1)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "peephole"])
+@pytest.mark.parametrize("bidirectional", [False, True])
+def test_packed_run_equals_padded_run(cell, bidirectional, monkeypatch):
+    import seqlearn.nn.encoder as encoder_module
+
+    calls = []
+    real_pack = encoder_module.pack_padded_sequence
+
+    def counting_pack(*args, **kwargs):
+        calls.append(1)
+        return real_pack(*args, **kwargs)
+
+    monkeypatch.setattr(encoder_module, "pack_padded_sequence", counting_pack)
+    torch.manual_seed(0)
+    padded = RecurrentEncoder(cell, 3, 5, num_layers=2, bidirectional=bidirectional)
+    packed = RecurrentEncoder(
+        cell, 3, 5, num_layers=2, bidirectional=bidirectional, pack=True
+    )
+    packed.load_state_dict(padded.state_dict())
+    x = torch.randn(4, 7, 3)
+    lengths = torch.tensor([7, 2, 5, 1])
+    out_a, sum_a = padded(x, lengths)
+    assert not calls  # "auto" never packs on CPU
+    out_b, sum_b = packed(x, lengths)
+    # PeepholeLSTM takes no PackedSequence: it always runs padded
+    assert len(calls) == (0 if cell == "peephole" else 2 * (1 + bidirectional))
+    torch.testing.assert_close(out_a, out_b, atol=1e-6, rtol=1e-5)
+    torch.testing.assert_close(sum_a, sum_b, atol=1e-6, rtol=1e-5)
+    sum_b.sum().backward()
+    assert all(p.grad is not None for p in packed.parameters())
+
+
+def test_pack_argument_is_validated():
+    with pytest.raises(ValueError, match="pack"):
+        RecurrentEncoder("lstm", 3, 5, pack="sometimes")

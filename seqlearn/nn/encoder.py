@@ -2,6 +2,7 @@
 
 import torch
 from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqlearn.nn.peephole import PeepholeLSTM, _check_positive_int
 
@@ -96,6 +97,12 @@ class RecurrentEncoder(nn.Module):
     embedding_dim : int, default=None
         If given, the input is int64 token ids embedded by
         ``nn.Embedding(num_embeddings, embedding_dim, padding_idx=0)``.
+    pack : {"auto", True, False}, default="auto"
+        Whether to run the ``nn.RNN``/``nn.LSTM``/``nn.GRU`` modules on a
+        ``PackedSequence``.  "auto" packs on CUDA, where cuDNN's packed kernels
+        skip the padding, and never on CPU, where packed training is slower.
+        ``PeepholeLSTM`` always runs on the padded batch.  Results are the same
+        either way.
 
     Attributes
     ----------
@@ -118,7 +125,7 @@ class RecurrentEncoder(nn.Module):
     - ``summary``: ``(N, D * H_out)``, the forward state at each sequence's
       last real step and the backward state after reading back to its first.
 
-    The batch is never packed: on CPU, training ``nn.LSTM`` on a
+    On CPU the batch is not packed: training ``nn.LSTM`` on a
     ``PackedSequence`` is markedly slower than on the padded batch, and packed
     inference gains little (``benchmarks/bench_recurrent.py`` measures both).
 
@@ -145,6 +152,7 @@ class RecurrentEncoder(nn.Module):
         dropout: float = 0.0,
         num_embeddings: int | None = None,
         embedding_dim: int | None = None,
+        pack: str | bool = "auto",
     ) -> None:
         super().__init__()
         if cell not in CELLS:
@@ -183,6 +191,22 @@ class RecurrentEncoder(nn.Module):
             for _ in range(num_directions)
         )
         self.drop = nn.Dropout(dropout)
+        if pack not in ("auto", True, False):
+            raise ValueError(f"pack must be 'auto', True or False, got {pack!r}.")
+        self.pack = pack
+
+    def _run(self, rnn, x, lengths):
+        """Run one unidirectional module, packed where that is faster."""
+        packs = self.pack is True or (self.pack == "auto" and x.is_cuda)
+        if not packs or isinstance(rnn, PeepholeLSTM):
+            return rnn(x)[0]
+        packed = pack_padded_sequence(
+            x, lengths.cpu(), batch_first=True, enforce_sorted=False
+        )
+        out, _ = pad_packed_sequence(
+            rnn(packed)[0], batch_first=True, total_length=x.shape[1]
+        )
+        return out
 
     def forward(self, x, lengths):
         """Encode a padded batch.
@@ -224,9 +248,11 @@ class RecurrentEncoder(nn.Module):
         num_directions = 2 if self.bidirectional else 1
         for layer in range(self.num_layers):
             k = layer * num_directions
-            outputs = [self.rnns[k](x)[0]]
+            outputs = [self._run(self.rnns[k], x, lengths)]
             if self.bidirectional:
-                backward = self.rnns[k + 1](_gather_steps(x, reverse))[0]
+                backward = self._run(
+                    self.rnns[k + 1], _gather_steps(x, reverse), lengths
+                )
                 outputs.append(_gather_steps(backward, reverse))
             x = outputs[0] if num_directions == 1 else torch.cat(outputs, -1)
             x = self.drop(x)
