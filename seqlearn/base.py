@@ -78,6 +78,7 @@ class SequenceLoss(torch.nn.Module):
         weight = None
         if isinstance(y_true, dict):
             y_true, weight = y_true["y"], y_true["sample_weight"]
+        y_pred = y_pred.float()  # the loss of a mixed-precision net is float32
         if weight is None and self.class_weight is None:
             # unweighted fast path: one fused kernel, a few autograd nodes fewer
             if self.kind == "mse":
@@ -109,6 +110,19 @@ class SequenceLoss(torch.nn.Module):
             weight = weight.to(loss.dtype).reshape(-1, *([1] * (loss.dim() - 1)))
             loss = loss * weight
         return loss.sum() / count
+
+
+class MixedPrecisionNet(NeuralNet):
+    """A skorch ``NeuralNet`` whose forward passes run in bfloat16 autocast.
+
+    Weights, gradients and optimizer state stay float32 (mixed precision);
+    bfloat16 keeps float32's range, so no loss scaling is needed.
+    """
+
+    def infer(self, x, **fit_params):
+        """Run the module under ``torch.autocast(..., dtype=torch.bfloat16)``."""
+        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16):
+            return super().infer(x, **fit_params)
 
 
 class ValidationAccuracy(Callback):
@@ -236,6 +250,7 @@ class BaseSequenceEstimator(BaseEstimator):
         "verbose": ["verbose"],
         "callbacks": [list, None],
         "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "precision": [StrOptions({"32", "bf16"})],
     }
 
     # Subclasses set these.
@@ -360,7 +375,16 @@ class BaseSequenceEstimator(BaseEstimator):
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = _OPTIMIZERS[optimizer]
-        return self._net_cls(
+        net_cls = self._net_cls
+        if self.precision == "bf16":
+            if net_cls is not NeuralNet:
+                raise ValueError(
+                    "precision='bf16' is for single-process training; for the "
+                    "data-parallel route pass an Accelerator(mixed_precision="
+                    "'bf16') instead."
+                )
+            net_cls = MixedPrecisionNet
+        return net_cls(
             module=self._module_cls,
             **{f"module__{k}": v for k, v in module_kwargs.items()},
             **self._criterion_params(class_weight),
@@ -413,7 +437,7 @@ class BaseSequenceEstimator(BaseEstimator):
         with _torch_context(None, net.device, self.n_threads):
             for idx in iterator.batch_indices():
                 y = net.evaluation_step(dataset.__getitems__(idx), training=False)
-                parts.append((idx, y.detach().cpu().numpy().astype(np.float64)))
+                parts.append((idx, y.detach().cpu().double().numpy()))
         tail = parts[0][1].shape[2:] if self._per_step else parts[0][1].shape[1:]
         width = (data.values.shape[1],) if self._per_step else ()
         out = np.zeros((data.n_samples, *width, *tail))

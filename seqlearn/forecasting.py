@@ -47,6 +47,7 @@ _REGRESSOR_PARAMS = (
     "verbose",
     "callbacks",
     "n_threads",
+    "precision",
 )
 
 
@@ -245,7 +246,7 @@ class RNNForecaster(BaseEstimator):
     cell, hidden_size, num_layers, bidirectional, dropout, pooling, \
 max_epochs, batch_size, lr, optimizer, weight_decay, gradient_clip, \
 early_stopping, validation_fraction, patience, device, verbose, callbacks, \
-n_threads
+n_threads, precision
         Passed to :class:`~seqlearn.SequenceRegressor` (see there);
         ``pooling`` does not apply to ``"seq2seq"``.  Defaults here:
         ``hidden_size=32``, ``max_epochs=60``, ``lr=0.01``.
@@ -350,6 +351,7 @@ n_threads
         verbose=0,
         callbacks=None,
         n_threads=None,
+        precision="32",
     ):
         self.window = window
         self.horizon = horizon
@@ -379,6 +381,7 @@ n_threads
         self.verbose = verbose
         self.callbacks = callbacks
         self.n_threads = n_threads
+        self.precision = precision
 
     # ------------------------------------------------------------ fit
     def fit(self, y, X=None):

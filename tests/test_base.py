@@ -254,3 +254,38 @@ def test_sequence_loss_fast_path_equals_weighted_path(kind, y_pred_shape, y):
             y_pred.reshape(-1, 3)[(y != -100).reshape(-1)], real
         )
         torch.testing.assert_close(plain, expected)
+
+
+def test_bf16_mixed_precision_runs_the_forward_pass_in_bfloat16(case):
+    kind, est, X, y = case
+    est.set_params(precision="bf16").fit(X, y)
+    module = est.net_.module_
+    assert all(p.dtype == torch.float32 for p in module.parameters())
+    seen = []
+    module.head.register_forward_hook(lambda m, i, out: seen.append(out.dtype))
+    out = predictions(kind, est, X)
+    assert seen and set(seen) == {torch.bfloat16}
+    assert out.dtype == np.float64 and np.all(np.isfinite(out))
+    with pytest.raises(ValueError, match="precision"):
+        clone(est).set_params(precision="fp8").fit(X, y)
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "rnn", "peephole"])
+def test_bf16_training_learns(cell):
+    X = ragged(n=80)
+    y = targets("classifier", X)
+    clf = RNNClassifier(
+        cell=cell, precision="bf16", hidden_size=16, max_epochs=15, random_state=0
+    ).fit(X, y)
+    assert clf.score(X, y) > 0.8
+
+
+def test_forecaster_passes_precision_through():
+    from seqlearn import RNNForecaster
+
+    series = np.sin(np.arange(120) / 4.0)
+    fc = RNNForecaster(
+        window=12, horizon=3, max_epochs=2, precision="bf16", random_state=0
+    ).fit(series)
+    assert fc.regressor_.precision == "bf16"
+    assert np.all(np.isfinite(fc.predict()))

@@ -130,6 +130,31 @@ def test_pipeline_and_other_estimators_on_dask(dask_client):
         np.testing.assert_allclose(parallel, serial, rtol=0, atol=1e-6)
 
 
+def test_forecaster_search_on_dask(dask_client):
+    from sklearn.model_selection import TimeSeriesSplit
+
+    from seqlearn import RNNForecaster
+
+    series = np.sin(np.arange(150) / 4.0) + np.arange(150) / 50.0
+    search_kwargs = {
+        "param_grid": {"scaling": ["window", "standard"]},
+        "cv": TimeSeriesSplit(n_splits=2, test_size=6),
+    }
+    forecaster = RNNForecaster(
+        window=12, horizon=6, hidden_size=4, max_epochs=3, random_state=0
+    )
+    serial = GridSearchCV(forecaster, **search_kwargs).fit(series)
+    with joblib.parallel_config(backend="dask"):
+        parallel = GridSearchCV(forecaster, n_jobs=-1, **search_kwargs).fit(series)
+    assert parallel.best_params_ == serial.best_params_
+    np.testing.assert_allclose(
+        parallel.cv_results_["mean_test_score"],
+        serial.cv_results_["mean_test_score"],
+        rtol=0,
+        atol=1e-6,
+    )
+
+
 # ------------------------------------------------------------ hygiene
 def test_fit_writes_no_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)

@@ -462,7 +462,7 @@ class CRFLoss(nn.Module):
             y_true, weight = y_true["y"], y_true["sample_weight"]
         y_true = y_true.to(y_pred.device).long()
         lengths = (y_true != PAD_TARGET).sum(1)
-        nll = self.crf(y_pred, y_true, lengths)
+        nll = self.crf(y_pred.float(), y_true, lengths)  # float32 under autocast
         if weight is not None:
             nll = nll * weight.to(nll)
         return nll.sum() / lengths.sum().clamp(min=1)

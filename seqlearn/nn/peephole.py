@@ -351,6 +351,13 @@ class PeepholeLSTM(nn.Module):
             raise ValueError(
                 f"input has {input.shape[-1]} features, expected {self.input_size}."
             )
+        device_type = input.device.type
+        if _autocasting(device_type):
+            # the hand-written recurrence keeps its states in float32 buffers:
+            # under mixed precision it runs in float32, like a non-autocast op
+            with torch.autocast(device_type, enabled=False):
+                hx = None if hx is None else tuple(h.float() for h in hx)
+                return self.forward(input.float(), hx)
         batched = input.dim() == 3
         if not batched:
             input = input.unsqueeze(1)
@@ -409,6 +416,16 @@ class PeepholeLSTM(nn.Module):
         if self.batch_first:
             x = x.transpose(0, 1)
         return x, (h_n, c_n)
+
+
+def _autocasting(device_type):
+    """Whether autocast (mixed precision) is on for ``device_type``."""
+    try:
+        return torch.is_autocast_enabled(device_type)
+    except TypeError:  # torch < 2.4 takes no device type
+        if device_type == "cuda":
+            return torch.is_autocast_enabled()
+        return torch.is_autocast_cpu_enabled()
 
 
 def _check_positive_int(value, name):
