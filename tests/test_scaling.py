@@ -155,6 +155,19 @@ def test_forecaster_search_on_dask(dask_client):
     )
 
 
+def test_char_rnn_scores_on_dask(dask_client):
+    from seqlearn import CharRNN
+
+    docs = ["the cat sat on the mat. ", "a dog ran in the fog. "] * 6
+    model = CharRNN(
+        hidden_size=8, seq_len=8, batch_size=4, max_epochs=2, random_state=0
+    )
+    serial = cross_val_score(model, docs, cv=3)
+    with joblib.parallel_config(backend="dask"):
+        parallel = cross_val_score(model, docs, cv=3, n_jobs=-1)
+    np.testing.assert_allclose(parallel, serial, rtol=0, atol=1e-6)
+
+
 # ------------------------------------------------------------ hygiene
 def test_fit_writes_no_files(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
