@@ -74,8 +74,10 @@ tfidf_time = time.perf_counter() - start
 
 print("| model | test accuracy | fit time (s) |")
 print("| --- | --- | --- |")
-print(f"| VocabularyEncoder + RNNClassifier (grid search) | {rnn_acc:.3f} | "
-      f"{rnn_time:.0f} |")
+print(
+    f"| VocabularyEncoder + RNNClassifier (grid search) | {rnn_acc:.3f} | "
+    f"{rnn_time:.0f} |"
+)
 print(f"| TF-IDF + LogisticRegression | {tfidf_acc:.3f} | {tfidf_time:.1f} |")
 
 # %%

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn
 
-from seqlearn.nn.peephole import _check_positive_int
+from seqlearn.nn._validation import check_positive_int
 
 __all__ = ["CharEncoder"]
 
@@ -61,7 +61,7 @@ class CharEncoder(nn.Module):
             (hidden_size, "hidden_size"),
             (kernel_size, "kernel_size"),
         ]:
-            _check_positive_int(value, name)
+            check_positive_int(value, name)
         self.hidden_size = hidden_size
         self.embedding = nn.Embedding(num_chars, embedding_dim, padding_idx=0)
         self.conv = nn.Conv1d(

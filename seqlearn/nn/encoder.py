@@ -4,7 +4,8 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seqlearn.nn.peephole import PeepholeLSTM, _check_positive_int
+from seqlearn.nn._validation import check_dropout, check_positive_int
+from seqlearn.nn.peephole import PeepholeLSTM
 
 __all__ = ["RecurrentEncoder"]
 
@@ -157,23 +158,20 @@ class RecurrentEncoder(nn.Module):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, got {cell!r}.")
-        _check_positive_int(hidden_size, "hidden_size")
-        _check_positive_int(num_layers, "num_layers")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
-            raise TypeError(f"dropout must be a number, got {dropout!r}.")
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"dropout must be in [0, 1], got {dropout!r}.")
+        check_positive_int(hidden_size, "hidden_size")
+        check_positive_int(num_layers, "num_layers")
+        check_dropout(dropout)
         if embedding_dim is not None:
-            _check_positive_int(embedding_dim, "embedding_dim")
+            check_positive_int(embedding_dim, "embedding_dim")
             if num_embeddings is None:
                 raise ValueError("num_embeddings is required with embedding_dim.")
-            _check_positive_int(num_embeddings, "num_embeddings")
+            check_positive_int(num_embeddings, "num_embeddings")
             self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=0)
             input_size = embedding_dim
         else:
             if num_embeddings is not None:
                 raise ValueError("num_embeddings needs embedding_dim to be set.")
-            _check_positive_int(input_size, "input_size")
+            check_positive_int(input_size, "input_size")
             self.embedding = None
         self.cell = cell
         self.input_size = input_size

@@ -3,8 +3,9 @@
 import torch.nn.functional as F
 from torch import nn
 
+from seqlearn.nn._validation import check_dropout, check_positive_int
 from seqlearn.nn.encoder import CELLS
-from seqlearn.nn.peephole import PeepholeLSTM, _check_positive_int
+from seqlearn.nn.peephole import PeepholeLSTM
 
 __all__ = ["RecurrentLanguageModel", "detach_state"]
 
@@ -105,18 +106,15 @@ class RecurrentLanguageModel(nn.Module):
         super().__init__()
         if cell not in CELLS:
             raise ValueError(f"cell must be one of {CELLS}, got {cell!r}.")
-        _check_positive_int(num_embeddings, "num_embeddings")
-        _check_positive_int(hidden_size, "hidden_size")
-        _check_positive_int(num_layers, "num_layers")
-        if isinstance(dropout, bool) or not isinstance(dropout, int | float):
-            raise TypeError(f"dropout must be a number, got {dropout!r}.")
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"dropout must be in [0, 1], got {dropout!r}.")
+        check_positive_int(num_embeddings, "num_embeddings")
+        check_positive_int(hidden_size, "hidden_size")
+        check_positive_int(num_layers, "num_layers")
+        check_dropout(dropout)
         if embedding_dim is None:
             self.embedding = None
             input_size = num_embeddings
         else:
-            _check_positive_int(embedding_dim, "embedding_dim")
+            check_positive_int(embedding_dim, "embedding_dim")
             self.embedding = nn.Embedding(num_embeddings, embedding_dim)
             input_size = embedding_dim
         self.cell = cell

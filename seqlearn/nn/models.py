@@ -2,8 +2,8 @@
 
 from torch import nn
 
+from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.encoder import RecurrentEncoder
-from seqlearn.nn.peephole import _check_positive_int
 from seqlearn.nn.pooling import Pooling
 
 __all__ = ["SequenceModel", "TaggingModel"]
@@ -73,7 +73,7 @@ class SequenceModel(nn.Module):
         embedding_dim: int | None = None,
     ) -> None:
         super().__init__()
-        _check_positive_int(n_outputs, "n_outputs")
+        check_positive_int(n_outputs, "n_outputs")
         self.encoder = RecurrentEncoder(
             cell,
             input_size,
@@ -168,7 +168,7 @@ class TaggingModel(nn.Module):
         embedding_dim: int | None = None,
     ) -> None:
         super().__init__()
-        _check_positive_int(n_outputs, "n_outputs")
+        check_positive_int(n_outputs, "n_outputs")
         self.encoder = RecurrentEncoder(
             cell,
             input_size,

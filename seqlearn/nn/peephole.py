@@ -7,6 +7,8 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
 
+from seqlearn.nn._validation import check_dropout, check_positive_int
+
 __all__ = ["PeepholeLSTM"]
 
 
@@ -264,13 +266,10 @@ class PeepholeLSTM(nn.Module):
         bidirectional: bool = False,
     ) -> None:
         super().__init__()
-        _check_positive_int(input_size, "input_size")
-        _check_positive_int(hidden_size, "hidden_size")
-        _check_positive_int(num_layers, "num_layers")
-        if isinstance(dropout, bool) or not isinstance(dropout, (int, float)):
-            raise TypeError(f"dropout must be a number, got {dropout!r}.")
-        if not 0 <= dropout <= 1:
-            raise ValueError(f"dropout must be in [0, 1], got {dropout!r}.")
+        check_positive_int(input_size, "input_size")
+        check_positive_int(hidden_size, "hidden_size")
+        check_positive_int(num_layers, "num_layers")
+        check_dropout(dropout)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -426,10 +425,3 @@ def _autocasting(device_type):
         if device_type == "cuda":
             return torch.is_autocast_enabled()
         return torch.is_autocast_cpu_enabled()
-
-
-def _check_positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {value!r}.")
-    if value <= 0:
-        raise ValueError(f"{name} must be positive, got {value!r}.")

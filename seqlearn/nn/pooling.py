@@ -3,8 +3,8 @@
 import torch
 from torch import nn
 
+from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.encoder import check_lengths
-from seqlearn.nn.peephole import _check_positive_int
 
 __all__ = ["Pooling"]
 
@@ -51,7 +51,7 @@ class Pooling(nn.Module):
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}.")
-        _check_positive_int(input_size, "input_size")
+        check_positive_int(input_size, "input_size")
         self.mode = mode
         self.input_size = input_size
         if mode == "attention":

@@ -3,8 +3,8 @@
 import torch
 from torch import nn
 
+from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.encoder import RecurrentEncoder
-from seqlearn.nn.peephole import _check_positive_int
 
 __all__ = ["Seq2SeqModel"]
 
@@ -82,8 +82,8 @@ class Seq2SeqModel(nn.Module):
         embedding_dim: int | None = None,
     ) -> None:
         super().__init__()
-        _check_positive_int(n_outputs, "n_outputs")
-        _check_positive_int(horizon, "horizon")
+        check_positive_int(n_outputs, "n_outputs")
+        check_positive_int(horizon, "horizon")
         if n_outputs % horizon:
             raise ValueError(
                 f"n_outputs ({n_outputs}) must be a multiple of horizon ({horizon})."

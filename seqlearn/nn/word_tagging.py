@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.char_encoder import CharEncoder
 from seqlearn.nn.encoder import RecurrentEncoder
-from seqlearn.nn.peephole import _check_positive_int
 
 __all__ = ["WordTaggingModel"]
 
@@ -94,7 +94,7 @@ class WordTaggingModel(nn.Module):
         dropout: float = 0.0,
     ) -> None:
         super().__init__()
-        _check_positive_int(n_outputs, "n_outputs")
+        check_positive_int(n_outputs, "n_outputs")
         self.word_embedding = nn.Embedding(num_words, word_embedding_dim, padding_idx=0)
         self.case_embedding = nn.Embedding(num_cases, case_embedding_dim, padding_idx=0)
         input_size = word_embedding_dim + case_embedding_dim

@@ -1,0 +1,17 @@
+"""Argument checks shared by the modules' constructors."""
+
+
+def check_positive_int(value, name):
+    """Raise unless ``value`` is an int > 0 (bools are rejected)."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be an int, got {value!r}.")
+    if value <= 0:
+        raise ValueError(f"{name} must be positive, got {value!r}.")
+
+
+def check_dropout(value):
+    """Raise unless ``value`` is a number in [0, 1]."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise TypeError(f"dropout must be a number, got {value!r}.")
+    if not 0 <= value <= 1:
+        raise ValueError(f"dropout must be in [0, 1], got {value!r}.")
