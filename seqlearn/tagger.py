@@ -141,6 +141,11 @@ class SequenceTagger(BaseSequenceEstimator):
     word_min_frequency : int, default=2
         Token strings only: words seen fewer times in training are unknown,
         so the unknown-word embedding is trained on rare words.
+    word_dropout : float, default=0.0
+        Token strings only: in training, replace each word's id by the
+        unknown id with this probability (its characters and case stay), so
+        the network learns to tag a word it has never seen from its spelling
+        and context.
     lowercase : bool, default=True
         Token strings only: lowercase words before looking up their
         embedding; capitalisation stays a separate feature.
@@ -237,6 +242,7 @@ default="adam"
         "char_embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
         "char_hidden_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "word_min_frequency": [Interval(numbers.Integral, 1, None, closed="left")],
+        "word_dropout": [Interval(numbers.Real, 0, 1, closed="both")],
         "lowercase": ["boolean"],
         "crf": ["boolean"],
         "constraints": [StrOptions({"iob1", "iob2", "iobes"}), None],
@@ -258,6 +264,7 @@ default="adam"
         char_embedding_dim=25,
         char_hidden_size=50,
         word_min_frequency=2,
+        word_dropout=0.0,
         lowercase=True,
         crf=False,
         constraints=None,
@@ -288,6 +295,7 @@ default="adam"
         self.char_embedding_dim = char_embedding_dim
         self.char_hidden_size = char_hidden_size
         self.word_min_frequency = word_min_frequency
+        self.word_dropout = word_dropout
         self.lowercase = lowercase
         self.crf = crf
         self.constraints = constraints
@@ -454,6 +462,7 @@ default="adam"
             "num_layers": self.num_layers,
             "bidirectional": self.bidirectional,
             "dropout": self.dropout,
+            "word_dropout": self.word_dropout,
         }
 
     # ------------------------------------------------------------ CRF

@@ -156,6 +156,55 @@ def test_character_encoder_tags_unseen_words_by_their_spelling(crf):
     assert token_accuracy(y_test, without.predict(X_test)) < share_o + 0.02
 
 
+def test_word_dropout_replaces_word_ids_by_unknown_in_training_only():
+    import torch
+
+    from seqlearn.nn import WordTaggingModel
+
+    torch.manual_seed(0)
+    model = WordTaggingModel(
+        "lstm",
+        8,
+        n_outputs=3,
+        num_words=10,
+        word_embedding_dim=6,
+        num_cases=6,
+        num_chars=20,
+        char_hidden_size=5,
+        word_dropout=1.0,
+    )
+    x = torch.tensor([[[4, 2, 7, 8], [5, 1, 9, 0], [0, 0, 0, 0]]])
+    lengths = torch.tensor([2])
+    unknown = x.clone()
+    unknown[..., 0][x[..., 0] > 0] = 1  # padding stays padding
+    model.train()
+    dropped = model(x, lengths)
+    model.eval()
+    torch.testing.assert_close(dropped[:, :2], model(unknown, lengths)[:, :2])
+    assert not torch.allclose(model(x, lengths), model(unknown, lengths))
+    model.word_dropout = 0.5  # about half the ids, drawn anew each batch
+    model.train()
+    words = torch.randint(2, 10, (1, 2000, 1))
+    x = torch.cat([words, torch.ones_like(words), torch.full_like(words, 3)], -1)
+    seen = {}
+    model.word_embedding.register_forward_hook(
+        lambda m, args, out: seen.__setitem__("ids", args[0])
+    )
+    model(x, torch.tensor([2000]))
+    assert 0.45 < (seen["ids"] == 1).float().mean() < 0.55
+    with pytest.raises(ValueError, match="word_dropout must be in"):
+        WordTaggingModel("lstm", 8, 3, 10, 6, 6, word_dropout=1.5)
+
+
+def test_word_dropout_reaches_the_network_and_is_validated():
+    X = [["Jan", "woont", "in", "Leiden"], ["Piet", "ook"]] * 5
+    y = [["B-PER", "O", "O", "B-LOC"], ["B-PER", "O"]] * 5
+    tagger = SequenceTagger(word_dropout=0.3, hidden_size=4, max_epochs=1)
+    assert tagger.fit(X, y).net_.module_.word_dropout == 0.3
+    with pytest.raises(ValueError, match="word_dropout"):
+        SequenceTagger(word_dropout=2.0).fit(X, y)
+
+
 def test_capitalisation_is_a_feature_even_when_lowercasing():
     # an entity iff capitalised; every test word is unseen
     rng = np.random.default_rng(0)

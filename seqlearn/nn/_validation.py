@@ -9,9 +9,10 @@ def check_positive_int(value, name):
         raise ValueError(f"{name} must be positive, got {value!r}.")
 
 
-def check_dropout(value):
-    """Raise unless ``value`` is a number in [0, 1]."""
+def check_dropout(value, name="dropout"):
+    """Raise unless ``value`` is a number in [0, 1]; return it."""
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"dropout must be a number, got {value!r}.")
+        raise TypeError(f"{name} must be a number, got {value!r}.")
     if not 0 <= value <= 1:
-        raise ValueError(f"dropout must be in [0, 1], got {value!r}.")
+        raise ValueError(f"{name} must be in [0, 1], got {value!r}.")
+    return value

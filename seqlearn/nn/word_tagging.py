@@ -5,11 +5,13 @@ from __future__ import annotations
 import torch
 from torch import nn
 
-from seqlearn.nn._validation import check_positive_int
+from seqlearn.nn._validation import check_dropout, check_positive_int
 from seqlearn.nn.char_encoder import CharEncoder
 from seqlearn.nn.encoder import RecurrentEncoder
 
 __all__ = ["WordTaggingModel"]
+
+UNKNOWN_ID = 1
 
 
 class WordTaggingModel(nn.Module):
@@ -50,6 +52,11 @@ class WordTaggingModel(nn.Module):
         Read sentences in both directions.
     dropout : float, default=0.0
         Dropout on the word representations and on the encoder output.
+    word_dropout : float, default=0.0
+        In training, the probability that a word's id is replaced by the
+        unknown id 1 (its characters and case are kept), so the unknown-word
+        embedding learns from every kind of word and the network learns to
+        tag from spelling and context when a word is new.
 
     Attributes
     ----------
@@ -92,9 +99,11 @@ class WordTaggingModel(nn.Module):
         num_layers: int = 1,
         bidirectional: bool = True,
         dropout: float = 0.0,
+        word_dropout: float = 0.0,
     ) -> None:
         super().__init__()
         check_positive_int(n_outputs, "n_outputs")
+        self.word_dropout = check_dropout(word_dropout, "word_dropout")
         self.word_embedding = nn.Embedding(num_words, word_embedding_dim, padding_idx=0)
         self.case_embedding = nn.Embedding(num_cases, case_embedding_dim, padding_idx=0)
         input_size = word_embedding_dim + case_embedding_dim
@@ -136,7 +145,11 @@ class WordTaggingModel(nn.Module):
                 f"x must be (N, L, 2 + W) word, case and character ids, got shape "
                 f"{tuple(x.shape)}."
             )
-        features = [self.word_embedding(x[..., 0]), self.case_embedding(x[..., 1])]
+        words = x[..., 0]
+        if self.training and self.word_dropout > 0:
+            drop = torch.rand(words.shape, device=words.device) < self.word_dropout
+            words = words.masked_fill(drop & (words > 0), UNKNOWN_ID)
+        features = [self.word_embedding(words), self.case_embedding(x[..., 1])]
         if self.char_encoder is not None:
             features.append(self.char_encoder(x[..., 2:]))
         output, _ = self.encoder(self.drop(torch.cat(features, -1)), lengths)
