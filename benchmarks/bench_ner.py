@@ -241,13 +241,13 @@ def dutch_ner(quick, pattern=None, seeds=1):
         )
         p, r, f = scores.mean(0)
         seconds = np.mean([sec for sec, _ in runs])
-        spread = f"{scores[:, 2].min():.4f}-{scores[:, 2].max():.4f}"
+        spread = " ".join(f"{f:.4f}" for f in scores[:, 2])
         rows.append((name, float(f), spread, float(p), float(r), seconds, n_epochs))
     _common.table(
         [
             f"model (taggers: mean of seeds 0-{seeds - 1})",
             "entity F1",
-            "F1 range",
+            "F1 per seed",
             "precision",
             "recall",
             "train s",
