@@ -128,7 +128,9 @@ class MixedPrecisionNet(NeuralNet):
 class ValidationAccuracy(Callback):
     """Record ``valid_acc``, the accuracy over validation sequences or steps.
 
-    It reuses the predictions skorch already made for ``valid_loss``.
+    It reuses the predictions skorch already made for ``valid_loss``.  With a
+    CRF criterion the steps are scored on the Viterbi path, as ``predict``
+    would tag them, not on each step's best emission.
     """
 
     def on_epoch_begin(self, net, **kwargs):
@@ -142,7 +144,12 @@ class ValidationAccuracy(Callback):
         y = batch[1]["y"] if isinstance(batch[1], dict) else batch[1]
         y = y.to(y_pred.device)
         real = y != PAD_TARGET
-        self.correct_ += int(((y_pred.argmax(-1) == y) & real).sum())
+        crf = getattr(net.criterion_, "crf", None)
+        if crf is not None and y_pred.dim() == 3:
+            pred = crf.decode(y_pred.float(), real.sum(1))
+        else:
+            pred = y_pred.argmax(-1)
+        self.correct_ += int(((pred == y) & real).sum())
         self.total_ += int(real.sum())
 
     def on_epoch_end(self, net, dataset_valid=None, **kwargs):

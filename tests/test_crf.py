@@ -239,3 +239,28 @@ def test_scaled_recursion_survives_large_score_gaps(batch):
         _, scores = brute_force(crf, emissions[i], n)
         expected = torch.logsumexp(scores, 0)
         torch.testing.assert_close(log_z[i].double(), expected, rtol=1e-5, atol=1e-3)
+
+
+def test_validation_accuracy_scores_the_viterbi_path_with_a_crf():
+    from types import SimpleNamespace
+
+    from seqlearn.base import ValidationAccuracy
+
+    criterion = CRFLoss(2)
+    with torch.no_grad():  # tag 1 can never follow tag 0
+        criterion.crf.transitions[0, 1] = -100.0
+    # emissions favour 0 then 1; the best allowed path is 0, 0 (or 1, 1)
+    emissions = torch.tensor([[[2.0, 0.0], [0.0, 1.0]]])
+    y = torch.tensor([[0, 1]])
+    recorded = {}
+    net = SimpleNamespace(
+        criterion_=criterion,
+        history=SimpleNamespace(record=recorded.__setitem__),
+    )
+    callback = ValidationAccuracy()
+    callback.on_epoch_begin(net)
+    callback.on_batch_end(net, (None, y), training=False, y_pred=emissions)
+    callback.on_epoch_end(net)
+    viterbi = criterion.crf.decode(emissions, torch.tensor([2]))
+    assert viterbi.tolist() == [[0, 0]]  # argmax of the emissions: [0, 1]
+    assert recorded["valid_acc"] == 0.5  # the argmax would score 1.0
