@@ -263,15 +263,15 @@ def select_ner(quick, pattern=None):
     folds = list(GroupKFold(3).split(X, y, groups))
     print("Selection on the training documents only (3-fold GroupKFold)\n")
     rows = []
-    for name, params in _selected(CANDIDATES, pattern).items():
-        params = _candidate(params, quick)
+    candidates = {"sklearn-crfsuite CRF, word features": None} | CANDIDATES
+    for name, params in _selected(candidates, pattern).items():
         y_true, y_pred, seconds = [], [], 0.0
         for fit, val in folds:
-            sec, predict = fit_tagger(
-                [X[i] for i in fit],
-                [y[i] for i in fit],
-                params,
-            )
+            X_fit, y_fit = [X[i] for i in fit], [y[i] for i in fit]
+            if params is None:
+                sec, predict = fit_crfsuite(X_fit, y_fit, 5 if quick else 100)
+            else:
+                sec, predict = fit_tagger(X_fit, y_fit, _candidate(params, quick))
             y_true += [y[i] for i in val]
             y_pred += list(predict([X[i] for i in val]))
             seconds += sec
