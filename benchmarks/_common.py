@@ -116,6 +116,9 @@ def median_ratio(num, den):
 
 def table(columns, rows):
     """Print a Markdown table; numbers are right-aligned."""
+    if not rows:
+        print("(no rows: nothing matched)\n")
+        return
     print("| " + " | ".join(columns) + " |")
     align = ["---:" if isinstance(v, int | float) else "---" for v in rows[0]]
     print("|" + "|".join(align) + "|")

@@ -59,29 +59,33 @@ TAGGER = {
     "random_state": 0,
     "n_threads": 1,
 }
-# Dutch NER adds what the selection table (``--only select``, training
-# documents only) picked: word dropout 0.05, 200 hidden features per
-# direction and 25 epochs of cosine-annealed learning rate.  (The Turkish
-# table keeps TAGGER.)
-NER_EPOCHS = 25
 
 
-def ner_tagger(epochs=NER_EPOCHS, **params):
-    """The Dutch NER settings; ``params`` override them."""
-    cosine = LRScheduler("CosineAnnealingLR", T_max=epochs)
-    return {
-        **TAGGER,
-        "word_dropout": 0.05,
-        "hidden_size": 200,
-        "max_epochs": epochs,
-        "callbacks": [("lr_schedule", cosine)],
-        **params,
-    }
+def tagger_params(changes, quick=False):
+    """TAGGER for 20 epochs, with ``changes`` applied.
+
+    ``"cosine": n`` in ``changes`` means ``n`` epochs with a cosine-annealed
+    learning rate (skorch's ``LRScheduler``).  ``quick`` cuts any run to two
+    epochs.
+    """
+    params = {**TAGGER, "max_epochs": 20, **changes}
+    cosine = params.pop("cosine", None)
+    if cosine:
+        params["max_epochs"] = cosine
+    if quick:
+        params["max_epochs"] = 2
+    if cosine:
+        schedule = LRScheduler("CosineAnnealingLR", T_max=params["max_epochs"])
+        params["callbacks"] = [("lr_schedule", schedule)]
+    return params
 
 
-# candidates of the selection table, in the order they were tried: TAGGER
-# with a CRF for 20 epochs, changed by the entries ("cosine": epochs of the
-# cosine schedule, as in ner_tagger)
+# The Dutch NER settings, picked by the selection table (``--only select``,
+# training documents only).  The Turkish table keeps TAGGER.
+CHOSEN = {"word_dropout": 0.05, "hidden_size": 200, "cosine": 25}
+
+# candidates of the selection table (each with crf=True, constraints="iob2"),
+# in the order they were tried
 CANDIDATES = {
     "TAGGER": {},
     "TAGGER, seed 1": {"random_state": 1},
@@ -98,30 +102,15 @@ CANDIDATES = {
     },
     "hidden_size=200": {"hidden_size": 200},
     "word_dropout=0.05, hidden_size=200": {"word_dropout": 0.05, "hidden_size": 200},
-    "word_dropout=0.05, cosine 25": {"cosine": 25, "hidden_size": 100},
+    "word_dropout=0.05, cosine 25": {"word_dropout": 0.05, "cosine": 25},
     "word_dropout=0.05, cosine 25, seed 1": {
+        "word_dropout": 0.05,
         "cosine": 25,
-        "hidden_size": 100,
         "random_state": 1,
     },
-    "word_dropout=0.1, cosine 25": {
-        "cosine": 25,
-        "hidden_size": 100,
-        "word_dropout": 0.1,
-    },
-    "word_dropout=0.05, cosine 25, hidden_size=200 (chosen)": {"cosine": 25},
+    "word_dropout=0.1, cosine 25": {"word_dropout": 0.1, "cosine": 25},
+    "word_dropout=0.05, cosine 25, hidden_size=200 (chosen)": CHOSEN,
 }
-
-
-def _candidate(params, quick):
-    params = {"crf": True, "constraints": "iob2", **params}
-    epochs = params.pop("cosine", None)
-    if quick:
-        epochs = epochs and 2
-        params["max_epochs"] = 2
-    if epochs:
-        return ner_tagger(epochs, **params)
-    return {**TAGGER, "max_epochs": 20, **params}
 
 
 ABLATIONS = {
@@ -216,7 +205,6 @@ def _dutch_ner_split(quick):
 
 def dutch_ner(quick, pattern=None, seeds=1):
     X_train, y_train, _, X_test, y_test = _dutch_ner_split(quick)
-    epochs = 2 if quick else NER_EPOCHS
     models = {"sklearn-crfsuite CRF, word features": None} | ABLATIONS
     rows = []
     for name, params in _selected(models, pattern).items():
@@ -226,11 +214,13 @@ def dutch_ner(quick, pattern=None, seeds=1):
         else:
             runs = [
                 fit_tagger(
-                    X_train, y_train, ner_tagger(epochs, random_state=seed, **params)
+                    X_train,
+                    y_train,
+                    tagger_params({**CHOSEN, "random_state": seed, **params}, quick),
                 )
                 for seed in range(seeds)
             ]
-            n_epochs = epochs
+            n_epochs = 2 if quick else CHOSEN["cosine"]
         scores = np.array(
             [
                 entity_precision_recall_fscore_support(
@@ -271,7 +261,8 @@ def select_ner(quick, pattern=None):
             if params is None:
                 sec, predict = fit_crfsuite(X_fit, y_fit, 5 if quick else 100)
             else:
-                sec, predict = fit_tagger(X_fit, y_fit, _candidate(params, quick))
+                changes = {"crf": True, "constraints": "iob2", **params}
+                sec, predict = fit_tagger(X_fit, y_fit, tagger_params(changes, quick))
             y_true += [y[i] for i in val]
             y_pred += list(predict([X[i] for i in val]))
             seconds += sec
