@@ -335,6 +335,21 @@ class BaseSequenceEstimator(BaseEstimator):
         return y
 
     # ------------------------------------------------------------ net
+    def _make_module(self, data: SequenceData, n_outputs: int) -> torch.nn.Module:
+        """Return the network to train: the one hook every estimator supplies.
+
+        Called inside the seeded torch context, so weight initialisation is
+        reproducible.  ``data`` is the validated training data and
+        ``n_outputs`` the width of the network's output.
+        """
+        return self._module_cls(**self._module_kwargs(data, n_outputs))
+
+    def _make_dataset(self, data: SequenceData, y, sample_weight):
+        """Return the torch dataset ``fit`` trains on (a hook; see SequenceDataset)."""
+        return SequenceDataset(
+            data.values, data.lengths, y, sample_weight, per_step=self._per_step
+        )
+
     def _module_kwargs(self, data: SequenceData, n_outputs: int) -> dict:
         kwargs = {
             "cell": self.cell,
@@ -359,7 +374,7 @@ class BaseSequenceEstimator(BaseEstimator):
             "criterion__class_weight": class_weight,
         }
 
-    def _build_net(self, module_kwargs, seed, *, class_weight=None, stratify=False):
+    def _build_net(self, module, seed, *, class_weight=None, stratify=False):
         callbacks = []
         if self._loss_kind == "cross_entropy" and self.early_stopping:
             callbacks.append(("valid_acc", ValidationAccuracy()))
@@ -392,8 +407,7 @@ class BaseSequenceEstimator(BaseEstimator):
                 )
             net_cls = MixedPrecisionNet
         return net_cls(
-            module=self._module_cls,
-            **{f"module__{k}": v for k, v in module_kwargs.items()},
+            module=module,
             **self._criterion_params(class_weight),
             optimizer=optimizer,
             optimizer__weight_decay=self.weight_decay,
@@ -423,13 +437,15 @@ class BaseSequenceEstimator(BaseEstimator):
                 raise ValueError("sample_weight must be non-negative.")
             if not sample_weight.any():
                 raise ValueError("sample_weight is all zero: no sequence to learn.")
-        dataset = SequenceDataset(
-            data.values, data.lengths, y, sample_weight, per_step=self._per_step
-        )
+        dataset = self._make_dataset(data, y, sample_weight)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-        net = self._build_net(self._module_kwargs(data, n_outputs), seed, **net_kwargs)
-        with _torch_context(seed, net.device, self.n_threads):
+        with _torch_context(seed, resolve_device(self.device), self.n_threads):
+            module = self._make_module(data, n_outputs)
+            net = self._build_net(module, seed, **net_kwargs)
             net.fit(dataset, None)
+        # what _make_module read from the data: enough to rebuild the network
+        # (seqlearn.load) without the training data
+        self._module_args = {"n_step_features": data.n_step_features, "n_outputs": n_outputs}
         self.net_ = net
         self.history_ = net.history
         return self
