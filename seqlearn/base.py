@@ -1,17 +1,36 @@
-"""What the estimators share: flat parameters -> skorch net, the fit/predict skeleton.
+"""The training core every seqlearn estimator composes.
 
-An estimator here is a plain scikit-learn estimator.  ``fit`` validates the data
-(:func:`seqlearn.data.check_sequences`), encodes the targets, builds a skorch
-``NeuralNet`` around a :mod:`seqlearn.nn` module from the flat hyperparameters,
-trains it under a seeded torch generator and keeps it as ``net_``.  Prediction
-walks length-sorted batches through the same module and restores the order.
+One place owns training:
+
+- the shared hyperparameters (:data:`SHARED_PARAMS`): each is declared once
+  with its default, its constraint and its numpydoc text; an estimator names
+  the groups it takes in ``_param_groups`` and
+  :class:`BaseSequenceEstimator` turns them into keyword-only ``__init__``
+  arguments (a dataclass), ``_parameter_constraints`` and the Parameters
+  section of its docstring;
+- :meth:`BaseSequenceEstimator._fit_net`: builds the skorch net around the
+  module the estimator supplies through its one hook, ``_make_module(data,
+  n_outputs)``, seeds torch, caps its threads, stops on a diverging loss and
+  lets ``KeyboardInterrupt`` through;
+- :func:`fit_method`: validates the parameters at the start of ``fit`` and
+  makes it atomic (any exception, Ctrl-C included, leaves the estimator as it
+  was).
+
+Data flows one way: ``fit`` validates X (:func:`seqlearn.data.check_sequences`),
+encodes the targets, calls ``_fit_net``; prediction walks length-sorted
+batches through ``net_.module_`` (:meth:`BaseSequenceEstimator._forward`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
+import functools
 import numbers
+import re
+import sys
+import threading
 
 import numpy as np
 import torch
@@ -19,15 +38,17 @@ import torch.nn.functional as F
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import (
-    _check_sample_weight,
-    check_is_fitted,
+from sklearn.utils.validation import check_is_fitted
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, PrintLog
+
+from seqlearn._compat import (
+    Interval,
+    StrOptions,
+    check_sample_weight,
+    fit_context,
     validate_data,
 )
-from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping
-
 from seqlearn.data import (
     BucketBatchIterator,
     SequenceData,
@@ -35,18 +56,296 @@ from seqlearn.data import (
     _is_2d_table,
     check_sequences,
 )
+from seqlearn.nn import SequenceModel
+from seqlearn.nn.constants import PAD_TARGET
+from seqlearn.nn.encoder import CELLS
 
-_OPTIMIZERS = {
+__all__ = [
+    "SHARED_PARAMS",
+    "BaseSequenceEstimator",
+    "LossDivergedError",
+    "SequenceLoss",
+    "fit_method",
+    "param",
+]
+
+OPTIMIZERS = {
     "adam": torch.optim.Adam,
     "adamw": torch.optim.AdamW,
     "sgd": torch.optim.SGD,
     "rmsprop": torch.optim.RMSprop,
 }
 
-# Ignored target value for padded steps (torch's default ignore_index).
-PAD_TARGET = -100
+
+# ====================================================================== params
+def param(default, type, constraints, doc):
+    """Declare a hyperparameter: a dataclass field carrying its constraint and doc.
+
+    Parameters
+    ----------
+    default : object
+        Default value (immutable: None, a number, a string, a tuple).
+    type : str
+        The numpydoc type text, e.g. ``'{"lstm", "gru"}'`` or ``"int"``.
+    constraints : list
+        scikit-learn parameter constraints, checked at the start of ``fit``.
+    doc : str
+        The description (one paragraph; wrapped when the docstring is built).
+
+    Returns
+    -------
+    dataclasses.Field
+    """
+    meta = {"type": type, "constraints": constraints, "doc": " ".join(doc.split())}
+    return dataclasses.field(default=default, metadata=meta)
 
 
+_POSITIVE_INT = [Interval(numbers.Integral, 1, None, closed="left")]
+
+#: The shared hyperparameters by group, each declared once.  An estimator
+#: lists the groups it takes (and where its own fields go, as "own") in
+#: ``_param_groups``.
+SHARED_PARAMS = {
+    "recurrent": {
+        "cell": param(
+            "lstm",
+            '{"lstm", "gru", "rnn", "peephole"}',
+            [StrOptions(set(CELLS))],
+            "Recurrent cell: LSTM, GRU, vanilla tanh RNN or LSTM with peephole "
+            "connections.",
+        ),
+        "hidden_size": param(
+            64, "int", _POSITIVE_INT, "Features of the hidden state (per direction)."
+        ),
+        "num_layers": param(
+            1, "int", _POSITIVE_INT, "Number of stacked recurrent layers."
+        ),
+        "dropout": param(
+            0.0,
+            "float",
+            [Interval(numbers.Real, 0, 1, closed="left")],
+            "Dropout on non-recurrent edges: between stacked layers and on the "
+            "encoder output.",
+        ),
+    },
+    "bidirectional": {
+        "bidirectional": param(
+            False,
+            "bool",
+            ["boolean"],
+            "Also read each sequence backwards and concatenate both directions.",
+        ),
+    },
+    "embedding": {
+        "embedding_dim": param(
+            None,
+            "int",
+            [*_POSITIVE_INT, None],
+            "None: X is numeric.  An int: X holds integer token ids (0 is padding) "
+            "embedded into vectors of this size.",
+        ),
+        "num_embeddings": param(
+            None,
+            "int",
+            [Interval(numbers.Integral, 2, None, closed="left"), None],
+            "Size of the embedding table; None infers ``max id + 1`` at fit.  An id "
+            "beyond it at predict is an error.",
+        ),
+    },
+    "pooling": {
+        "pooling": param(
+            "last",
+            '{"last", "mean", "max", "attention"}',
+            [StrOptions({"last", "mean", "max", "attention"})],
+            "How the per-step states become one vector per sequence: the state at "
+            "the last real step (first step for the backward direction), the mean "
+            "or maximum over real steps, or learned additive attention.",
+        ),
+    },
+    "class_weight": {
+        "class_weight": param(
+            None,
+            'dict, "balanced" or None',
+            [dict, StrOptions({"balanced"}), None],
+            'Weights of the classes in the loss; "balanced" uses '
+            "``n_samples / (n_classes * count(class))``.",
+        ),
+    },
+    "training": {
+        "max_epochs": param(
+            100, "int", _POSITIVE_INT, "Number of passes over the training data."
+        ),
+        "batch_size": param(32, "int", _POSITIVE_INT, "Sequences per mini-batch."),
+        "lr": param(
+            0.005,
+            "float",
+            [Interval(numbers.Real, 0, None, closed="neither")],
+            "Learning rate.",
+        ),
+        "optimizer": param(
+            "adam",
+            '{"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class',
+            [StrOptions(set(OPTIMIZERS)), type],
+            "Optimizer: a name, or a subclass of ``torch.optim.Optimizer`` that "
+            "needs no closure (not LBFGS).",
+        ),
+        "weight_decay": param(
+            0.0,
+            "float",
+            [Interval(numbers.Real, 0, None, closed="left")],
+            "Weight decay (L2 penalty) passed to the optimizer.",
+        ),
+        "gradient_clip": param(
+            1.0,
+            "float or None",
+            [Interval(numbers.Real, 0, None, closed="neither"), None],
+            "Maximum norm of the gradient; None disables clipping.",
+        ),
+        "early_stopping": param(
+            False,
+            "bool",
+            ["boolean"],
+            "Hold out ``validation_fraction`` of the training sequences "
+            "(stratified for a classifier) and stop when the validation loss has "
+            "not improved for ``patience`` epochs, restoring the best weights.",
+        ),
+        "validation_fraction": param(
+            0.1,
+            "float",
+            [Interval(numbers.Real, 0, 1, closed="neither")],
+            "Fraction held out when ``early_stopping=True``.",
+        ),
+        "patience": param(
+            10, "int", _POSITIVE_INT, "Epochs without improvement before stopping."
+        ),
+        "device": param(
+            "cpu",
+            '{"cpu", "cuda", "auto"} or torch.device',
+            [StrOptions({"cpu", "cuda", "auto"}), str, torch.device],
+            'Where to train; "auto" picks CUDA when available.',
+        ),
+        "random_state": param(
+            None,
+            "int, RandomState instance or None",
+            ["random_state"],
+            "Seeds weight initialisation, shuffling and dropout: the same value "
+            "gives the same predictions on CPU.",
+        ),
+        "verbose": param(
+            0,
+            "int",
+            ["verbose"],
+            "0 prints nothing; 1 shows one progress bar per fit (epochs, with the "
+            "current loss; works in terminals and notebooks); 2 prints a table "
+            "row per epoch.",
+        ),
+        "callbacks": param(
+            None,
+            "list of (name, skorch callback) or None",
+            [list, None],
+            "Extra skorch callbacks (e.g. ``LRScheduler``).",
+        ),
+        "n_threads": param(
+            None,
+            "int or None",
+            [*_POSITIVE_INT, None],
+            "Torch threads used during fit and predict; None keeps torch's setting.",
+        ),
+        "precision": param(
+            "32",
+            '{"32", "bf16"}',
+            [StrOptions({"32", "bf16"})],
+            '"bf16" runs forward passes under ``torch.autocast`` in bfloat16 '
+            "(mixed precision: weights, gradients and the loss stay float32).  It "
+            "pays off on GPUs with bfloat16 units; on CPU it mostly saves memory "
+            "traffic.",
+        ),
+    },
+}
+
+
+_ANNOTATIONS = {
+    "cell": "str",
+    "hidden_size": "int",
+    "num_layers": "int",
+    "dropout": "float",
+    "bidirectional": "bool",
+    "embedding_dim": "int | None",
+    "num_embeddings": "int | None",
+    "max_epochs": "int",
+    "batch_size": "int",
+    "lr": "float",
+    "optimizer": "str | type[torch.optim.Optimizer]",
+    "weight_decay": "float",
+    "gradient_clip": "float | None",
+    "early_stopping": "bool",
+    "validation_fraction": "float",
+    "patience": "int",
+    "device": "str | torch.device",
+    "random_state": "int | np.random.RandomState | None",
+    "verbose": "int",
+    "callbacks": "list | None",
+    "n_threads": "int | None",
+    "precision": "str",
+    "pooling": "str",
+    "class_weight": "dict | str | None",
+}
+
+
+def _format_default(value) -> str:
+    return f'"{value}"' if isinstance(value, str) else repr(value)
+
+
+def _wrap(text, indent, width=88):
+    words, lines, line = text.split(), [], indent
+    for word in words:
+        if len(line) + len(word) + 1 > width and line.strip():
+            lines.append(line.rstrip())
+            line = indent
+        line += word + " "
+    lines.append(line.rstrip())
+    return "\n".join(lines)
+
+
+def _parameters_doc(cls) -> str:
+    """Return the numpydoc Parameters entries of ``cls``, in signature order."""
+    overrides = getattr(cls, "_param_docs", {})
+    entries = []
+    for f in dataclasses.fields(cls):
+        head = (
+            f"    {f.name} : {f.metadata['type']}, default={_format_default(f.default)}"
+        )
+        entries.append(
+            head + "\n" + _wrap(overrides.get(f.name, f.metadata["doc"]), " " * 8)
+        )
+    return "\n".join(entries)
+
+
+def _make_params(cls):
+    """Turn ``cls`` into a keyword-only dataclass of its declared parameters."""
+    groups = cls.__dict__.get("_param_groups")
+    if groups is not None:
+        own = dict(cls.__dict__.get("__annotations__", {}))
+        annotations = {}
+        for group in groups:
+            if group == "own":
+                annotations.update(own)
+                continue
+            for name, spec in SHARED_PARAMS[group].items():
+                annotations[name] = _ANNOTATIONS[name]
+                # a plain class attribute overrides the shared default
+                default = cls.__dict__.get(name, spec.default)
+                field = dataclasses.field(default=default, metadata=spec.metadata)
+                setattr(cls, name, field)
+        cls.__annotations__ = annotations
+    dataclasses.dataclass(cls, kw_only=True, repr=False, eq=False)
+    fields = dataclasses.fields(cls)
+    cls._parameter_constraints = {f.name: f.metadata["constraints"] for f in fields}
+    if cls.__doc__ and "{parameters}" in cls.__doc__:
+        cls.__doc__ = cls.__doc__.replace("    {parameters}", _parameters_doc(cls))
+
+
+# ====================================================================== loss
 class SequenceLoss(torch.nn.Module):
     """Loss over padded batches with optional sample and class weights.
 
@@ -112,16 +411,126 @@ class SequenceLoss(torch.nn.Module):
         return loss.sum() / count
 
 
-class MixedPrecisionNet(NeuralNet):
-    """A skorch ``NeuralNet`` whose forward passes run in bfloat16 autocast.
+# ====================================================================== nets
+class LossDivergedError(ValueError, FloatingPointError):
+    """The training loss became NaN or infinite."""
 
-    Weights, gradients and optimizer state stay float32 (mixed precision);
-    bfloat16 keeps float32's range, so no loss scaling is needed.
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class _TablePrintLog(PrintLog):
+    """skorch's epoch table, printed at ``verbose >= 2`` only, colours only on a tty."""
+
+    def _sink(self, text, verbose):
+        if verbose >= 2:
+            if not sys.stdout.isatty():
+                text = _ANSI.sub("", text)
+            print(text)
+
+
+class ProgressBar(Callback):
+    """One tqdm progress bar per fit (``verbose=1``): epochs, with the losses."""
+
+    def on_train_begin(self, net, **kwargs):
+        """Open the bar."""
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=net.max_epochs, unit="epoch", leave=True)
+
+    def on_epoch_end(self, net, **kwargs):
+        """Advance the bar and show the latest losses."""
+        row = net.history[-1]
+        keys = ("train_loss", "valid_loss", "valid_acc")
+        self.bar_.set_postfix({k: f"{row[k]:.4g}" for k in keys if k in row})
+        self.bar_.update()
+
+    def on_train_end(self, net, **kwargs):
+        """Close the bar (it is not part of the model)."""
+        bar = self.__dict__.pop("bar_", None)
+        if bar is not None:
+            bar.close()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("bar_", None)
+        return state
+
+
+class DivergenceCheck(Callback):
+    """Stop training with :class:`LossDivergedError` when a loss is not finite."""
+
+    def on_epoch_end(self, net, **kwargs):
+        """Check the epoch's losses."""
+        row = net.history[-1]
+        for key in ("train_loss", "valid_loss"):
+            if key in row and not np.isfinite(row[key]):
+                raise LossDivergedError(
+                    f"The {key.replace('_', ' ')} diverged ({row[key]}) in epoch "
+                    f"{row['epoch']}: training stopped and the estimator was left "
+                    "as it was.  Lower lr, set gradient_clip (e.g. 1.0), or scale "
+                    "the data."
+                )
+
+
+class SeqNet(NeuralNet):
+    """The skorch net every estimator trains.
+
+    Unlike a plain ``NeuralNet`` it lets ``KeyboardInterrupt`` propagate (the
+    estimator's atomic ``fit`` then restores its previous state), prints its
+    epoch table only at ``verbose >= 2`` and, with ``precision="bf16"``, runs
+    forward passes under bfloat16 autocast (weights, gradients and optimizer
+    state stay float32; bfloat16 keeps float32's range, so no loss scaling).
+
+    Parameters
+    ----------
+    *args, **kwargs
+        As :class:`skorch.NeuralNet`.
+    precision : {"32", "bf16"}, default="32"
+        Forward-pass precision.
     """
 
+    def __init__(self, *args, precision="32", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.precision = precision
+
+    @property
+    def _default_callbacks(self):
+        callbacks = dict(super()._default_callbacks)
+        callbacks["print_log"] = _TablePrintLog()
+        return list(callbacks.items())
+
+    def partial_fit(self, X, y=None, classes=None, **fit_params):
+        """Train like skorch, but let ``KeyboardInterrupt`` reach the caller."""
+        if not self.initialized_:
+            self.initialize()
+        self.notify("on_train_begin", X=X, y=y)
+        try:
+            self.fit_loop(X, y, **fit_params)
+        except KeyboardInterrupt:
+            # skorch's EarlyStopping stops training by raising
+            # KeyboardInterrupt: only that one is swallowed
+            if not self._early_stopped():
+                raise
+        finally:
+            self.notify("on_train_end", X=X, y=y)
+        return self
+
+    def _early_stopped(self) -> bool:
+        return any(
+            isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience
+            for _, cb in self.callbacks_
+        )
+
+    def autocast(self):
+        """Return the forward passes' precision context (bfloat16 autocast or none)."""
+        if self.precision != "bf16":
+            return contextlib.nullcontext()
+        return torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16)
+
     def infer(self, x, **fit_params):
-        """Run the module under ``torch.autocast(..., dtype=torch.bfloat16)``."""
-        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16):
+        """Run the module, under bfloat16 autocast with ``precision="bf16"``."""
+        with self.autocast():
             return super().infer(x, **fit_params)
 
 
@@ -197,25 +606,39 @@ class HoldoutSplit:
         return dataset.subset(np.sort(train)), dataset.subset(np.sort(valid))
 
 
+# ====================================================================== context
+# torch's default generator is process-wide: seeded fits hold this lock so
+# that fits running in threads draw from it one at a time and stay
+# reproducible.  Re-entrant: a fit may fit an inner estimator.
+_FIT_LOCK = threading.RLock()
+
+
 @contextlib.contextmanager
 def _torch_context(seed, device, n_threads):
-    """Seed torch's generators and cap its threads, restoring both afterwards."""
-    devices = [torch.cuda.current_device()] if str(device).startswith("cuda") else []
+    """Cap torch's threads; with a seed, also seed its generators (restored after).
+
+    Without a seed (prediction) no random generator is touched, so predicting
+    in one thread never rewinds another thread's draws.
+    """
     old_threads = torch.get_num_threads()
     if n_threads is not None:
         torch.set_num_threads(n_threads)
     try:
-        with torch.random.fork_rng(devices=devices):
-            if seed is not None:
-                torch.manual_seed(seed)
+        if seed is None:
             yield
+        else:
+            cuda = str(device).startswith("cuda") and torch.cuda.is_available()
+            devices = [torch.cuda.current_device()] if cuda else []
+            with _FIT_LOCK, torch.random.fork_rng(devices=devices):
+                torch.manual_seed(seed)
+                yield
     finally:
         torch.set_num_threads(old_threads)
 
 
 @contextlib.contextmanager
 def _atomic_fit(estimator):
-    """Restore the estimator's previous state if fitting fails."""
+    """Restore the estimator's previous state if fitting fails or is interrupted."""
     state = estimator.__dict__.copy()
     try:
         yield
@@ -225,6 +648,25 @@ def _atomic_fit(estimator):
         raise
 
 
+def fit_method(fit):
+    """Decorate an estimator's ``fit``: validate parameters first, then fit atomically.
+
+    Parameters are checked against ``_parameter_constraints`` (scikit-learn's
+    ``InvalidParameterError``) and by ``_check_params`` (device, optimizer,
+    callbacks) before any data is read; any exception or ``KeyboardInterrupt``
+    raised while fitting leaves the estimator exactly as it was.
+    """
+
+    @fit_context(prefer_skip_nested_validation=True)
+    @functools.wraps(fit)
+    def wrapper(self, *args, **kwargs):
+        self._check_params()
+        with _atomic_fit(self):
+            return fit(self, *args, **kwargs)
+
+    return wrapper
+
+
 def resolve_device(device):
     """Map ``"auto"`` to ``"cuda"`` when available, else ``"cpu"``."""
     if device == "auto":
@@ -232,45 +674,78 @@ def resolve_device(device):
     return device
 
 
+# ====================================================================== core
 class BaseSequenceEstimator(BaseEstimator):
-    """Common machinery of the seqlearn estimators (not for direct use)."""
+    """The training core of the seqlearn estimators (not for direct use).
 
-    _parameter_constraints: dict = {
-        "cell": [StrOptions({"lstm", "gru", "rnn", "peephole"})],
-        "hidden_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "num_layers": [Interval(numbers.Integral, 1, None, closed="left")],
-        "bidirectional": ["boolean"],
-        "dropout": [Interval(numbers.Real, 0, 1, closed="left")],
-        "embedding_dim": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "num_embeddings": [Interval(numbers.Integral, 2, None, closed="left"), None],
-        "max_epochs": [Interval(numbers.Integral, 1, None, closed="left")],
-        "batch_size": [Interval(numbers.Integral, 1, None, closed="left")],
-        "lr": [Interval(numbers.Real, 0, None, closed="neither")],
-        "optimizer": [StrOptions(set(_OPTIMIZERS)), type],
-        "weight_decay": [Interval(numbers.Real, 0, None, closed="left")],
-        "gradient_clip": [Interval(numbers.Real, 0, None, closed="neither"), None],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(numbers.Real, 0, 1, closed="neither")],
-        "patience": [Interval(numbers.Integral, 1, None, closed="left")],
-        "device": [StrOptions({"cpu", "cuda", "auto"}), str, torch.device],
-        "random_state": ["random_state"],
-        "verbose": ["verbose"],
-        "callbacks": [list, None],
-        "n_threads": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "precision": [StrOptions({"32", "bf16"})],
-    }
+    A subclass declares its hyperparameters as ``_param_groups`` (names of
+    :data:`SHARED_PARAMS` groups, and "own" for the fields it annotates
+    itself) and supplies its network through :meth:`_make_module`.  Every
+    subclass becomes a keyword-only dataclass: ``__init__`` only stores its
+    arguments, as scikit-learn requires.
+    """
 
-    # Subclasses set these.
-    _module_cls = None
+    _param_groups = (
+        "recurrent",
+        "bidirectional",
+        "embedding",
+        "pooling",
+        "own",
+        "training",
+    )
     _loss_kind = "cross_entropy"
     _per_step = False
     # the skorch net class; seqlearn.parallel.DataParallelMixin swaps it
-    _net_cls = NeuralNet
+    _net_cls = SeqNet
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        _make_params(cls)
+
+    # ------------------------------------------------------------ params
+    def _check_params(self):
+        """Run the checks constraints cannot express (at the start of ``fit``)."""
+        device = resolve_device(self.device)
+        try:
+            device = torch.device(device)
+        except (RuntimeError, TypeError) as exc:
+            raise ValueError(f"device={self.device!r} is not a device: {exc}") from None
+        if device.type == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                f"device={self.device!r}, but this torch build has no CUDA device "
+                'available; use device="cpu" or "auto".'
+            )
+        optimizer = self.optimizer
+        if isinstance(optimizer, type):
+            if not issubclass(optimizer, torch.optim.Optimizer):
+                raise ValueError(
+                    f"optimizer={optimizer.__name__} is not a torch.optim.Optimizer "
+                    f"subclass; use one of {sorted(OPTIMIZERS)} or such a class."
+                )
+            if issubclass(optimizer, torch.optim.LBFGS):
+                raise ValueError(
+                    "optimizer=LBFGS needs a closure that re-evaluates the loss, "
+                    "which mini-batch training does not provide; use Adam or SGD."
+                )
+        for i, item in enumerate(self.callbacks or []):
+            cb = item[1] if isinstance(item, tuple) and len(item) == 2 else item
+            named = not isinstance(item, tuple) or isinstance(item[0], str)
+            if not named or not isinstance(cb, Callback | type):
+                raise ValueError(
+                    f"callbacks[{i}] is {item!r}; each callback must be a skorch "
+                    "Callback or a (name, Callback) tuple."
+                )
+        if self.precision == "bf16" and not getattr(self._net_cls, "bf16", True):
+            raise ValueError(
+                "precision='bf16' is for single-process training; for the "
+                "data-parallel route pass an Accelerator(mixed_precision='bf16') "
+                "instead."
+            )
 
     # ------------------------------------------------------------ input
     def _validate_X(self, X, *, reset):
         """Validate X into :class:`SequenceData`, checking it against ``fit``."""
-        tokens = self.embedding_dim is not None
+        tokens = getattr(self, "embedding_dim", None) is not None
         if not isinstance(X, list | tuple | np.ndarray) and not hasattr(X, "iloc"):
             X = np.asarray(X) if hasattr(X, "__array__") else X
         tabular = not tokens and _is_2d_table(X)
@@ -288,6 +763,9 @@ class BaseSequenceEstimator(BaseEstimator):
             )
             if not data.tabular:
                 self.n_features_in_ = data.n_step_features
+            elif not tabular:
+                # a list of equal-length univariate sequences reads as a table
+                self.n_features_in_ = data.values.shape[1]
             if tokens:
                 self.num_embeddings_ = self.num_embeddings or int(data.values.max()) + 1
         else:
@@ -334,15 +812,30 @@ class BaseSequenceEstimator(BaseEstimator):
             )
         return y
 
-    # ------------------------------------------------------------ net
+    # ------------------------------------------------------------ hooks
     def _make_module(self, data: SequenceData, n_outputs: int) -> torch.nn.Module:
         """Return the network to train: the one hook every estimator supplies.
 
         Called inside the seeded torch context, so weight initialisation is
-        reproducible.  ``data`` is the validated training data and
-        ``n_outputs`` the width of the network's output.
+        reproducible.  It may read only ``data.n_step_features`` from
+        ``data`` (the rest from fitted attributes), so that
+        :func:`seqlearn.load` can rebuild the network without the data.  The
+        default is a :class:`~seqlearn.nn.SequenceModel` (one output vector
+        per sequence, or per step with ``_per_step``).
         """
-        return self._module_cls(**self._module_kwargs(data, n_outputs))
+        tokens = self.embedding_dim is not None
+        return SequenceModel(
+            self.cell,
+            None if tokens else data.n_step_features,
+            self.hidden_size,
+            n_outputs,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            pooling=None if self._per_step else getattr(self, "pooling", "last"),
+            num_embeddings=self.num_embeddings_ if tokens else None,
+            embedding_dim=self.embedding_dim,
+        )
 
     def _make_dataset(self, data: SequenceData, y, sample_weight):
         """Return the torch dataset ``fit`` trains on (a hook; see SequenceDataset)."""
@@ -350,32 +843,36 @@ class BaseSequenceEstimator(BaseEstimator):
             data.values, data.lengths, y, sample_weight, per_step=self._per_step
         )
 
-    def _module_kwargs(self, data: SequenceData, n_outputs: int) -> dict:
-        kwargs = {
-            "cell": self.cell,
-            "input_size": data.n_step_features,
-            "hidden_size": self.hidden_size,
-            "n_outputs": n_outputs,
-            "num_layers": self.num_layers,
-            "bidirectional": self.bidirectional,
-            "dropout": self.dropout,
-            "num_embeddings": self.num_embeddings_ if self.embedding_dim else None,
-            "embedding_dim": self.embedding_dim,
-        }
-        if hasattr(self, "pooling"):
-            kwargs["pooling"] = self.pooling
-        return kwargs
-
     def _criterion_params(self, class_weight) -> dict:
-        """Return the skorch criterion and its arguments (subclasses may swap it)."""
+        """Return the skorch criterion and its arguments (a hook)."""
         return {
             "criterion": SequenceLoss,
             "criterion__kind": self._loss_kind,
             "criterion__class_weight": class_weight,
         }
 
+    def _net_params(self, seed, stratify) -> dict:
+        """Return the skorch net's data arguments: iterators and validation split.
+
+        A hook: :class:`~seqlearn.CharRNN` walks a token stream instead.
+        """
+        return {
+            "iterator_train": BucketBatchIterator,
+            "iterator_train__shuffle": True,
+            "iterator_valid": BucketBatchIterator,
+            "train_split": (
+                HoldoutSplit(self.validation_fraction, stratify, seed)
+                if self.early_stopping
+                else None
+            ),
+        }
+
+    # ------------------------------------------------------------ training
     def _build_net(self, module, seed, *, class_weight=None, stratify=False):
-        callbacks = []
+        """Wrap ``module`` in the skorch net the flat hyperparameters describe."""
+        callbacks = [("divergence", DivergenceCheck())]
+        if self.verbose == 1:
+            callbacks.append(("progress_bar", ProgressBar()))
         if self._loss_kind == "cross_entropy" and self.early_stopping:
             callbacks.append(("valid_acc", ValidationAccuracy()))
         if self.gradient_clip is not None:
@@ -396,41 +893,28 @@ class BaseSequenceEstimator(BaseEstimator):
         callbacks += copy.deepcopy(self.callbacks or [])
         optimizer = self.optimizer
         if isinstance(optimizer, str):
-            optimizer = _OPTIMIZERS[optimizer]
-        net_cls = self._net_cls
-        if self.precision == "bf16":
-            if net_cls is not NeuralNet:
-                raise ValueError(
-                    "precision='bf16' is for single-process training; for the "
-                    "data-parallel route pass an Accelerator(mixed_precision="
-                    "'bf16') instead."
-                )
-            net_cls = MixedPrecisionNet
-        return net_cls(
-            module=module,
+            optimizer = OPTIMIZERS[optimizer]
+        params = {
+            "module": module,
             **self._criterion_params(class_weight),
-            optimizer=optimizer,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=BucketBatchIterator,
-            iterator_train__shuffle=True,
-            iterator_valid=BucketBatchIterator,
-            train_split=(
-                HoldoutSplit(self.validation_fraction, stratify, seed)
-                if self.early_stopping
-                else None
-            ),
-            callbacks=callbacks,
-            device=resolve_device(self.device),
-            verbose=self.verbose,
-        )
+            "optimizer": optimizer,
+            "optimizer__weight_decay": self.weight_decay,
+            "lr": self.lr,
+            "max_epochs": self.max_epochs,
+            "batch_size": self.batch_size,
+            "callbacks": callbacks,
+            "device": resolve_device(self.device),
+            "verbose": self.verbose,
+            **self._net_params(seed, stratify),
+        }
+        if issubclass(self._net_cls, SeqNet):
+            params["precision"] = self.precision
+        return self._net_cls(**params)
 
     def _fit_net(self, data, y, sample_weight, n_outputs, **net_kwargs):
         """Build and train the net on encoded targets; set ``net_``/``history_``."""
         if sample_weight is not None:
-            sample_weight = _check_sample_weight(
+            sample_weight = check_sample_weight(
                 sample_weight, data.values, dtype=np.float32
             )
             if np.any(sample_weight < 0):
@@ -445,31 +929,106 @@ class BaseSequenceEstimator(BaseEstimator):
             net.fit(dataset, None)
         # what _make_module read from the data: enough to rebuild the network
         # (seqlearn.load) without the training data
-        self._module_args = {"n_step_features": data.n_step_features, "n_outputs": n_outputs}
+        self._module_args = {
+            "n_step_features": data.n_step_features,
+            "n_outputs": n_outputs,
+        }
         self.net_ = net
         self.history_ = net.history
         return self
 
+    # ------------------------------------------------------------ predict
     def _forward(self, data: SequenceData) -> np.ndarray:
         """Raw module outputs for every sequence, in input order (float64)."""
         net = self.net_
         dataset = SequenceDataset(data.values, data.lengths)
         # length-sorted batches: little padding, and the order is restored below
         iterator = BucketBatchIterator(dataset, max(self.batch_size, 128))
-        parts = []
+        out = None
         with _torch_context(None, net.device, self.n_threads):
             for idx in iterator.batch_indices():
                 y = net.evaluation_step(dataset.__getitems__(idx), training=False)
-                parts.append((idx, y.detach().cpu().double().numpy()))
-        tail = parts[0][1].shape[2:] if self._per_step else parts[0][1].shape[1:]
-        width = (data.values.shape[1],) if self._per_step else ()
-        out = np.zeros((data.n_samples, *width, *tail))
-        for idx, y in parts:
-            if self._per_step:
-                out[idx, : y.shape[1]] = y
-            else:
-                out[idx] = y
+                y = y.detach().cpu().double().numpy()
+                if out is None:
+                    width = (data.values.shape[1],) if self._per_step else ()
+                    tail = y.shape[2:] if self._per_step else y.shape[1:]
+                    out = np.zeros((data.n_samples, *width, *tail))
+                if self._per_step:
+                    out[idx, : y.shape[1]] = y
+                else:
+                    out[idx] = y
         return out
+
+    # ------------------------------------------------------------ inspect
+    def _example_input(self) -> dict:
+        """Return a two-sequence batch of the fitted input shape (for summary)."""
+        n_features = self._module_args["n_step_features"]
+        lengths = torch.tensor([8, 8])
+        if self.input_kind_ == "tokens":
+            return {"x": torch.ones(2, 8, dtype=torch.long), "lengths": lengths}
+        if self.input_kind_ == "words":
+            x = torch.ones(2, 8, n_features, dtype=torch.long)
+            return {"x": x, "lengths": lengths}
+        return {"x": torch.zeros(2, 8, n_features), "lengths": lengths}
+
+    def summary(self) -> str:
+        """Describe the fitted network: layers, output shapes, parameter counts.
+
+        Like Keras' ``model.summary()``: one row per layer that holds
+        parameters or has no sub-layers, with the shape of its output for a
+        batch of two sequences of 8 steps (``N`` and ``L`` read 2 and 8), then
+        the total and trainable parameter counts.
+
+        Returns
+        -------
+        summary : str
+            The table; ``print(estimator.summary())`` shows it.
+        """
+        check_is_fitted(self)
+        module = self.net_.module_
+        shapes, hooks = {}, []
+
+        def shape_of(out):
+            if isinstance(out, torch.Tensor):
+                return str(tuple(out.shape))
+            if isinstance(out, tuple | list) and out:
+                return shape_of(out[0])
+            return "-"
+
+        rows = []
+        for name, layer in module.named_modules():
+            own = sum(p.numel() for p in layer.parameters(recurse=False))
+            if name and (own or not any(True for _ in layer.children())):
+                rows.append((name, layer, own))
+                hooks.append(
+                    layer.register_forward_hook(
+                        lambda m, i, o, name=name: shapes.setdefault(name, shape_of(o))
+                    )
+                )
+        was_training = module.training
+        example = {k: v.to(self.net_.device) for k, v in self._example_input().items()}
+        try:
+            module.eval()
+            with torch.no_grad():
+                module(**example)
+        finally:
+            module.train(was_training)
+            for hook in hooks:
+                hook.remove()
+        lines = [f"{type(self).__name__}: {type(module).__name__}"]
+        header = f"{'Layer (type)':<44}{'Output shape':<22}{'Param #':>10}"
+        lines += [header, "=" * len(header)]
+        for name, layer, own in rows:
+            label = f"{name} ({type(layer).__name__})"
+            lines.append(f"{label:<44}{shapes.get(name, '-'):<22}{own:>10,}")
+        total = sum(p.numel() for p in module.parameters())
+        trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        lines += [
+            "=" * len(header),
+            f"Total params: {total:,}",
+            f"Trainable params: {trainable:,}",
+        ]
+        return "\n".join(lines)
 
     # ------------------------------------------------------------ sklearn
     def __sklearn_tags__(self):

@@ -65,6 +65,35 @@ def _is_2d_table(X) -> bool:
     return hasattr(X, "iloc") or (isinstance(X, np.ndarray) and X.ndim == 2)
 
 
+_FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
+def check_float32_range(arr, what: str) -> None:
+    """Raise a ValueError naming the first value too large for float32.
+
+    The networks compute in float32: a finite float64 beyond about 3.4e38
+    would become infinity there and every prediction NaN.
+
+    Parameters
+    ----------
+    arr : ndarray
+        Values already checked to be finite.
+    what : str
+        Name of the input, for the message.
+    """
+    arr = np.asarray(arr)
+    if arr.dtype.kind != "f" or arr.dtype.itemsize <= 4 or not arr.size:
+        return
+    if np.abs(arr).max() > _FLOAT32_MAX:
+        position = np.unravel_index(np.argmax(np.abs(arr)), arr.shape)
+        where = tuple(map(int, position))
+        raise ValueError(
+            f"{what} contains {arr[position]!r} at position {where}, "
+            "beyond the float32 range (about 3.4e38) the networks compute in; "
+            "rescale it."
+        )
+
+
 def _as_numeric(arr: np.ndarray, what: str, *, tokens: bool) -> np.ndarray:
     """Convert to float32 (int64 for token ids), naming the offender on failure."""
     if arr.dtype.kind in "US":
@@ -103,6 +132,7 @@ def _as_numeric(arr: np.ndarray, what: str, *, tokens: bool) -> np.ndarray:
                 "be >= 0 (0 is padding)."
             )
         return out
+    check_float32_range(out, what)
     return out.astype(np.float32, copy=False)
 
 

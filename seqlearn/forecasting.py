@@ -54,13 +54,17 @@ _REGRESSOR_PARAMS = (
 class _Seq2SeqRegressor(SequenceRegressor):
     """SequenceRegressor whose network is a :class:`Seq2SeqModel`."""
 
-    _module_cls = Seq2SeqModel
-
-    def _module_kwargs(self, data, n_outputs):
-        kwargs = super()._module_kwargs(data, n_outputs)
-        del kwargs["pooling"]
-        kwargs["horizon"] = self._horizon
-        return kwargs
+    def _make_module(self, data, n_outputs):
+        return Seq2SeqModel(
+            self.cell,
+            data.n_step_features,
+            self.hidden_size,
+            n_outputs,
+            self._horizon,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+        )
 
 
 # ---------------------------------------------------------------- input checks

@@ -9,35 +9,28 @@ next (detached from the graph), so the network sees context far longer than
 
 from __future__ import annotations
 
-import copy
 import numbers
 
 import numpy as np
 import torch
-from sklearn.base import BaseEstimator, _fit_context
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval
 from sklearn.utils.validation import check_is_fitted
-from skorch import NeuralNet
-from skorch.callbacks import GradientNormClipping
 from skorch.utils import to_tensor
 
+from seqlearn._compat import Interval
 from seqlearn.base import (
-    _OPTIMIZERS,
-    PAD_TARGET,
     BaseSequenceEstimator,
-    SequenceLoss,
-    _atomic_fit,
+    SeqNet,
     _torch_context,
-    resolve_device,
+    fit_method,
+    param,
 )
+from seqlearn.data import SequenceData
+from seqlearn.nn.constants import N_RESERVED_IDS, PAD_TARGET, UNK_ID
 from seqlearn.nn.language_model import RecurrentLanguageModel, detach_state
 from seqlearn.preprocessing import VocabularyEncoder
 
 __all__ = ["CharRNN", "StreamBatchIterator", "TokenStream", "ngram_score"]
-
-# ids 0 and 1 are VocabularyEncoder's padding and unknown tokens: never sampled
-_N_RESERVED = 2
 
 
 def ngram_score(train, test, order=3):
@@ -182,17 +175,17 @@ class StreamBatchIterator:
         yield from self._windows()
 
 
-class StatefulNet(NeuralNet):
-    """A skorch ``NeuralNet`` whose module takes and returns a hidden state.
+class StatefulNet(SeqNet):
+    """A :class:`~seqlearn.base.SeqNet` whose module takes and returns a hidden state.
 
     Parameters
     ----------
     *args, **kwargs
-        As :class:`skorch.NeuralNet`.
+        As :class:`~seqlearn.base.SeqNet`.
     stateful : bool, default=True
-        Start every training batch from the detached state the previous batch
-        ended in (reset at the start of each epoch); False starts every batch
-        from zeros.
+        Start every batch from the detached state the previous batch ended in
+        (reset at the start of each epoch, and kept apart for training and
+        validation batches); False starts every batch from zeros.
     """
 
     def __init__(self, *args, stateful=True, **kwargs):
@@ -202,24 +195,53 @@ class StatefulNet(NeuralNet):
     def on_epoch_begin(self, net, **kwargs):
         """Start the epoch from a zero state."""
         super().on_epoch_begin(net, **kwargs)
-        self._hidden = None
+        self._states = {}
 
     def on_train_end(self, net, **kwargs):
-        """Drop the carried state (it is not part of the model)."""
+        """Drop the carried states (they are not part of the model)."""
         super().on_train_end(net, **kwargs)
-        self._hidden = None
+        self._states = {}
 
     def infer(self, x, **fit_params):
         """Return the logits of a batch, carrying the state if stateful."""
         x = to_tensor(x, device=self.device)
-        if not self.stateful:
-            return self.module_(x, None, **fit_params)[0]
-        logits, hx = self.module_(x, getattr(self, "_hidden", None), **fit_params)
-        self._hidden = detach_state(hx)
+        states = self.__dict__.setdefault("_states", {})
+        phase = "train" if self.module_.training else "valid"
+        with self.autocast():
+            logits, hx = self.module_(
+                x, states.get(phase) if self.stateful else None, **fit_params
+            )
+        if self.stateful:
+            states[phase] = detach_state(hx)
         return logits
 
 
-class CharRNN(BaseEstimator):
+class StreamSplit:
+    """Hold out the end of a token stream for validation (early stopping).
+
+    Parameters
+    ----------
+    fraction : float
+        Fraction of the stream held out, taken from its end.
+    """
+
+    def __init__(self, fraction):
+        self.fraction = fraction
+
+    def __call__(self, dataset, y=None, **fit_params):
+        """Return ``(train, valid)`` token streams."""
+        ids = dataset.ids
+        n_valid = int(np.ceil(self.fraction * len(ids)))
+        if n_valid < 2 or len(ids) - n_valid < 2:
+            raise ValueError(
+                f"validation_fraction={self.fraction} leaves fewer than 2 "
+                f"characters for training or validation in a text of {len(ids)}; "
+                "use a longer text or early_stopping=False."
+            )
+        return TokenStream(ids[:-n_valid]), TokenStream(ids[-n_valid:])
+
+
+class CharRNN(BaseSequenceEstimator):
     """Character-level recurrent language model with stateful truncated BPTT.
 
     ``fit`` learns the character vocabulary (with
@@ -230,50 +252,7 @@ class CharRNN(BaseEstimator):
 
     Parameters
     ----------
-    cell : {"lstm", "gru", "rnn", "peephole"}, default="lstm"
-        Recurrent cell.
-    hidden_size : int, default=128
-        Features of the hidden state.
-    num_layers : int, default=1
-        Number of stacked recurrent layers.
-    dropout : float, default=0.0
-        Dropout between stacked layers and before the output layer.
-    embedding_dim : int, default=None
-        None feeds characters one-hot; an int learns embeddings of this size.
-    seq_len : int, default=100
-        Steps per training window: how far back gradients flow.
-    batch_size : int, default=32
-        Number of parallel streams the text is cut into.
-    stateful : bool, default=True
-        Carry the hidden state from one window to the next (detached), so the
-        model also learns to use context older than ``seq_len``; False resets
-        it to zeros for every batch.
-    max_epochs : int, default=10
-        Passes over the text.
-    lr : float, default=0.003
-        Learning rate.
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
-default="adam"
-        Optimizer.
-    weight_decay : float, default=0.0
-        Weight decay passed to the optimizer.
-    gradient_clip : float or None, default=5.0
-        Maximum gradient norm; None disables clipping.
-    lowercase : bool, default=False
-        Lowercase the text before learning the vocabulary.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train; "auto" picks CUDA when available.
-    random_state : int, RandomState instance or None, default=None
-        Seeds weight initialisation and dropout: the same value gives the same
-        model on CPU.
-    verbose : int, default=0
-        0 prints nothing; 1 prints the training loss (nats per character) per
-        epoch.
-    callbacks : list of (name, skorch callback) or None, default=None
-        Extra skorch callbacks.
-    n_threads : int or None, default=None
-        Torch threads used by fit, score and generate; None keeps torch's
-        setting.
+    {parameters}
 
     Attributes
     ----------
@@ -317,75 +296,48 @@ default="adam"
     True
     """
 
-    _parameter_constraints: dict = {
-        **{
-            name: BaseSequenceEstimator._parameter_constraints[name]
-            for name in (
-                "cell",
-                "hidden_size",
-                "num_layers",
-                "dropout",
-                "embedding_dim",
-                "batch_size",
-                "max_epochs",
-                "lr",
-                "optimizer",
-                "weight_decay",
-                "gradient_clip",
-                "device",
-                "random_state",
-                "verbose",
-                "callbacks",
-                "n_threads",
-            )
-        },
-        "seq_len": [Interval(numbers.Integral, 1, None, closed="left")],
-        "stateful": ["boolean"],
-        "lowercase": ["boolean"],
+    _param_groups = ("recurrent", "own", "training")
+    _param_docs = {
+        "hidden_size": "Features of the hidden state.",
+        "dropout": "Dropout between stacked layers and before the output layer.",
+        "batch_size": "Number of parallel streams the text is cut into.",
+        "early_stopping": "Hold out the last ``validation_fraction`` of the text "
+        "and stop when its loss has not improved for ``patience`` epochs, "
+        "restoring the best weights.",
+        "random_state": "Seeds weight initialisation and dropout: the same value "
+        "gives the same model on CPU.",
     }
+    _net_cls = StatefulNet
+    # defaults that differ from the other estimators' (a language model reads
+    # far more steps per fit)
+    hidden_size = 128
+    max_epochs = 10
+    lr = 0.003
+    gradient_clip = 5.0
 
-    def __init__(
-        self,
-        *,
-        cell="lstm",
-        hidden_size=128,
-        num_layers=1,
-        dropout=0.0,
-        embedding_dim=None,
-        seq_len=100,
-        batch_size=32,
-        stateful=True,
-        max_epochs=10,
-        lr=0.003,
-        optimizer="adam",
-        weight_decay=0.0,
-        gradient_clip=5.0,
-        lowercase=False,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-        n_threads=None,
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.dropout = dropout
-        self.embedding_dim = embedding_dim
-        self.seq_len = seq_len
-        self.batch_size = batch_size
-        self.stateful = stateful
-        self.max_epochs = max_epochs
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.gradient_clip = gradient_clip
-        self.lowercase = lowercase
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.n_threads = n_threads
+    embedding_dim: int | None = param(
+        None,
+        "int or None",
+        [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "None feeds characters one-hot; an int learns embeddings of this size.",
+    )
+    seq_len: int = param(
+        100,
+        "int",
+        [Interval(numbers.Integral, 1, None, closed="left")],
+        "Steps per training window: how far back gradients flow.",
+    )
+    stateful: bool = param(
+        True,
+        "bool",
+        ["boolean"],
+        "Carry the hidden state from one window to the next (detached), so the "
+        "model also learns to use context older than ``seq_len``; False resets "
+        "it to zeros for every batch.",
+    )
+    lowercase: bool = param(
+        False, "bool", ["boolean"], "Lowercase the text before learning the vocabulary."
+    )
 
     # ------------------------------------------------------------ input
     def _documents(self, X, name="X"):
@@ -437,41 +389,35 @@ default="adam"
         return kind, encoder, torch.as_tensor(ids)
 
     # ------------------------------------------------------------ fit
-    def _build_net(self):
-        callbacks = []
-        if self.gradient_clip is not None:
-            callbacks.append(
-                ("gradient_clip", GradientNormClipping(self.gradient_clip))
-            )
-        # deep-copied: skorch initialises callbacks in place
-        callbacks += copy.deepcopy(self.callbacks or [])
-        optimizer = self.optimizer
-        if isinstance(optimizer, str):
-            optimizer = _OPTIMIZERS[optimizer]
-        return StatefulNet(
-            module=RecurrentLanguageModel,
-            module__cell=self.cell,
-            module__num_embeddings=self.n_tokens_,
-            module__hidden_size=self.hidden_size,
-            module__num_layers=self.num_layers,
-            module__dropout=self.dropout,
-            module__embedding_dim=self.embedding_dim,
-            criterion=SequenceLoss,
-            optimizer=optimizer,
-            optimizer__weight_decay=self.weight_decay,
-            lr=self.lr,
-            max_epochs=self.max_epochs,
-            batch_size=self.batch_size,
-            iterator_train=StreamBatchIterator,
-            iterator_train__seq_len=self.seq_len,
-            train_split=None,
-            callbacks=callbacks,
-            device=resolve_device(self.device),
-            verbose=self.verbose,
-            stateful=self.stateful,
+    def _make_module(self, data, n_outputs):
+        return RecurrentLanguageModel(
+            self.cell,
+            n_outputs,
+            self.hidden_size,
+            num_layers=self.num_layers,
+            dropout=self.dropout,
+            embedding_dim=self.embedding_dim,
         )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    def _make_dataset(self, data, y, sample_weight):
+        return TokenStream(data.values[0])
+
+    def _net_params(self, seed, stratify):
+        return {
+            "iterator_train": StreamBatchIterator,
+            "iterator_train__seq_len": self.seq_len,
+            "iterator_valid": StreamBatchIterator,
+            "iterator_valid__seq_len": self.seq_len,
+            "train_split": (
+                StreamSplit(self.validation_fraction) if self.early_stopping else None
+            ),
+            "stateful": self.stateful,
+        }
+
+    def _example_input(self):
+        return {"x": torch.ones(2, 8, dtype=torch.long)}
+
+    @fit_method
     def fit(self, X, y=None):
         """Learn the vocabulary and train the network on a text.
 
@@ -487,21 +433,16 @@ default="adam"
         self : CharRNN
             The fitted model.
         """
-        with _atomic_fit(self):
-            for attr in ("input_kind_", "encoder_"):
-                self.__dict__.pop(attr, None)
-            kind, encoder, ids = self._encode(X)
-            self.input_kind_, self.encoder_ = kind, encoder
-            self.n_tokens_ = len(encoder.tokens_)
-            counts = np.bincount(ids.numpy(), minlength=self.n_tokens_)
-            self.start_probs_ = counts / counts.sum()
-            seed = int(check_random_state(self.random_state).randint(2**31 - 1))
-            net = self._build_net()
-            with _torch_context(seed, net.device, self.n_threads):
-                net.fit(TokenStream(ids), None)
-            self.net_ = net
-            self.history_ = net.history
-        return self
+        for attr in ("input_kind_", "encoder_"):
+            self.__dict__.pop(attr, None)
+        kind, encoder, ids = self._encode(X)
+        self.input_kind_, self.encoder_ = kind, encoder
+        self.n_tokens_ = len(encoder.tokens_)
+        counts = np.bincount(ids.numpy(), minlength=self.n_tokens_)
+        self.start_probs_ = counts / counts.sum()
+        # the text is one sequence of token ids
+        data = SequenceData(ids.numpy()[None], np.array([len(ids)]), tabular=False)
+        return self._fit_net(data, None, None, self.n_tokens_)
 
     # ------------------------------------------------------------ use
     def score(self, X, y=None):
@@ -537,7 +478,7 @@ default="adam"
                 logits, hx = module(x.to(device), hx)
                 y = y.to(device)
                 # unknown characters (id 1) are read but not scored
-                y = y.masked_fill(y == 1, PAD_TARGET)
+                y = y.masked_fill(y == UNK_ID, PAD_TARGET)
                 nll = torch.nn.functional.cross_entropy(
                     logits.flatten(0, 1).double(),
                     y.flatten(),
@@ -593,11 +534,19 @@ default="adam"
             ``prime + generated``; an int array if fitted on integer sequences.
         """
         check_is_fitted(self)
-        if not isinstance(n_chars, numbers.Integral) or n_chars < 0:
+        if (
+            isinstance(n_chars, bool)
+            or not isinstance(n_chars, numbers.Integral)
+            or n_chars < 0
+        ):
             raise ValueError(f"n_chars must be an integer >= 0, got {n_chars!r}.")
-        if not isinstance(temperature, numbers.Real) or not temperature > 0:
+        if (
+            isinstance(temperature, bool)
+            or not isinstance(temperature, numbers.Real)
+            or not 0 < temperature < np.inf
+        ):
             raise ValueError(f"temperature must be > 0, got {temperature!r}.")
-        n_choices = self.n_tokens_ - _N_RESERVED
+        n_choices = self.n_tokens_ - N_RESERVED_IDS
         if top_k is not None and (not isinstance(top_k, numbers.Integral) or top_k < 1):
             raise ValueError(f"top_k must be a positive integer, got {top_k!r}.")
         prime_tokens = self._prime_tokens(prime)
@@ -614,12 +563,15 @@ default="adam"
             else:
                 logits, hx = torch.as_tensor(self.start_probs_).log(), None
             for _ in range(n_chars):
-                logits = logits[_N_RESERVED:] / temperature
+                logits = logits[N_RESERVED_IDS:]
+                # subtract the maximum first: a tiny temperature then gives
+                # 0 and -inf (a greedy choice), never inf - inf = NaN
+                logits = (logits - logits.max()) / temperature
                 if top_k is not None and top_k < n_choices:
                     kth = logits.topk(top_k).values[-1]
                     logits = logits.masked_fill(logits < kth, -torch.inf)
                 probs = torch.softmax(logits, dim=0)
-                token = _N_RESERVED + int(
+                token = N_RESERVED_IDS + int(
                     torch.multinomial(probs, 1, generator=generator)
                 )
                 out.append(token)

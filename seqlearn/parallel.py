@@ -23,6 +23,8 @@ import torch
 from skorch import NeuralNet
 from skorch.hf import AccelerateMixin
 
+from seqlearn.base import SeqNet
+
 __all__ = ["DataParallelMixin", "DataParallelNet", "ShardedBatchIterator"]
 
 
@@ -72,7 +74,7 @@ class ShardedBatchIterator:
                 yield dataset.__getitems__(idx[self.rank :: self.world_size])
 
 
-class DataParallelNet(AccelerateMixin, NeuralNet):
+class DataParallelNet(AccelerateMixin, SeqNet):
     """skorch ``NeuralNet`` trained data-parallel by ``accelerate``.
 
     Parameters
@@ -92,6 +94,9 @@ class DataParallelNet(AccelerateMixin, NeuralNet):
     unwrapped and the accelerator is dropped from pickles, so the fitted net
     predicts and pickles like a plain ``NeuralNet``.
     """
+
+    # mixed precision goes through Accelerator(mixed_precision="bf16")
+    bf16 = False
 
     def __init__(self, *args, accelerator=None, device=None, **kwargs):
         if accelerator is None:

@@ -8,22 +8,22 @@ from itertools import chain
 
 import numpy as np
 import torch
-from sklearn.base import _fit_context
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from seqlearn._compat import Interval, StrOptions
 from seqlearn.base import (
-    PAD_TARGET,
     BaseSequenceEstimator,
-    _atomic_fit,
     _torch_context,
     check_class_weight,
+    fit_method,
+    param,
     softmax,
 )
 from seqlearn.data import SequenceData, pad_sequences, unpad
 from seqlearn.metrics import token_accuracy
-from seqlearn.nn import CRFLoss, TaggingModel, WordTaggingModel, allowed_transitions
+from seqlearn.nn import CRFLoss, WordTaggingModel, allowed_transitions
+from seqlearn.nn.constants import PAD_TARGET
 from seqlearn.preprocessing import VocabularyEncoder
 
 # Longer words keep their first and last characters (prefix and suffix).
@@ -32,6 +32,7 @@ MAX_WORD_LENGTH = 20
 CASES = ("<pad>", "lower", "Title", "UPPER", "digit", "other")
 # Word embedding size for token strings when embedding_dim is None.
 DEFAULT_WORD_EMBEDDING_DIM = 64
+_POSITIVE = [Interval(numbers.Integral, 1, None, closed="left")]
 
 
 def _label_sequences(y):
@@ -117,82 +118,7 @@ class SequenceTagger(BaseSequenceEstimator):
 
     Parameters
     ----------
-    cell : {"lstm", "gru", "rnn", "peephole"}, default="lstm"
-        Recurrent cell.
-    hidden_size : int, default=64
-        Features of the hidden state (per direction).
-    num_layers : int, default=1
-        Number of stacked recurrent layers.
-    bidirectional : bool, default=False
-        Also read each sequence backwards, so every step sees its right
-        context; usually what tagging wants.
-    dropout : float, default=0.0
-        Dropout on non-recurrent edges.
-    embedding_dim : int, default=None
-        None: X is numeric; an int: X holds token ids (0 is padding).  With
-        token strings: the word embedding size (None means 64).
-    num_embeddings : int, default=None
-        Embedding table size; None infers it at fit.
-    char_embedding_dim : int, default=25
-        Token strings only: features of a character embedding.
-    char_hidden_size : int or None, default=50
-        Token strings only: size of a word's character encoding (filters of a
-        character CNN, :class:`~seqlearn.nn.CharEncoder`); None disables it.
-    word_min_frequency : int, default=2
-        Token strings only: words seen fewer times in training are unknown,
-        so the unknown-word embedding is trained on rare words.
-    word_dropout : float, default=0.0
-        Token strings only: in training, replace each word's id by the
-        unknown id with this probability (its characters and case stay), so
-        the network learns to tag a word it has never seen from its spelling
-        and context.
-    lowercase : bool, default=True
-        Token strings only: lowercase words before looking up their
-        embedding; capitalisation stays a separate feature.
-    crf : bool, default=False
-        Use a linear-chain CRF output layer: ``predict`` returns the Viterbi
-        path and ``predict_proba`` the per-step marginal probabilities.
-    constraints : {"iob1", "iob2", "iobes"} or None, default=None
-        With ``crf=True``, forbid the transitions the tagging scheme does not
-        allow (such as ``O`` -> ``I-PER`` in IOB2) in training and decoding.
-        Training sequences must follow the scheme.
-    class_weight : dict, "balanced" or None, default=None
-        Weights of the labels in the loss ("balanced" from step counts); not
-        supported with ``crf=True``.
-    max_epochs : int, default=100
-        Number of passes over the training data.
-    batch_size : int, default=32
-        Sequences per mini-batch.
-    lr : float, default=0.005
-        Learning rate.
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer class, \
-default="adam"
-        Optimizer.
-    weight_decay : float, default=0.0
-        Weight decay passed to the optimizer.
-    gradient_clip : float or None, default=1.0
-        Maximum gradient norm; None disables clipping.
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the sequences and stop when the
-        validation loss stalls for ``patience`` epochs.
-    validation_fraction : float, default=0.1
-        Fraction held out when ``early_stopping=True``.
-    patience : int, default=10
-        Epochs without improvement before stopping.
-    device : {"cpu", "cuda", "auto"}, default="cpu"
-        Where to train.
-    random_state : int, RandomState instance or None, default=None
-        Seeds initialisation, shuffling and dropout.
-    verbose : int, default=0
-        0 prints nothing; 1 prints a table row per epoch.
-    callbacks : list of (name, skorch callback) or None, default=None
-        Extra skorch callbacks.
-    n_threads : int or None, default=None
-        Torch threads used during fit and predict; None keeps torch's setting.
-    precision : {"32", "bf16"}, default="32"
-        "bf16" runs forward passes under ``torch.autocast`` in bfloat16 (mixed
-        precision: weights, gradients and the loss stay float32).  It pays off
-        on GPUs with bfloat16 units; on CPU it mostly saves memory traffic.
+    {parameters}
 
     Attributes
     ----------
@@ -236,87 +162,72 @@ default="adam"
     ['B-PER', 'O', 'O', 'B-LOC']
     """
 
-    _parameter_constraints = {
-        **BaseSequenceEstimator._parameter_constraints,
-        "class_weight": [dict, StrOptions({"balanced"}), None],
-        "char_embedding_dim": [Interval(numbers.Integral, 1, None, closed="left")],
-        "char_hidden_size": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "word_min_frequency": [Interval(numbers.Integral, 1, None, closed="left")],
-        "word_dropout": [Interval(numbers.Real, 0, 1, closed="both")],
-        "lowercase": ["boolean"],
-        "crf": ["boolean"],
-        "constraints": [StrOptions({"iob1", "iob2", "iobes"}), None],
+    _param_groups = (
+        "recurrent",
+        "bidirectional",
+        "embedding",
+        "own",
+        "class_weight",
+        "training",
+    )
+    _param_docs = {
+        "embedding_dim": "None: X is numeric; an int: X holds token ids (0 is "
+        "padding) embedded into vectors of this size.  With token strings: the "
+        "word embedding size (None means 64).",
+        "class_weight": 'Weights of the labels in the loss ("balanced" from step '
+        "counts); not supported with ``crf=True``.",
     }
-    _module_cls = TaggingModel
-    _loss_kind = "cross_entropy"
     _per_step = True
 
-    def __init__(
-        self,
-        *,
-        cell="lstm",
-        hidden_size=64,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
-        embedding_dim=None,
-        num_embeddings=None,
-        char_embedding_dim=25,
-        char_hidden_size=50,
-        word_min_frequency=2,
-        word_dropout=0.0,
-        lowercase=True,
-        crf=False,
-        constraints=None,
-        class_weight=None,
-        max_epochs=100,
-        batch_size=32,
-        lr=0.005,
-        optimizer="adam",
-        weight_decay=0.0,
-        gradient_clip=1.0,
-        early_stopping=False,
-        validation_fraction=0.1,
-        patience=10,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-        n_threads=None,
-        precision="32",
-    ):
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.embedding_dim = embedding_dim
-        self.num_embeddings = num_embeddings
-        self.char_embedding_dim = char_embedding_dim
-        self.char_hidden_size = char_hidden_size
-        self.word_min_frequency = word_min_frequency
-        self.word_dropout = word_dropout
-        self.lowercase = lowercase
-        self.crf = crf
-        self.constraints = constraints
-        self.class_weight = class_weight
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.gradient_clip = gradient_clip
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.n_threads = n_threads
-        self.precision = precision
+    char_embedding_dim: int = param(
+        25, "int", _POSITIVE, "Token strings only: features of a character embedding."
+    )
+    char_hidden_size: int | None = param(
+        50,
+        "int or None",
+        [*_POSITIVE, None],
+        "Token strings only: size of a word's character encoding (filters of a "
+        "character CNN, :class:`~seqlearn.nn.CharEncoder`); None disables it.",
+    )
+    word_min_frequency: int = param(
+        2,
+        "int",
+        _POSITIVE,
+        "Token strings only: words seen fewer times in training are unknown, so "
+        "the unknown-word embedding is trained on rare words.",
+    )
+    word_dropout: float = param(
+        0.0,
+        "float",
+        [Interval(numbers.Real, 0, 1, closed="both")],
+        "Token strings only: in training, replace each word's id by the unknown "
+        "id with this probability (its characters and case stay), so the network "
+        "learns to tag a word it has never seen from its spelling and context.",
+    )
+    lowercase: bool = param(
+        True,
+        "bool",
+        ["boolean"],
+        "Token strings only: lowercase words before looking up their embedding; "
+        "capitalisation stays a separate feature.",
+    )
+    crf: bool = param(
+        False,
+        "bool",
+        ["boolean"],
+        "Use a linear-chain CRF output layer: ``predict`` returns the Viterbi path "
+        "and ``predict_proba`` the per-step marginal probabilities.",
+    )
+    constraints: str | None = param(
+        None,
+        '{"iob1", "iob2", "iobes"} or None',
+        [StrOptions({"iob1", "iob2", "iobes"}), None],
+        "With ``crf=True``, forbid the transitions the tagging scheme does not "
+        "allow (such as ``O`` -> ``I-PER`` in IOB2) in training and decoding. "
+        "Training sequences must follow the scheme.",
+    )
 
-    @_fit_context(prefer_skip_nested_validation=True)
+    @fit_method
     def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and their per-step labels y.
 
@@ -346,35 +257,34 @@ default="adam"
                 f"constraints={self.constraints!r} needs crf=True: only the CRF "
                 "output layer scores transitions."
             )
-        with _atomic_fit(self):
-            data = self._validate_X(X, reset=True)
-            y = self._check_y(data, y)
-            seqs = _label_sequences(y)
-            raw = _raw_lengths(X)
-            for i in np.flatnonzero([len(s) for s in seqs] != raw)[:1]:
-                raise ValueError(
-                    f"y[{i}] has {len(seqs[i])} labels but X[{i}] has {raw[i]} "
-                    "steps; the tagger needs exactly one label per step."
-                )
-            flat = np.concatenate(seqs)
-            encoder = LabelEncoder().fit(flat)
-            self.classes_ = encoder.classes_
-            y_enc, _ = pad_sequences(
-                np.split(encoder.transform(flat), np.cumsum(raw)[:-1]), dtype=np.int64
+        data = self._validate_X(X, reset=True)
+        y = self._check_y(data, y)
+        seqs = _label_sequences(y)
+        raw = _raw_lengths(X)
+        for i in np.flatnonzero([len(s) for s in seqs] != raw)[:1]:
+            raise ValueError(
+                f"y[{i}] has {len(seqs[i])} labels but X[{i}] has {raw[i]} "
+                "steps; the tagger needs exactly one label per step."
             )
-            y_enc[np.arange(y_enc.shape[1]) >= raw[:, None]] = PAD_TARGET
-            if data.order is not None:
-                # token ids 0 were dropped from X: drop their labels too
-                y_enc = np.take_along_axis(y_enc, data.order, axis=1)
-                y_enc[np.arange(y_enc.shape[1]) >= data.lengths[:, None]] = PAD_TARGET
-            if self.constraints is not None:
-                y_enc = self._check_scheme(y_enc, data.lengths)
-            weight = check_class_weight(
-                self.class_weight, self.classes_, y_enc[y_enc != PAD_TARGET]
-            )
-            return self._fit_net(
-                data, y_enc, sample_weight, len(self.classes_), class_weight=weight
-            )
+        flat = np.concatenate(seqs)
+        encoder = LabelEncoder().fit(flat)
+        self.classes_ = encoder.classes_
+        y_enc, _ = pad_sequences(
+            np.split(encoder.transform(flat), np.cumsum(raw)[:-1]), dtype=np.int64
+        )
+        y_enc[np.arange(y_enc.shape[1]) >= raw[:, None]] = PAD_TARGET
+        if data.order is not None:
+            # token ids 0 were dropped from X: drop their labels too
+            y_enc = np.take_along_axis(y_enc, data.order, axis=1)
+            y_enc[np.arange(y_enc.shape[1]) >= data.lengths[:, None]] = PAD_TARGET
+        if self.constraints is not None:
+            y_enc = self._check_scheme(y_enc, data.lengths)
+        weight = check_class_weight(
+            self.class_weight, self.classes_, y_enc[y_enc != PAD_TARGET]
+        )
+        return self._fit_net(
+            data, y_enc, sample_weight, len(self.classes_), class_weight=weight
+        )
 
     # ------------------------------------------------------------ words
     def _validate_X(self, X, *, reset):
@@ -440,30 +350,24 @@ default="adam"
             self.num_embeddings_ = len(self.word_vocabulary_.tokens_)
         return SequenceData(values, lengths, tabular=False)
 
-    @property
-    def _module_cls(self):
-        if getattr(self, "input_kind_", None) == "words":
-            return WordTaggingModel
-        return TaggingModel
-
-    def _module_kwargs(self, data, n_outputs):
+    def _make_module(self, data, n_outputs):
         if self.input_kind_ != "words":
-            return super()._module_kwargs(data, n_outputs)
-        return {
-            "cell": self.cell,
-            "hidden_size": self.hidden_size,
-            "n_outputs": n_outputs,
-            "num_words": self.num_embeddings_,
-            "word_embedding_dim": self.embedding_dim or DEFAULT_WORD_EMBEDDING_DIM,
-            "num_cases": len(CASES),
-            "num_chars": len(self.char_vocabulary_.tokens_),
-            "char_embedding_dim": self.char_embedding_dim,
-            "char_hidden_size": self.char_hidden_size,
-            "num_layers": self.num_layers,
-            "bidirectional": self.bidirectional,
-            "dropout": self.dropout,
-            "word_dropout": self.word_dropout,
-        }
+            return super()._make_module(data, n_outputs)
+        return WordTaggingModel(
+            self.cell,
+            self.hidden_size,
+            n_outputs,
+            num_words=self.num_embeddings_,
+            word_embedding_dim=self.embedding_dim or DEFAULT_WORD_EMBEDDING_DIM,
+            num_cases=len(CASES),
+            num_chars=len(self.char_vocabulary_.tokens_),
+            char_embedding_dim=self.char_embedding_dim,
+            char_hidden_size=self.char_hidden_size,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            word_dropout=self.word_dropout,
+        )
 
     # ------------------------------------------------------------ CRF
     def _criterion_params(self, class_weight):

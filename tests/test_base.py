@@ -171,10 +171,18 @@ def test_user_callbacks_are_not_mutated(case):
 def test_verbose(case, capsys):
     kind, est, X, y = case
     est.fit(X, y)
-    assert capsys.readouterr().out == ""
+    assert capsys.readouterr() == ("", "")
+    # 1: one progress bar (tqdm, on stderr) with the loss, no table
     est.set_params(verbose=1).fit(X, y)
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"{SMALL['max_epochs']}/{SMALL['max_epochs']}" in err
+    assert "train_loss" in err
+    # 2: skorch's epoch table, without colour codes when stdout is no terminal
+    est.set_params(verbose=2).fit(X, y)
     out = capsys.readouterr().out
     assert "train_loss" in out and out.count("\n") >= SMALL["max_epochs"]
+    assert "\x1b[" not in out
 
 
 def test_early_stopping_records_validation(case):

@@ -94,7 +94,7 @@ class _RecordState(Callback):
         self.states.append([])
 
     def on_batch_begin(self, net, training=False, **kwargs):
-        self.states[-1].append(getattr(net, "_hidden", None))
+        self.states[-1].append(getattr(net, "_states", {}).get("train"))
 
 
 @pytest.mark.parametrize("stateful", [True, False])
@@ -112,7 +112,7 @@ def test_state_is_carried_detached_and_reset_each_epoch(stateful):
             assert not any(s is None for s in epoch[1:])
         else:
             assert all(s is None for s in epoch)
-    assert getattr(est.net_, "_hidden", None) is None  # not kept after fit
+    assert not est.net_._states  # not kept after fit
 
 
 # ---------------------------------------------------------------- estimator
@@ -237,6 +237,9 @@ def test_verbose(capsys):
     CharRNN(**SMALL, random_state=0).fit(TEXT)
     assert capsys.readouterr().out == ""
     CharRNN(**SMALL, verbose=1, random_state=0).fit(TEXT)
+    out, err = capsys.readouterr()
+    assert out == "" and "train_loss" in err  # a progress bar on stderr
+    CharRNN(**SMALL, verbose=2, random_state=0).fit(TEXT)
     out = capsys.readouterr().out
     assert "train_loss" in out and out.count("\n") >= 4
 

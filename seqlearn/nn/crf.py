@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from seqlearn.nn._validation import check_positive_int
+from seqlearn.nn.constants import PAD_TARGET
 from seqlearn.nn.encoder import check_lengths
 
 __all__ = ["CRF", "CRFLoss", "allowed_transitions"]
@@ -25,9 +26,6 @@ SCHEMES = ("iob1", "iob2", "iobes")
 # Score added to a forbidden transition: finite, so that log-sum-exp and its
 # gradient stay finite, yet far below any path a network can score.
 FORBIDDEN = -1e4
-
-# Target value of padded steps (torch's default ``ignore_index``).
-PAD_TARGET = -100
 
 
 def _split_tag(tag: str, scheme: str) -> tuple[str, str | None]:

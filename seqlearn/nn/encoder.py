@@ -5,22 +5,43 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqlearn.nn._validation import check_dropout, check_positive_int
+from seqlearn.nn.constants import PAD_ID
 from seqlearn.nn.peephole import PeepholeLSTM
 
-__all__ = ["RecurrentEncoder"]
+__all__ = ["CELLS", "RecurrentEncoder", "make_rnn"]
 
-CELLS = ("rnn", "lstm", "gru", "peephole")
+# The one cell registry: every recurrent module in seqlearn.nn is built here.
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "peephole": PeepholeLSTM}
 
 
-def _make_cell(cell, input_size, hidden_size):
-    """Build one unidirectional, single-layer, batch-first recurrent module."""
-    if cell == "rnn":
-        return nn.RNN(input_size, hidden_size, nonlinearity="tanh", batch_first=True)
-    if cell == "lstm":
-        return nn.LSTM(input_size, hidden_size, batch_first=True)
-    if cell == "gru":
-        return nn.GRU(input_size, hidden_size, batch_first=True)
-    return PeepholeLSTM(input_size, hidden_size, batch_first=True)
+def make_rnn(cell, input_size, hidden_size, num_layers=1, dropout=0.0):
+    """Build a batch-first, unidirectional recurrent module of a named cell.
+
+    Parameters
+    ----------
+    cell : {"rnn", "lstm", "gru", "peephole"}
+        Elman RNN with tanh, :class:`torch.nn.LSTM`, :class:`torch.nn.GRU` or
+        :class:`~seqlearn.nn.PeepholeLSTM`.
+    input_size : int
+        Input features ``H_in``.
+    hidden_size : int
+        Hidden features ``H_out``.
+    num_layers : int, default=1
+        Stacked layers inside the one module.
+    dropout : float, default=0.0
+        Dropout between the stacked layers (ignored with one layer).
+
+    Returns
+    -------
+    torch.nn.Module
+        The module; ``forward(x, hx=None) -> (output, state)``.
+    """
+    if cell not in CELLS:
+        raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cell!r}.")
+    kwargs = {"dropout": dropout} if num_layers > 1 else {}
+    return CELLS[cell](
+        input_size, hidden_size, num_layers=num_layers, batch_first=True, **kwargs
+    )
 
 
 def _gather_steps(x, index):
@@ -157,7 +178,7 @@ class RecurrentEncoder(nn.Module):
     ) -> None:
         super().__init__()
         if cell not in CELLS:
-            raise ValueError(f"cell must be one of {CELLS}, got {cell!r}.")
+            raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cell!r}.")
         check_positive_int(hidden_size, "hidden_size")
         check_positive_int(num_layers, "num_layers")
         check_dropout(dropout)
@@ -166,7 +187,9 @@ class RecurrentEncoder(nn.Module):
             if num_embeddings is None:
                 raise ValueError("num_embeddings is required with embedding_dim.")
             check_positive_int(num_embeddings, "num_embeddings")
-            self.embedding = nn.Embedding(num_embeddings, embedding_dim, padding_idx=0)
+            self.embedding = nn.Embedding(
+                num_embeddings, embedding_dim, padding_idx=PAD_ID
+            )
             input_size = embedding_dim
         else:
             if num_embeddings is not None:
@@ -182,9 +205,7 @@ class RecurrentEncoder(nn.Module):
         num_directions = 2 if bidirectional else 1
         self.output_size = num_directions * hidden_size
         self.rnns = nn.ModuleList(
-            _make_cell(
-                cell, input_size if layer == 0 else self.output_size, hidden_size
-            )
+            make_rnn(cell, input_size if layer == 0 else self.output_size, hidden_size)
             for layer in range(num_layers)
             for _ in range(num_directions)
         )

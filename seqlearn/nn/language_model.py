@@ -4,12 +4,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from seqlearn.nn._validation import check_dropout, check_positive_int
-from seqlearn.nn.encoder import CELLS
-from seqlearn.nn.peephole import PeepholeLSTM
+from seqlearn.nn.encoder import CELLS, make_rnn
 
 __all__ = ["RecurrentLanguageModel", "detach_state"]
-
-_RNNS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "peephole": PeepholeLSTM}
 
 
 def detach_state(hx):
@@ -105,7 +102,7 @@ class RecurrentLanguageModel(nn.Module):
     ) -> None:
         super().__init__()
         if cell not in CELLS:
-            raise ValueError(f"cell must be one of {CELLS}, got {cell!r}.")
+            raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cell!r}.")
         check_positive_int(num_embeddings, "num_embeddings")
         check_positive_int(hidden_size, "hidden_size")
         check_positive_int(num_layers, "num_layers")
@@ -119,10 +116,7 @@ class RecurrentLanguageModel(nn.Module):
             input_size = embedding_dim
         self.cell = cell
         self.num_embeddings = num_embeddings
-        kwargs = {"dropout": dropout} if num_layers > 1 else {}
-        self.rnn = _RNNS[cell](
-            input_size, hidden_size, num_layers=num_layers, batch_first=True, **kwargs
-        )
+        self.rnn = make_rnn(cell, input_size, hidden_size, num_layers, dropout)
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, num_embeddings)
 

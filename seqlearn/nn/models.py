@@ -10,9 +10,10 @@ __all__ = ["SequenceModel", "TaggingModel"]
 
 
 class SequenceModel(nn.Module):
-    """One output vector per sequence: encoder, pooling, then a linear layer.
+    """Encoder, pooling, then a linear layer: one output vector per sequence.
 
-    Used by the classifier (logits) and the regressor (values).
+    Used by the classifier (logits) and the regressor (values); with
+    ``pooling=None`` the linear layer scores every step instead (the tagger).
 
     Parameters
     ----------
@@ -30,9 +31,9 @@ class SequenceModel(nn.Module):
         Whether to add a backward direction.
     dropout : float, default=0.0
         Dropout between stacked layers and on the encoder output.
-    pooling : {"last", "mean", "max", "attention"}, default="last"
+    pooling : {"last", "mean", "max", "attention"} or None, default="last"
         How the per-step outputs become one vector, see
-        :class:`~seqlearn.nn.Pooling`.
+        :class:`~seqlearn.nn.Pooling`; None keeps one output per step.
     num_embeddings : int, default=None
         Vocabulary size for token-id input (id 0 is padding).
     embedding_dim : int, default=None
@@ -41,14 +42,15 @@ class SequenceModel(nn.Module):
     Attributes
     ----------
     encoder : RecurrentEncoder
-    pooling : Pooling
+    pooling : Pooling or None
     head : torch.nn.Linear
         ``D * H_out -> n_outputs``.
 
     Notes
     -----
     ``forward(x, lengths)`` takes ``x`` ``(N, L, H_in)`` (or ``(N, L)`` ids)
-    and ``lengths`` ``(N,)``, also as keywords, and returns ``(N, n_outputs)``.
+    and ``lengths`` ``(N,)``, also as keywords, and returns ``(N, n_outputs)``
+    (``(N, L, n_outputs)`` without pooling).
 
     Examples
     --------
@@ -68,7 +70,7 @@ class SequenceModel(nn.Module):
         num_layers: int = 1,
         bidirectional: bool = False,
         dropout: float = 0.0,
-        pooling: str = "last",
+        pooling: str | None = "last",
         num_embeddings: int | None = None,
         embedding_dim: int | None = None,
     ) -> None:
@@ -84,11 +86,13 @@ class SequenceModel(nn.Module):
             num_embeddings=num_embeddings,
             embedding_dim=embedding_dim,
         )
-        self.pooling = Pooling(pooling, self.encoder.output_size)
+        self.pooling = (
+            None if pooling is None else Pooling(pooling, self.encoder.output_size)
+        )
         self.head = nn.Linear(self.encoder.output_size, n_outputs)
 
     def forward(self, x, lengths):
-        """Return ``(N, n_outputs)`` outputs for a padded batch.
+        """Return the outputs for a padded batch.
 
         Parameters
         ----------
@@ -99,50 +103,20 @@ class SequenceModel(nn.Module):
 
         Returns
         -------
-        Tensor of shape (N, n_outputs)
+        Tensor of shape (N, n_outputs), or (N, L, n_outputs) without pooling
         """
         output, summary = self.encoder(x, lengths)
+        if self.pooling is None:
+            return self.head(output)
         return self.head(self.pooling(output, summary, lengths))
 
 
-class TaggingModel(nn.Module):
-    """One output vector per step: encoder, then a linear layer at every step.
+class TaggingModel(SequenceModel):
+    """One output vector per step: a :class:`SequenceModel` without pooling.
 
-    Used by the sequence tagger (per-step logits).
-
-    Parameters
-    ----------
-    cell : {"rnn", "lstm", "gru", "peephole"}
-        Recurrent cell of the :class:`~seqlearn.nn.RecurrentEncoder`.
-    input_size : int or None
-        Number of input features ``H_in``; ignored with ``embedding_dim``.
-    hidden_size : int
-        Hidden features ``H_out`` per direction.
-    n_outputs : int
-        Number of outputs per step (tags).
-    num_layers : int, default=1
-        Number of stacked recurrent layers.
-    bidirectional : bool, default=False
-        Whether to add a backward direction.
-    dropout : float, default=0.0
-        Dropout between stacked layers and on the encoder output.
-    num_embeddings : int, default=None
-        Vocabulary size for token-id input (id 0 is padding).
-    embedding_dim : int, default=None
-        If given, ``x`` holds token ids embedded to this size.
-
-    Attributes
-    ----------
-    encoder : RecurrentEncoder
-    head : torch.nn.Linear
-        ``D * H_out -> n_outputs``, applied at every step.
-
-    Notes
-    -----
-    ``forward(x, lengths)`` takes ``x`` ``(N, L, H_in)`` (or ``(N, L)`` ids)
-    and ``lengths`` ``(N,)``, also as keywords, and returns
-    ``(N, L, n_outputs)``. Padded steps hold the head's bias only: mask them
-    out of the loss.
+    Used by the sequence tagger (per-step logits).  Takes the parameters of
+    :class:`SequenceModel` except ``pooling``.  Padded steps hold the head's
+    bias only: mask them out of the loss.
 
     Examples
     --------
@@ -155,45 +129,5 @@ class TaggingModel(nn.Module):
     torch.Size([2, 3, 5])
     """
 
-    def __init__(
-        self,
-        cell: str,
-        input_size: int | None,
-        hidden_size: int,
-        n_outputs: int,
-        num_layers: int = 1,
-        bidirectional: bool = False,
-        dropout: float = 0.0,
-        num_embeddings: int | None = None,
-        embedding_dim: int | None = None,
-    ) -> None:
-        super().__init__()
-        check_positive_int(n_outputs, "n_outputs")
-        self.encoder = RecurrentEncoder(
-            cell,
-            input_size,
-            hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            num_embeddings=num_embeddings,
-            embedding_dim=embedding_dim,
-        )
-        self.head = nn.Linear(self.encoder.output_size, n_outputs)
-
-    def forward(self, x, lengths):
-        """Return ``(N, L, n_outputs)`` outputs for a padded batch.
-
-        Parameters
-        ----------
-        x : Tensor of shape (N, L, H_in), or (N, L) int64 with embeddings
-            Padded batch.
-        lengths : Tensor of shape (N,)
-            Number of real steps of every sequence.
-
-        Returns
-        -------
-        Tensor of shape (N, L, n_outputs)
-        """
-        output, _ = self.encoder(x, lengths)
-        return self.head(output)
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, pooling=None, **kwargs)

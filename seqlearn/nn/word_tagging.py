@@ -7,11 +7,10 @@ from torch import nn
 
 from seqlearn.nn._validation import check_dropout, check_positive_int
 from seqlearn.nn.char_encoder import CharEncoder
+from seqlearn.nn.constants import PAD_ID, UNK_ID
 from seqlearn.nn.encoder import RecurrentEncoder
 
 __all__ = ["WordTaggingModel"]
-
-UNKNOWN_ID = 1
 
 
 class WordTaggingModel(nn.Module):
@@ -104,8 +103,12 @@ class WordTaggingModel(nn.Module):
         super().__init__()
         check_positive_int(n_outputs, "n_outputs")
         self.word_dropout = check_dropout(word_dropout, "word_dropout")
-        self.word_embedding = nn.Embedding(num_words, word_embedding_dim, padding_idx=0)
-        self.case_embedding = nn.Embedding(num_cases, case_embedding_dim, padding_idx=0)
+        self.word_embedding = nn.Embedding(
+            num_words, word_embedding_dim, padding_idx=PAD_ID
+        )
+        self.case_embedding = nn.Embedding(
+            num_cases, case_embedding_dim, padding_idx=PAD_ID
+        )
         input_size = word_embedding_dim + case_embedding_dim
         self.char_encoder = None
         if char_hidden_size is not None:
@@ -148,7 +151,7 @@ class WordTaggingModel(nn.Module):
         words = x[..., 0]
         if self.training and self.word_dropout > 0:
             drop = torch.rand(words.shape, device=words.device) < self.word_dropout
-            words = words.masked_fill(drop & (words > 0), UNKNOWN_ID)
+            words = words.masked_fill(drop & (words > 0), UNK_ID)
         features = [self.word_embedding(words), self.case_embedding(x[..., 1])]
         if self.char_encoder is not None:
             features.append(self.char_encoder(x[..., 2:]))

@@ -6,9 +6,9 @@ from itertools import chain, repeat
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from seqlearn._compat import StrOptions
 from seqlearn.preprocessing._vocabulary import _check_documents
 
 __all__ = ["OneHotSequenceEncoder"]

@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import StrOptions
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import check_is_fitted
 
+from seqlearn._compat import StrOptions, validate_data
 from seqlearn.data import SequenceData, check_sequences, unpad
 
 __all__ = ["SequenceScaler"]

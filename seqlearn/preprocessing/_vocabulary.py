@@ -10,8 +10,9 @@ from numbers import Integral
 
 import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
+
+from seqlearn._compat import Interval, StrOptions
 
 __all__ = ["VocabularyEncoder"]
 

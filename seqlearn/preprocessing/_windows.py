@@ -7,8 +7,8 @@ from numbers import Integral
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
-from sklearn.utils._param_validation import Interval
 
+from seqlearn._compat import Interval
 from seqlearn.preprocessing._scaling import _restore, _validate
 
 __all__ = ["WindowTransformer", "make_windows"]
