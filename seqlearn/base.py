@@ -1000,11 +1000,11 @@ class BaseSequenceEstimator(BaseEstimator):
             own = sum(p.numel() for p in layer.parameters(recurse=False))
             if name and (own or not any(True for _ in layer.children())):
                 rows.append((name, layer, own))
-                hooks.append(
-                    layer.register_forward_hook(
-                        lambda m, i, o, name=name: shapes.setdefault(name, shape_of(o))
-                    )
-                )
+
+                def record(layer, inputs, output, name=name):
+                    shapes.setdefault(name, shape_of(output))  # returns None
+
+                hooks.append(layer.register_forward_hook(record))
         was_training = module.training
         example = {k: v.to(self.net_.device) for k, v in self._example_input().items()}
         try:

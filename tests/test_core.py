@@ -1,0 +1,226 @@
+"""The training core: one parameter table, the module hook, Ctrl-C, divergence,
+validation at the start of fit, the global RNG, summary()."""
+
+import dataclasses
+import inspect
+import re
+import threading
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.utils._param_validation import InvalidParameterError
+from skorch.callbacks import Callback
+
+import seqlearn
+from seqlearn import CharRNN, RNNClassifier, SequenceRegressor, SequenceTagger
+from seqlearn.base import SHARED_PARAMS, BaseSequenceEstimator, LossDivergedError
+
+SMALL = {"hidden_size": 8, "max_epochs": 3, "random_state": 0}
+CORE_ESTIMATORS = [RNNClassifier, SequenceRegressor, SequenceTagger, CharRNN]
+
+
+def ragged(n=24, features=2, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.normal(size=(t, features)) for t in rng.integers(2, 9, size=n)]
+
+
+X = ragged()
+Y = {
+    RNNClassifier: np.array(["a" if x[:, 0].mean() > 0 else "b" for x in X]),
+    SequenceRegressor: np.array([x[:, 0].sum() for x in X]),
+    SequenceTagger: [np.where(x[:, 0] > 0, "pos", "neg") for x in X],
+}
+TEXT = "the cat sat on the mat. " * 20
+
+
+def fit(est):
+    if isinstance(est, CharRNN):
+        return est.fit(TEXT)
+    return est.fit(X, Y[type(est)])
+
+
+def outputs(est):
+    if isinstance(est, CharRNN):
+        return np.array([est.score(TEXT)])
+    out = est.predict(X)
+    return np.concatenate(out) if isinstance(out, list) else out
+
+
+# ---------------------------------------------------------------- one table
+@pytest.mark.parametrize("cls", CORE_ESTIMATORS)
+def test_parameters_come_from_the_shared_table(cls):
+    shared = {n: f for group in SHARED_PARAMS.values() for n, f in group.items()}
+    fields = {f.name: f for f in dataclasses.fields(cls)}
+    signature = inspect.signature(cls.__init__).parameters
+    assert list(signature)[1:] == list(fields)  # keyword-only, in field order
+    assert all(p.kind is p.KEYWORD_ONLY for n, p in signature.items() if n != "self")
+    groups = [g for g in cls._param_groups if g != "own"]
+    for name, field in fields.items():
+        assert set(field.metadata) >= {"type", "constraints", "doc"}, name
+        assert cls._parameter_constraints[name] == field.metadata["constraints"]
+        if any(name in SHARED_PARAMS[g] for g in groups):
+            # one constraint and one doc text per shared name
+            assert dict(field.metadata) == dict(shared[name].metadata)
+    # the docstring documents every parameter, in signature order
+    documented = re.findall(r"^    (\w+) : ", cls.__doc__, flags=re.MULTILINE)
+    assert documented[: len(fields)] == list(fields)
+
+
+def test_shared_parameter_docs_are_one_text_unless_overridden():
+    # e.g. dropout: one text in RNNClassifier, SequenceRegressor, SequenceTagger
+    text = SHARED_PARAMS["recurrent"]["dropout"].metadata["doc"]
+    for cls in (RNNClassifier, SequenceRegressor, SequenceTagger):
+        assert " ".join(text.split()[:6]) in " ".join(cls.__doc__.split())
+    # CharRNN's dropout means something else and says so
+    assert "before the output layer" in CharRNN._param_docs["dropout"]
+
+
+def test_init_only_stores_and_defaults_can_differ():
+    est = CharRNN()
+    assert est.hidden_size == 128 and RNNClassifier().hidden_size == 64
+    with pytest.raises(TypeError):
+        RNNClassifier(hiden_size=3)  # a typo is an error, as in any estimator
+    with pytest.raises(TypeError):
+        RNNClassifier(8)  # keyword-only
+
+
+def test_hidden_size_reaches_the_torch_module():
+    clf = fit(RNNClassifier(**{**SMALL, "hidden_size": 5}))
+    assert clf.net_.module_.encoder.rnns[0].hidden_size == 5
+    lm = fit(CharRNN(**{**SMALL, "hidden_size": 6}, seq_len=10, batch_size=4))
+    assert lm.net_.module_.rnn.hidden_size == 6
+
+
+@pytest.mark.parametrize("cls", CORE_ESTIMATORS)
+def test_clone_of_a_fitted_estimator_refits(cls):
+    est = fit(cls(**SMALL))
+    again = fit(clone(est))
+    np.testing.assert_array_equal(outputs(again), outputs(est))
+
+
+# ---------------------------------------------------------------- faults
+class _Raise(Callback):
+    def __init__(self, exc, at_epoch=2):
+        self.exc = exc
+        self.at_epoch = at_epoch
+
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == self.at_epoch:
+            raise self.exc
+
+
+@pytest.mark.parametrize("cls", CORE_ESTIMATORS)
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, RuntimeError("boom")])
+def test_problem2_ctrl_c_propagates_and_keeps_the_previous_model(cls, exc):
+    est = fit(cls(**SMALL))
+    before = outputs(est)
+    net = est.net_
+    est.set_params(callbacks=[("raise", _Raise(exc))], random_state=1)
+    with pytest.raises(type(exc) if isinstance(exc, Exception) else exc):
+        fit(est)
+    assert est.net_ is net  # the previous model, untouched
+    np.testing.assert_array_equal(outputs(est), before)
+
+
+def test_problem2_early_stopping_still_stops_quietly():
+    est = RNNClassifier(**{**SMALL, "max_epochs": 40}, early_stopping=True, lr=1e-7)
+    est.set_params(patience=2)
+    fit(est)  # skorch stops by raising KeyboardInterrupt inside: not an error
+    assert len(est.history_) < 40
+
+
+class _PoisonWeights(Callback):
+    def on_epoch_begin(self, net, **kwargs):
+        if len(net.history) == 2:
+            with torch.no_grad():
+                next(net.module_.parameters()).fill_(float("nan"))
+
+
+@pytest.mark.parametrize("cls", CORE_ESTIMATORS)
+def test_problem3_divergence_is_an_error_and_keeps_the_previous_model(cls):
+    est = fit(cls(**SMALL))
+    before = outputs(est)
+    est.set_params(callbacks=[("poison", _PoisonWeights())])
+    with pytest.raises(LossDivergedError, match="diverged.*Lower lr"):
+        fit(est)
+    np.testing.assert_array_equal(outputs(est), before)
+    assert isinstance(LossDivergedError("x"), ValueError)
+
+
+def test_problem3_sgd_with_a_huge_learning_rate():
+    # the issue's reproduction: SGD, lr=1e6, no clipping
+    est = SequenceRegressor(
+        **{**SMALL, "max_epochs": 10}, optimizer="sgd", lr=1e6, gradient_clip=None
+    )
+    with pytest.raises(LossDivergedError, match="gradient_clip"):
+        fit(est)
+    assert not hasattr(est, "net_")
+
+
+@pytest.mark.parametrize(
+    "params, match",
+    [
+        ({"device": "cuda"}, "CUDA"),
+        ({"device": "tpu:0"}, "device"),
+        ({"callbacks": [1, 2]}, r"callbacks\[0\]"),
+        ({"optimizer": int}, "not a torch.optim.Optimizer"),
+        ({"optimizer": torch.optim.LBFGS}, "closure"),
+    ],
+)
+def test_problem6_parameters_checked_before_fitting(params, match):
+    if "cuda" in str(params.get("device")) and torch.cuda.is_available():
+        pytest.skip("CUDA is available here")
+    est = RNNClassifier(**SMALL, **params)
+    with pytest.raises(ValueError, match=match):
+        fit(est)
+    assert not hasattr(est, "net_") and not hasattr(est, "classes_")
+
+
+def test_problem6_constraints_raise_invalid_parameter_error():
+    for est in (RNNClassifier(hidden_size=0), CharRNN(seq_len=0)):
+        with pytest.raises(InvalidParameterError):
+            fit(est)
+
+
+# ---------------------------------------------------------------- RNG, threads
+def test_problem7_predict_touches_no_random_generator():
+    est = fit(RNNClassifier(**SMALL))
+    torch.manual_seed(5)
+    state = torch.random.get_rng_state()
+    est.predict(X)
+    assert torch.equal(torch.random.get_rng_state(), state)
+
+
+def test_problem7_fits_in_threads_are_reproducible():
+    expected = outputs(fit(SequenceRegressor(**SMALL)))
+    results = [None] * 4
+
+    def work(i):
+        results[i] = outputs(fit(SequenceRegressor(**SMALL)))
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for got in results:
+        np.testing.assert_array_equal(got, expected)
+
+
+# ---------------------------------------------------------------- summary
+@pytest.mark.parametrize("cls", CORE_ESTIMATORS)
+def test_summary_lists_layers_shapes_and_parameter_counts(cls):
+    est = fit(cls(**SMALL))
+    text = est.summary()
+    total = sum(p.numel() for p in est.net_.module_.parameters())
+    assert f"Total params: {total:,}" in text
+    assert "LSTM" in text and "Linear" in text
+    assert re.search(r"\(2, 8, \d+\)", text)  # output shapes of a 2 x 8 batch
+
+
+def test_public_api_is_importable_from_one_place():
+    for name in seqlearn.__all__:
+        assert hasattr(seqlearn, name)
+    assert issubclass(RNNClassifier, BaseSequenceEstimator)
