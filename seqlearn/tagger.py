@@ -9,6 +9,7 @@ from itertools import chain
 import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
+from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import Interval, StrOptions
@@ -57,6 +58,14 @@ def _label_sequences(y):
                 "RNNClassifier."
             )
     return seqs
+
+
+def _as_sequences(X):
+    """Return X, or ``np.asarray(X)`` for an array-like that is no sequence."""
+    if not isinstance(X, list | tuple | np.ndarray) and not hasattr(X, "iloc"):
+        if hasattr(X, "__array__") and not hasattr(X, "__iter__"):
+            return np.asarray(X)
+    return X
 
 
 def _raw_lengths(X):
@@ -228,7 +237,7 @@ class SequenceTagger(BaseSequenceEstimator):
     )
 
     @fit_method
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None):
         """Fit the network to sequences X and their per-step labels y.
 
         Parameters
@@ -257,6 +266,7 @@ class SequenceTagger(BaseSequenceEstimator):
                 f"constraints={self.constraints!r} needs crf=True: only the CRF "
                 "output layer scores transitions."
             )
+        X = _as_sequences(X)
         data = self._validate_X(X, reset=True)
         y = self._check_y(data, y)
         seqs = _label_sequences(y)
@@ -267,6 +277,7 @@ class SequenceTagger(BaseSequenceEstimator):
                 "steps; the tagger needs exactly one label per step."
             )
         flat = np.concatenate(seqs)
+        check_classification_targets(flat)  # tags are discrete, finite labels
         encoder = LabelEncoder().fit(flat)
         self.classes_ = encoder.classes_
         y_enc, _ = pad_sequences(
@@ -447,8 +458,16 @@ class SequenceTagger(BaseSequenceEstimator):
     # ------------------------------------------------------------ predict
     def _scores(self, X):
         """Return padded per-step scores, lengths, and whether X is an array."""
+        X = _as_sequences(X)
         data = self._validate_X(X, reset=False)
-        rectangular = hasattr(X, "ndim") and data.order is None
+        # an array whose sequences all have its full width gives an array back
+        # (token ids: padding id 0 makes rows ragged, and they come back as a list)
+        rectangular = (
+            isinstance(X, np.ndarray)
+            and X.dtype != object
+            and X.ndim >= 2
+            and bool(np.all(data.lengths == X.shape[1]))
+        )
         return self._forward(data), data.lengths, rectangular
 
     def predict_proba(self, X):
@@ -465,7 +484,7 @@ class SequenceTagger(BaseSequenceEstimator):
         Returns
         -------
         proba : list of ndarray of shape (T_i, n_classes), or ndarray of shape \
-(n_samples, n_timesteps, n_classes) for rectangular array input
+(n_samples, n_timesteps, n_classes) for an array whose sequences all have its width
             Probabilities in the order of ``classes_``.
         """
         scores, lengths, rectangular = self._scores(X)
@@ -488,7 +507,7 @@ class SequenceTagger(BaseSequenceEstimator):
         Returns
         -------
         y : list of ndarray of shape (T_i,), or ndarray of shape \
-(n_samples, n_timesteps) for rectangular array input
+(n_samples, n_timesteps) for an array whose sequences all have its width
             Predicted labels.
         """
         scores, lengths, rectangular = self._scores(X)

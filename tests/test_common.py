@@ -1,8 +1,20 @@
-"""scikit-learn's estimator checks over every seqlearn estimator."""
+"""scikit-learn's estimator checks over every public seqlearn estimator."""
 
+import numpy as np
+import pytest
+from sklearn.base import ClassifierMixin
+from sklearn.utils import estimator_checks
 from sklearn.utils.estimator_checks import parametrize_with_checks
+from sklearn.utils.validation import column_or_1d
 
-from seqlearn import RNNClassifier, SequenceRegressor, SequenceTagger
+import seqlearn
+from seqlearn import (
+    CharRNN,
+    RNNClassifier,
+    RNNForecaster,
+    SequenceRegressor,
+    SequenceTagger,
+)
 
 # Settings that learn the checks' small, easy problems in a fraction of a second.
 FAST = {"hidden_size": 16, "max_epochs": 30, "lr": 0.02, "random_state": 0}
@@ -11,57 +23,89 @@ _MINIBATCH = (
     "mini-batch SGD: zero weights or repeated samples change how sequences fall "
     "into batches and the number of optimiser steps, so the fitted nets differ"
 )
-_ONE_D_TARGETS = (
-    "SequenceTagger needs one label per step (a list of label sequences or a "
-    "2-D array); this check passes one label per sample"
-)
 
 
-_TAGGER_ONE_D_CHECKS = [
-    "check_fit2d_1sample",
-    "check_all_zero_sample_weights_error",
-    "check_dict_unchanged",
-    "check_dont_overwrite_parameters",
-    "check_dtype_object",
-    "check_estimators_dtypes",
-    "check_estimators_fit_returns_self",
-    "check_estimators_nan_inf",
-    "check_estimators_overwrite_params",
-    "check_estimators_pickle",
-    "check_f_contiguous_array_estimator",
-    "check_fit2d_1feature",
-    "check_fit2d_predict1d",
-    "check_fit_check_is_fitted",
-    "check_fit_idempotent",
-    "check_fit_score_takes_y",
-    "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance",
-    "check_n_features_in",
-    "check_n_features_in_after_fitting",
-    "check_pipeline_consistency",
-    "check_positive_only_tag_during_fit",
-    "check_readonly_memmap_input",
-    "check_sample_weights_list",
-    "check_sample_weights_not_an_array",
-    "check_sample_weights_not_overwritten",
-    "check_sample_weights_pandas_series",
-    "check_sample_weights_shape",
-]
+class PerStepTagger(ClassifierMixin, SequenceTagger):
+    """Test adapter: one label per sample copied to every step, and back.
+
+    scikit-learn's checks pass one label per sample; a tagger needs one per
+    step.  The adapter gives every step its sequence's label and reads the
+    prediction at the last step, so the checks exercise the tagger's own
+    fit/predict on real per-step targets.
+    """
+
+    def fit(self, X, y=None, sample_weight=None):
+        if y is not None:
+            y = column_or_1d(y, warn=True)
+            try:
+                arr = np.asarray(X)
+                lengths = [arr.shape[1]] * len(arr) if arr.ndim >= 2 else None
+            except (TypeError, ValueError):
+                lengths = None  # not an array: the tagger itself reports it
+            if lengths is not None:
+                y = [np.full(n, label) for n, label in zip(lengths, y, strict=False)]
+        return super().fit(X, y, sample_weight=sample_weight)
+
+    def predict(self, X):
+        return np.asarray(super().predict(X))[:, -1]
+
+    def predict_proba(self, X):
+        return np.asarray(super().predict_proba(X))[:, -1]
+
+    def score(self, X, y, sample_weight=None):
+        return ClassifierMixin.score(self, X, y, sample_weight)
 
 
 def expected_failed_checks(estimator):
-    failures = {
-        "check_sample_weight_equivalence_on_dense_data": _MINIBATCH,
-    }
-    if isinstance(estimator, SequenceTagger):
-        # the same properties are tested with per-step targets in test_base.py
-        failures.update(dict.fromkeys(_TAGGER_ONE_D_CHECKS, _ONE_D_TARGETS))
+    failures = {"check_sample_weight_equivalence_on_dense_data": _MINIBATCH}
+    if isinstance(estimator, PerStepTagger):
+        failures["check_classifiers_one_label_sample_weights"] = (
+            "a single label per step: the tagger needs at least two classes"
+        )
     return failures
 
 
 @parametrize_with_checks(
-    [RNNClassifier(**FAST), SequenceRegressor(**FAST), SequenceTagger(**FAST)],
+    [
+        RNNClassifier(**FAST),
+        SequenceRegressor(**FAST),
+        # issue 15: a small regressor must learn make_regression fed as sequences
+        SequenceRegressor(hidden_size=8, max_epochs=30, batch_size=16, random_state=0),
+        PerStepTagger(**FAST),
+    ],
     expected_failed_checks=expected_failed_checks,
 )
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+# Estimators whose fit does not take (X, y) as the checks build them get the API
+# checks: default-constructible, get/set_params, clone, repr, no work in __init__.
+API_CHECKS = [
+    "check_parameters_default_constructible",
+    "check_no_attributes_set_in_init",
+    "check_get_params_invariance",
+    "check_set_params",
+    "check_estimator_cloneable",
+    "check_estimator_repr",
+    "check_do_not_raise_errors_in_init_or_set_params",
+]
+API_ESTIMATORS = [CharRNN(), RNNForecaster()]
+
+
+@pytest.mark.parametrize("check", API_CHECKS)
+@pytest.mark.parametrize("estimator", API_ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_api_checks(estimator, check):
+    getattr(estimator_checks, check)(type(estimator).__name__, estimator)
+
+
+def test_every_public_estimator_is_checked():
+    checked = {RNNClassifier, SequenceRegressor, SequenceTagger} | {
+        type(e) for e in API_ESTIMATORS
+    }
+    public = {
+        getattr(seqlearn, name)
+        for name in seqlearn.__all__
+        if isinstance(getattr(seqlearn, name), type)
+    }
+    assert public <= checked

@@ -338,3 +338,21 @@ def test_token_string_crf_tagger_is_reproducible_and_picklable():
     )
     c = pickle.loads(pickle.dumps(a))
     assert [p.tolist() for p in c.predict(X)] == [p.tolist() for p in a.predict(X)]
+
+
+def test_problem7_2d_token_ids_give_an_array_back():
+    # issue 13 item 7: a 2-D array of token ids returns an ndarray
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 6, size=(30, 7))
+    y = np.where(X > 3, "hi", "lo")
+    tagger = SequenceTagger(
+        embedding_dim=4, hidden_size=8, max_epochs=2, random_state=0
+    )
+    pred = tagger.fit(X, y).predict(X)
+    assert isinstance(pred, np.ndarray) and pred.shape == X.shape
+    assert tagger.predict_proba(X).shape == (*X.shape, 2)
+    # padding id 0 makes rows ragged: they come back as a list of real steps
+    X_padded = X.copy()
+    X_padded[0, 5:] = 0
+    pred = tagger.predict(X_padded)
+    assert isinstance(pred, list) and len(pred[0]) == 5 and len(pred[1]) == 7
