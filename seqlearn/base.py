@@ -55,10 +55,12 @@ from seqlearn.data import (
     SequenceDataset,
     _is_2d_table,
     check_sequences,
+    pad_sequences,
 )
-from seqlearn.nn import SequenceModel
+from seqlearn.nn import SequenceModel, WordTaggingModel
 from seqlearn.nn.constants import PAD_TARGET
 from seqlearn.nn.encoder import CELLS
+from seqlearn.preprocessing._tokens import CASES, WordFeatureEncoder, is_text
 
 __all__ = [
     "SHARED_PARAMS",
@@ -160,6 +162,44 @@ SHARED_PARAMS = {
             "How the per-step states become one vector per sequence: the state at "
             "the last real step (first step for the backward direction), the mean "
             "or maximum over real steps, or learned additive attention.",
+        ),
+    },
+    "words": {
+        "char_embedding_dim": param(
+            25,
+            "int",
+            _POSITIVE_INT,
+            "Text input only: features of a character embedding.",
+        ),
+        "char_hidden_size": param(
+            50,
+            "int or None",
+            [*_POSITIVE_INT, None],
+            "Text input only: size of a word's character encoding (filters of a "
+            "character CNN, :class:`~seqlearn.nn.CharEncoder`); None disables it.",
+        ),
+        "word_min_frequency": param(
+            2,
+            "int",
+            _POSITIVE_INT,
+            "Text input only: words seen fewer times in training are unknown, so "
+            "the unknown-word embedding is trained on rare words.",
+        ),
+        "word_dropout": param(
+            0.0,
+            "float",
+            [Interval(numbers.Real, 0, 1, closed="both")],
+            "Text input only: in training, replace each word's id by the unknown "
+            "id with this probability (its characters and case stay), so the "
+            "network learns to read a word it has never seen from its spelling and "
+            "context.",
+        ),
+        "lowercase": param(
+            True,
+            "bool",
+            ["boolean"],
+            "Text input only: lowercase words before looking up their embedding; "
+            "capitalisation stays a separate feature.",
         ),
     },
     "class_weight": {
@@ -289,7 +329,15 @@ _ANNOTATIONS = {
     "precision": "str",
     "pooling": "str",
     "class_weight": "dict | str | None",
+    "char_embedding_dim": "int",
+    "char_hidden_size": "int | None",
+    "word_min_frequency": "int",
+    "word_dropout": "float",
+    "lowercase": "bool",
 }
+
+# Word embedding size for text input when embedding_dim is None.
+DEFAULT_WORD_EMBEDDING_DIM = 64
 
 
 def _format_default(value) -> str:
@@ -745,6 +793,26 @@ class BaseSequenceEstimator(BaseEstimator):
     # ------------------------------------------------------------ input
     def _validate_X(self, X, *, reset):
         """Validate X into :class:`SequenceData`, checking it against ``fit``."""
+        text = "words" in self._param_groups
+        if reset:
+            self.__dict__.pop("word_features_", None)
+            if is_text(X):
+                if not text:
+                    raise TypeError(
+                        f"X holds text, but {type(self).__name__} reads numbers or "
+                        "token ids: encode the text first (VocabularyEncoder, "
+                        "WordFeatureEncoder), or use RNNClassifier/SequenceTagger."
+                    )
+                return self._encode_words(X, reset=True)
+        else:
+            check_is_fitted(self)
+        if not reset and self.input_kind_ == "words":
+            if not is_text(X):
+                raise TypeError(
+                    f"This {type(self).__name__} was fitted on text: X must be a "
+                    "list of texts or of token lists of str."
+                )
+            return self._encode_words(X, reset=False)
         tokens = getattr(self, "embedding_dim", None) is not None
         if not isinstance(X, list | tuple | np.ndarray) and not hasattr(X, "iloc"):
             X = np.asarray(X) if hasattr(X, "__array__") else X
@@ -771,6 +839,21 @@ class BaseSequenceEstimator(BaseEstimator):
         else:
             self._check_consistent(data)
         return data
+
+    def _encode_words(self, X, *, reset) -> SequenceData:
+        """Text -> ``(N, L, 2 + W)`` word, case and character ids."""
+        if reset:
+            for attr in ("n_features_in_", "feature_names_in_"):
+                self.__dict__.pop(attr, None)
+            self.word_features_ = WordFeatureEncoder(
+                lowercase=self.lowercase, min_frequency=self.word_min_frequency
+            ).fit(X)
+            self.input_kind_ = "words"
+            self.num_embeddings_ = len(self.word_features_.word_vocabulary_.tokens_)
+        values, lengths = pad_sequences(
+            self.word_features_.transform(X), dtype=np.int64
+        )
+        return SequenceData(values, lengths, tabular=False)
 
     def _check_consistent(self, data: SequenceData):
         name = type(self).__name__
@@ -823,6 +906,24 @@ class BaseSequenceEstimator(BaseEstimator):
         default is a :class:`~seqlearn.nn.SequenceModel` (one output vector
         per sequence, or per step with ``_per_step``).
         """
+        pooling = None if self._per_step else self.pooling
+        if self.input_kind_ == "words":
+            return WordTaggingModel(
+                self.cell,
+                self.hidden_size,
+                n_outputs,
+                num_words=self.num_embeddings_,
+                word_embedding_dim=self.embedding_dim or DEFAULT_WORD_EMBEDDING_DIM,
+                num_cases=len(CASES),
+                num_chars=len(self.word_features_.char_vocabulary_.tokens_),
+                char_embedding_dim=self.char_embedding_dim,
+                char_hidden_size=self.char_hidden_size,
+                num_layers=self.num_layers,
+                bidirectional=self.bidirectional,
+                dropout=self.dropout,
+                word_dropout=self.word_dropout,
+                pooling=pooling,
+            )
         tokens = self.embedding_dim is not None
         return SequenceModel(
             self.cell,
@@ -832,7 +933,7 @@ class BaseSequenceEstimator(BaseEstimator):
             num_layers=self.num_layers,
             bidirectional=self.bidirectional,
             dropout=self.dropout,
-            pooling=None if self._per_step else getattr(self, "pooling", "last"),
+            pooling=pooling,
             num_embeddings=self.num_embeddings_ if tokens else None,
             embedding_dim=self.embedding_dim,
         )

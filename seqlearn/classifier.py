@@ -60,6 +60,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         "recurrent",
         "bidirectional",
         "embedding",
+        "words",
         "pooling",
         "class_weight",
         "training",

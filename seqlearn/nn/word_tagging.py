@@ -9,6 +9,7 @@ from seqlearn.nn._validation import check_dropout, check_positive_int
 from seqlearn.nn.char_encoder import CharEncoder
 from seqlearn.nn.constants import PAD_ID, UNK_ID
 from seqlearn.nn.encoder import RecurrentEncoder
+from seqlearn.nn.pooling import Pooling
 
 __all__ = ["WordTaggingModel"]
 
@@ -56,6 +57,9 @@ class WordTaggingModel(nn.Module):
         unknown id 1 (its characters and case are kept), so the unknown-word
         embedding learns from every kind of word and the network learns to
         tag from spelling and context when a word is new.
+    pooling : {"last", "mean", "max", "attention"} or None, default=None
+        None scores every step (tagging); a pooling gives one output vector
+        per sequence (text classification), see :class:`~seqlearn.nn.Pooling`.
 
     Attributes
     ----------
@@ -99,6 +103,7 @@ class WordTaggingModel(nn.Module):
         bidirectional: bool = True,
         dropout: float = 0.0,
         word_dropout: float = 0.0,
+        pooling: str | None = None,
     ) -> None:
         super().__init__()
         check_positive_int(n_outputs, "n_outputs")
@@ -126,6 +131,9 @@ class WordTaggingModel(nn.Module):
             num_layers=num_layers,
             bidirectional=bidirectional,
             dropout=dropout,
+        )
+        self.pooling = (
+            None if pooling is None else Pooling(pooling, self.encoder.output_size)
         )
         self.head = nn.Linear(self.encoder.output_size, n_outputs)
 
@@ -155,5 +163,7 @@ class WordTaggingModel(nn.Module):
         features = [self.word_embedding(words), self.case_embedding(x[..., 1])]
         if self.char_encoder is not None:
             features.append(self.char_encoder(x[..., 2:]))
-        output, _ = self.encoder(self.drop(torch.cat(features, -1)), lengths)
-        return self.head(output)
+        output, summary = self.encoder(self.drop(torch.cat(features, -1)), lengths)
+        if self.pooling is None:
+            return self.head(output)
+        return self.head(self.pooling(output, summary, lengths))
