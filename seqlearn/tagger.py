@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import numbers
-import warnings
 
 import numpy as np
 import torch
@@ -23,6 +22,7 @@ from seqlearn.data import pad_sequences, unpad
 from seqlearn.metrics import token_accuracy
 from seqlearn.nn import CRFLoss, allowed_transitions
 from seqlearn.nn.constants import PAD_TARGET
+from seqlearn.nn.crf import repair_scheme
 
 _POSITIVE = [Interval(numbers.Integral, 1, None, closed="left")]
 
@@ -217,7 +217,9 @@ class SequenceTagger(BaseSequenceEstimator):
             y_enc = np.take_along_axis(y_enc, data.order, axis=1)
             y_enc[np.arange(y_enc.shape[1]) >= data.lengths[:, None]] = PAD_TARGET
         if self.constraints is not None:
-            y_enc = self._check_scheme(y_enc, data.lengths)
+            y_enc = repair_scheme(
+                y_enc, data.lengths, self.classes_.tolist(), self.constraints
+            )
         weight = check_class_weight(
             self.class_weight, self.classes_, y_enc[y_enc != PAD_TARGET]
         )
@@ -237,55 +239,6 @@ class SequenceTagger(BaseSequenceEstimator):
             "criterion__num_tags": len(self.classes_),
             "criterion__allowed": allowed,
         }
-
-    def _check_scheme(self, y_enc, lengths):
-        """Return y_enc with tags the constraints forbid read as seqeval does.
-
-        Real annotations break their scheme now and then ("O I-LOC"); seqeval
-        reads such a stray ``I-X`` as the start of an entity, so in IOB2 it
-        becomes ``B-X`` (in IOB1 a stray ``B-X`` becomes ``I-X``), with a
-        warning.  What cannot be repaired so raises a ValueError.
-        """
-        classes = self.classes_.tolist()
-        trans, start, end = (
-            m.numpy() for m in allowed_transitions(classes, self.constraints)
-        )
-        swap = {"iob2": ("I-", "B-"), "iob1": ("B-", "I-")}.get(self.constraints)
-        repair = np.arange(len(classes))
-        if swap is not None:
-            for i, tag in enumerate(map(str, classes)):
-                fixed = swap[1] + tag[2:]
-                if tag.startswith(swap[0]) and fixed in classes:
-                    repair[i] = classes.index(fixed)
-
-        def invalid(y):
-            real = y != PAD_TARGET
-            prev, cur = y[:, :-1].clip(0), y[:, 1:].clip(0)
-            bad = np.zeros(y.shape, dtype=bool)
-            bad[:, 0] = ~start[y[:, 0]]
-            bad[:, 1:] = ~trans[prev, cur] & real[:, 1:]
-            return bad
-
-        bad = invalid(y_enc)
-        if bad.any():
-            y_enc = np.where(bad, repair[y_enc.clip(0)], y_enc)
-            rows = np.arange(len(lengths))
-            still = invalid(y_enc).any(1) | ~end[y_enc[rows, lengths - 1]]
-            for i in np.flatnonzero(still)[:1]:
-                path = " ".join(map(str, self.classes_[y_enc[i, : lengths[i]]]))
-                raise ValueError(
-                    f"y[{i}] is not a valid {self.constraints.upper()} tag "
-                    f"sequence ({path!r}), so constraints={self.constraints!r} "
-                    "would forbid it; fix the tags or use constraints=None."
-                )
-            warnings.warn(
-                f"{int(bad.any(1).sum())} sequences of y break the "
-                f"{self.constraints.upper()} scheme; their stray {swap[0]} tags "
-                f"were read as {swap[1]} tags (as seqeval reads them).",
-                UserWarning,
-                stacklevel=3,
-            )
-        return y_enc
 
     def _crf_infer(self, method, scores, lengths):
         """Run the trained CRF's ``decode`` or ``marginals`` on emissions."""

@@ -12,6 +12,9 @@ sequence lengths, so padding never changes a result.
 
 from __future__ import annotations
 
+import warnings
+
+import numpy as np
 import torch
 from torch import nn
 
@@ -19,7 +22,7 @@ from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.constants import PAD_TARGET
 from seqlearn.nn.encoder import check_lengths
 
-__all__ = ["CRF", "CRFLoss", "allowed_transitions"]
+__all__ = ["CRF", "CRFLoss", "allowed_transitions", "repair_scheme"]
 
 SCHEMES = ("iob1", "iob2", "iobes")
 
@@ -465,3 +468,79 @@ class CRFLoss(nn.Module):
         if weight is not None:
             nll = nll * weight.to(nll)
         return nll.sum() / lengths.sum().clamp(min=1)
+
+
+def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
+    """Return padded tag ids with stray tags read as seqeval reads them.
+
+    Real annotations break their scheme now and then ("O I-LOC"); seqeval
+    reads such a stray ``I-X`` as the start of an entity, so in IOB2 it
+    becomes ``B-X`` (in IOB1 a stray ``B-X`` becomes ``I-X``), with a
+    warning.  What cannot be repaired so raises a ValueError: the CRF's
+    constraints would forbid it.
+
+    Parameters
+    ----------
+    tags : ndarray of shape (N, L), int
+        Tag ids, ``PAD_TARGET`` after each sequence's end.
+    lengths : ndarray of shape (N,)
+        Real steps of each sequence.
+    labels : list of str
+        The tag of each id.
+    scheme : {"iob1", "iob2", "iobes"}
+        Tagging scheme, as in :func:`allowed_transitions`.
+    stacklevel : int, default=4
+        Of the warning.
+
+    Returns
+    -------
+    tags : ndarray of shape (N, L)
+        The tags, repaired.
+
+    Examples
+    --------
+    >>> import warnings
+    >>> import numpy as np
+    >>> from seqlearn.nn.crf import repair_scheme
+    >>> with warnings.catch_warnings(record=True):
+    ...     repair_scheme(np.array([[2, 1]]), np.array([2]), ["B-X", "I-X", "O"],
+    ...                   "iob2").tolist()
+    [[2, 0]]
+    """
+    trans, start, end = (m.numpy() for m in allowed_transitions(labels, scheme))
+    swap = {"iob2": ("I-", "B-"), "iob1": ("B-", "I-")}.get(scheme)
+    repair = np.arange(len(labels))
+    if swap is not None:
+        for i, tag in enumerate(map(str, labels)):
+            fixed = swap[1] + tag[2:]
+            if tag.startswith(swap[0]) and fixed in labels:
+                repair[i] = labels.index(fixed)
+
+    def invalid(y):
+        real = y != PAD_TARGET
+        prev, cur = y[:, :-1].clip(0), y[:, 1:].clip(0)
+        bad = np.zeros(y.shape, dtype=bool)
+        bad[:, 0] = ~start[y[:, 0]]
+        bad[:, 1:] = ~trans[prev, cur] & real[:, 1:]
+        return bad
+
+    bad = invalid(tags)
+    if bad.any():
+        tags = np.where(bad, repair[tags.clip(0)], tags)
+        rows = np.arange(len(lengths))
+        still = invalid(tags).any(1) | ~end[tags[rows, lengths - 1]]
+        for i in np.flatnonzero(still)[:1]:
+            path = " ".join(str(labels[t]) for t in tags[i, : lengths[i]])
+            raise ValueError(
+                f"y[{i}] is not a valid {scheme.upper()} tag sequence ({path!r}), "
+                f"so constraints={scheme!r} would forbid it; fix the tags or use "
+                "constraints=None."
+            )
+        warnings.warn(
+            f"{int(bad.any(1).sum())} sequences of y break the {scheme.upper()} "
+            f"scheme; their stray {swap[0]} tags were read as {swap[1]} tags (as "
+            "seqeval reads them).",
+            UserWarning,
+            stacklevel=stacklevel,
+        )
+    return tags
