@@ -217,9 +217,10 @@ class _Encoder:
     def estimator(self, est, path):
         name = _class_name(est)
         params = self._params(est, path)
+        skip = _NET_ATTRS | set(est.get_params(deep=False))
         state = {}
         for key, value in vars(est).items():
-            if key in params or key in _NET_ATTRS:
+            if key in skip:
                 continue
             state[key] = self.encode(value, f"{path}.{key}")
         out = {"__type__": "estimator", "class": name, "params": params}
