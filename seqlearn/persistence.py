@@ -85,6 +85,7 @@ class _Encoder:
 
     def __init__(self):
         self.tensors = {}
+        self.notes = []  # warnings for the caller of save
 
     def _tensor(self, path, value):
         key = path
@@ -205,12 +206,10 @@ class _Encoder:
                         "strings, lists, numpy dtypes, torch optimizers) can be "
                         "saved without pickle."
                     ) from None
-                warnings.warn(
+                self.notes.append(
                     f"{type(est).__name__}.{key}={value!r} cannot be saved without "
                     "pickle; the loaded model has the default instead (it only "
-                    "affects training).",
-                    UserWarning,
-                    stacklevel=4,
+                    "affects training)."
                 )
         return params
 
@@ -312,6 +311,8 @@ def save(estimator, path) -> None:
         "class": tree["class"],
         "estimator": tree,
     }
+    for note in encoder.notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
     blob = save_tensors(encoder.tensors) if encoder.tensors else b""
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
         archive.writestr(_CONFIG, json.dumps(config))
@@ -324,6 +325,7 @@ class _Decoder:
 
     def __init__(self, tensors):
         self.tensors = tensors
+        self.notes = []  # warnings for the caller of load
 
     def lookup(self, key):
         if not isinstance(key, str) or key not in self.tensors:
@@ -432,17 +434,15 @@ class _Decoder:
         return {str(k): self.decode(v) for k, v in obj.items()}
 
 
-def _cpu_if_no_cuda(est):
+def _cpu_if_no_cuda(est, notes):
     """Point a CUDA-trained estimator at the CPU when this machine has no GPU."""
     from seqlearn.base import resolve_device
 
     device = str(resolve_device(est.device))
     if device.startswith("cuda") and not torch.cuda.is_available():
-        warnings.warn(
+        notes.append(
             f"{type(est).__name__} was saved with device={est.device!r}, but CUDA is "
-            "not available here; it is loaded on the CPU (device='cpu').",
-            UserWarning,
-            stacklevel=5,
+            "not available here; it is loaded on the CPU (device='cpu')."
         )
         est.device = "cpu"
 
@@ -455,7 +455,7 @@ def _restore_net(est, net_entry, history, decoder):
     """
     from skorch.history import History
 
-    _cpu_if_no_cuda(est)
+    _cpu_if_no_cuda(est, decoder.notes)
     module_sd = {k: decoder.lookup(v) for k, v in dict(net_entry["module"]).items()}
     criterion_sd = {
         k: decoder.lookup(v) for k, v in dict(net_entry["criterion"]).items()
@@ -537,10 +537,14 @@ def load(path):
         tree = config.get("estimator")
         if not isinstance(tree, dict) or tree.get("__type__") != "estimator":
             raise ValueError("it holds no estimator.")
-        return _Decoder(tensors).decode(tree)
+        decoder = _Decoder(tensors)
+        estimator = decoder.decode(tree)
     except OSError:
         raise  # a missing file or a permission error is not a format problem
     except Exception as exc:
         # whatever a corrupt, truncated or foreign file makes the readers raise
         # (zip, JSON, safetensors, numpy, pandas), the caller sees one error
         raise ValueError(f"Not a seqlearn model file {path!r}: {exc}") from exc
+    for note in decoder.notes:
+        warnings.warn(note, UserWarning, stacklevel=2)
+    return estimator

@@ -451,8 +451,13 @@ def test_training_only_objects_are_dropped_with_a_warning(tmp_path):
         **{**TINY, "random_state": np.random.RandomState(0)},
         callbacks=[("lr", LRScheduler())],
     ).fit(X, y)
-    with pytest.warns(UserWarning, match="callbacks"):
+    with pytest.warns(UserWarning) as record:
         seqlearn.save(est, tmp_path / "m")
+    assert sorted(str(w.message).split("=")[0] for w in record) == [
+        "RNNClassifier.callbacks",
+        "RNNClassifier.random_state",
+    ]
+    assert all(w.filename == __file__ for w in record)
     loaded = seqlearn.load(tmp_path / "m")
     assert loaded.callbacks is None and loaded.random_state is None
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
