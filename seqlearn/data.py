@@ -125,7 +125,7 @@ def check_float32_range(arr: np.ndarray, what: str = "X", lengths=None) -> None:
     raise ValueError(
         f"{what}{_position(first, arr.shape, lengths)} = {value!r} is beyond the "
         f"float32 range (+-{_FLOAT32_MAX:.4g}) seqlearn computes in; rescale the "
-        "data (e.g. seqlearn.preprocessing.SequenceScaler or a log)."
+        "data first (divide by a constant or take a log)."
     )
 
 
