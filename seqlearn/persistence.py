@@ -522,6 +522,10 @@ def load(path):
                 raise ValueError(
                     f"the archive holds {sorted(names)}, not {_CONFIG} and {_TENSORS}."
                 )
+            if any(i.compress_type != zipfile.ZIP_STORED for i in archive.infolist()):
+                # save stores members uncompressed: a compressed member could
+                # inflate to any size (a zip bomb) before it is even parsed
+                raise ValueError("its members are compressed; save never does.")
             config = json.loads(archive.read(_CONFIG).decode("utf-8"))
             blob = archive.read(_TENSORS)
         if not isinstance(config, dict) or config.get("format") != FORMAT:

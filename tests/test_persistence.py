@@ -414,6 +414,17 @@ def test_edited_config_is_rejected(saved, tmp_path, edit, match):
         seqlearn.load(tmp_path / "e")
 
 
+def test_compressed_members_are_rejected(saved, tmp_path):
+    # a compressed member could be a zip bomb; save never compresses
+    with zipfile.ZipFile(saved) as archive:
+        members = {name: archive.read(name) for name in archive.namelist()}
+    with zipfile.ZipFile(tmp_path / "z", "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    with pytest.raises(ValueError, match="compressed"):
+        seqlearn.load(tmp_path / "z")
+
+
 def test_weights_of_another_shape_are_rejected(saved, tmp_path):
     _rewrite(
         saved, tmp_path / "e", lambda c: c["estimator"]["params"].update(hidden_size=5)
