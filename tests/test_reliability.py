@@ -5,7 +5,10 @@ Each test is named after the problem it pins down.  Problems 2, 3, 6 and 7
 training core and are tested in tests/test_base.py.
 """
 
+import os
 import re
+import subprocess
+import sys
 import time
 
 import numpy as np
@@ -155,6 +158,26 @@ def test_problem9_token_pattern_is_validated():
         enc.fit(["a b"])
     # a tokenizer or the char analyzer make the pattern irrelevant
     VocabularyEncoder(token_pattern="(", analyzer="char").fit(["a b"])
+
+
+def test_problem9_crf_predict_3d_array_no_warning():
+    # torch warns about a read-only array once per process: a fresh one
+    code = """
+import warnings
+import numpy as np
+from seqlearn import SequenceTagger
+X = np.random.default_rng(0).normal(size=(6, 4, 2))
+y = np.tile([0, 1, 1, 0], (6, 1))
+tagger = SequenceTagger(hidden_size=3, max_epochs=1, crf=True).fit(X, y)
+warnings.simplefilter("error")
+assert tagger.predict(X).shape == (6, 4)
+assert tagger.predict_proba(X).shape == (6, 4, 2)
+"""
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env
+    )
+    assert result.returncode == 0, result.stderr[-600:]
 
 
 @pytest.fixture(scope="module")
