@@ -3,6 +3,7 @@
 from seqlearn.classifier import RNNClassifier
 from seqlearn.forecasting import RNNForecaster
 from seqlearn.generation import CharRNN
+from seqlearn.persistence import load, save
 from seqlearn.regressor import SequenceRegressor
 from seqlearn.tagger import SequenceTagger
 
@@ -15,4 +16,6 @@ __all__ = [
     "SequenceRegressor",
     "SequenceTagger",
     "__version__",
+    "load",
+    "save",
 ]

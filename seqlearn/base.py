@@ -31,6 +31,7 @@ import numbers
 import re
 import sys
 import threading
+import types
 
 import numpy as np
 import torch
@@ -55,6 +56,7 @@ from seqlearn.data import (
     SequenceDataset,
     _is_2d_table,
     check_sequences,
+    check_token_ids,
     pad_sequences,
 )
 from seqlearn.nn import SequenceModel, WordTaggingModel
@@ -835,7 +837,9 @@ class BaseSequenceEstimator(BaseEstimator):
                 # a list of equal-length univariate sequences reads as a table
                 self.n_features_in_ = data.values.shape[1]
             if tokens:
-                self.num_embeddings_ = self.num_embeddings or int(data.values.max()) + 1
+                # an id beyond the table is a clear error here, not torch's
+                # IndexError; a huge inferred table is refused, not allocated
+                self.num_embeddings_ = check_token_ids(data, self.num_embeddings)
         else:
             self._check_consistent(data)
         return data
@@ -858,14 +862,7 @@ class BaseSequenceEstimator(BaseEstimator):
     def _check_consistent(self, data: SequenceData):
         name = type(self).__name__
         if self.input_kind_ == "tokens":
-            top = int(data.values.max())
-            if top >= self.num_embeddings_:
-                raise ValueError(
-                    f"X contains token id {top}, but {name} was fitted with an "
-                    f"embedding table of {self.num_embeddings_} ids (0.."
-                    f"{self.num_embeddings_ - 1}). Set num_embeddings, or map "
-                    "unseen tokens to the unknown id (VocabularyEncoder does)."
-                )
+            check_token_ids(data, self.num_embeddings_)
         elif self.input_kind_ == "tabular":
             if data.n_step_features != 1 or np.any(data.lengths != self.n_features_in_):
                 raise ValueError(
@@ -1037,6 +1034,28 @@ class BaseSequenceEstimator(BaseEstimator):
         self.net_ = net
         self.history_ = net.history
         return self
+
+    def _restore_net(self, module_state: dict, criterion_state: dict) -> None:
+        """Rebuild ``net_`` from fitted attributes and load saved weights.
+
+        :func:`seqlearn.load` calls this after restoring the fitted state: the
+        module comes from the same hook as in ``fit`` (``_make_module``, with
+        the ``_module_args`` recorded there), so no code is read from a file.
+        """
+        data = types.SimpleNamespace(
+            n_step_features=int(self._module_args["n_step_features"])
+        )
+        # building the net draws initial weights: leave the caller's RNG alone
+        with torch.random.fork_rng(devices=[]):
+            module = self._make_module(data, int(self._module_args["n_outputs"]))
+            net = self._build_net(
+                module, 0, class_weight=criterion_state.get("class_weight")
+            )
+            net.initialize()
+        net.module_.load_state_dict(module_state)
+        net.criterion_.load_state_dict(criterion_state)
+        net.module_.eval()
+        self.net_ = net
 
     # ------------------------------------------------------------ predict
     def _forward(self, data: SequenceData) -> np.ndarray:

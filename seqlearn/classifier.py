@@ -32,12 +32,16 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         Class labels.
     n_features_in_ : int
         Features per time step; for 2-D input, its number of columns.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame with string column names.
-    input_kind_ : {"tabular", "sequence", "tokens"}
-        What X was at fit: a 2-D array, 3-D/ragged sequences or token ids.
+    input_kind_ : {"tabular", "sequence", "tokens", "words"}
+        What X was at fit: a 2-D array, 3-D/ragged sequences, token ids or
+        text ("words": raw texts or token lists of str).
     num_embeddings_ : int
-        Embedding table size (token input only).
+        Embedding table size (token ids and text only).
+    word_features_ : WordFeatureEncoder
+        Text input only: the word and character vocabularies
+        (:class:`~seqlearn.preprocessing.WordFeatureEncoder`).
     net_ : skorch.NeuralNet
         The trained network.
     history_ : skorch.History
@@ -74,7 +78,8 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
             Sequences: a 3-D array, a 2-D array of univariate sequences, a list
-            of ``(T_i, n_features)`` arrays, or token ids (``embedding_dim``).
+            of ``(T_i, n_features)`` arrays, token ids (``embedding_dim``), or
+            text: raw strings or token lists of str.
         y : array-like of shape (n_samples,)
             Labels of any type.
         sample_weight : array-like of shape (n_samples,), default=None

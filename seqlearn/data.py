@@ -20,7 +20,9 @@ __all__ = [
     "BucketBatchIterator",
     "SequenceData",
     "SequenceDataset",
+    "check_float32_range",
     "check_sequences",
+    "check_token_ids",
     "pad_sequences",
     "unpad",
 ]
@@ -61,40 +63,128 @@ class SequenceData:
 
 
 def _is_2d_table(X) -> bool:
-    """Whether X is a numeric/object 2-D array-like, not a list of sequences."""
-    return hasattr(X, "iloc") or (isinstance(X, np.ndarray) and X.ndim == 2)
+    """Whether X is a 2-D table: a 2-D array, a DataFrame or a list of rows.
+
+    A list (or tuple) of equal-length 1-D rows counts, as it does for
+    scikit-learn: its columns are ``n_features_in_``.
+    """
+    if hasattr(X, "iloc") or (isinstance(X, np.ndarray) and X.ndim == 2):
+        return True
+    if not isinstance(X, list | tuple) or not X:
+        return False
+    if any(np.ndim(row) != 1 for row in X):
+        return False
+    return len({len(row) for row in X}) == 1
 
 
+# the estimators compute in float32: larger magnitudes would become infinity
 _FLOAT32_MAX = float(np.finfo(np.float32).max)
+# the embedding table an inferred ``max id + 1`` may ask for; larger ids are
+# almost always raw hashes or offsets, not consecutive ids
+MAX_INFERRED_EMBEDDINGS = 2**24
 
 
-def check_float32_range(arr, what: str) -> None:
-    """Raise a ValueError naming the first value too large for float32.
+def _position(flat_index: int, shape, lengths=None) -> str:
+    """Return the ``[i][t, f]`` position of an element of a (flattened) array."""
+    pos = np.unravel_index(flat_index, shape)
+    if lengths is not None:  # rows of concatenated ragged sequences
+        ends = np.cumsum(lengths)
+        seq = int(np.searchsorted(ends, pos[0], side="right"))
+        step = int(pos[0] - (ends[seq - 1] if seq else 0))
+        return f"[{seq}][{', '.join(map(str, (step, *pos[1:])))}]"
+    return (
+        f"[{pos[0]}][{', '.join(map(str, pos[1:]))}]" if len(pos) > 1 else f"[{pos[0]}]"
+    )
 
-    The networks compute in float32: a finite float64 beyond about 3.4e38
-    would become infinity there and every prediction NaN.
+
+def check_float32_range(arr: np.ndarray, what: str = "X", lengths=None) -> None:
+    """Reject values whose magnitude float32 cannot hold (they would become inf).
 
     Parameters
     ----------
     arr : ndarray
-        Values already checked to be finite.
-    what : str
-        Name of the input, for the message.
+        Finite numbers.
+    what : str, default="X"
+        Name used in the error message.
+    lengths : ndarray of shape (N,), default=None
+        When ``arr`` holds concatenated ragged sequences, their lengths, so the
+        message names the sequence and step.
+
+    Raises
+    ------
+    ValueError
+        Naming the first value out of range and its position.
     """
-    arr = np.asarray(arr)
     if arr.dtype.kind != "f" or arr.dtype.itemsize <= 4 or not arr.size:
         return
-    if np.abs(arr).max() > _FLOAT32_MAX:
-        position = np.unravel_index(np.argmax(np.abs(arr)), arr.shape)
-        where = tuple(map(int, position))
+    # max/min reduce without a temporary, even for a strided window view
+    if arr.max() <= _FLOAT32_MAX and arr.min() >= -_FLOAT32_MAX:
+        return
+    first = int(np.flatnonzero(np.abs(arr.reshape(-1)) > _FLOAT32_MAX)[0])
+    value = float(arr.reshape(-1)[first])
+    raise ValueError(
+        f"{what}{_position(first, arr.shape, lengths)} = {value!r} is beyond the "
+        f"float32 range (+-{_FLOAT32_MAX:.4g}) seqlearn computes in; rescale the "
+        "data first (divide by a constant or take a log)."
+    )
+
+
+def check_token_ids(
+    data: SequenceData, num_embeddings=None, *, input_name: str = "X"
+) -> int:
+    """Return the embedding table size token ids need, checking the largest id.
+
+    Parameters
+    ----------
+    data : SequenceData
+        Token ids (``check_sequences(..., tokens=True)``).
+    num_embeddings : int, default=None
+        The table size: given by the user or fitted.  None infers ``max id +
+        1``, up to ``MAX_INFERRED_EMBEDDINGS`` rows.
+    input_name : str, default="X"
+        Name used in error messages.
+
+    Returns
+    -------
+    num_embeddings : int
+
+    Raises
+    ------
+    ValueError
+        An id ``>= num_embeddings`` (torch would raise a bare IndexError), or an
+        inferred table too large to allocate sensibly; the id and its position
+        are named.
+    """
+    ids = data.values
+    top_at = int(np.argmax(ids))
+    top = int(ids.reshape(-1)[top_at])
+    row, col = np.unravel_index(top_at, ids.shape)
+    if data.order is not None:  # the position in the raw input, padding included
+        col = data.order[row, col]
+    where = f"{input_name}[{row}][{col}]"
+    if num_embeddings is None:
+        if top >= MAX_INFERRED_EMBEDDINGS:
+            raise ValueError(
+                f"{where} is token id {top}: an embedding table of max id + 1 = "
+                f"{top + 1} rows would be needed (at most "
+                f"{MAX_INFERRED_EMBEDDINGS} are inferred). Map tokens to "
+                "consecutive ids (seqlearn.preprocessing.VocabularyEncoder does) "
+                "or set num_embeddings."
+            )
+        return top + 1
+    if top >= num_embeddings:
         raise ValueError(
-            f"{what} contains {arr[position]!r} at position {where}, "
-            "beyond the float32 range (about 3.4e38) the networks compute in; "
-            "rescale it."
+            f"{where} is token id {top}, but the embedding table has "
+            f"num_embeddings={num_embeddings} ids (0..{num_embeddings - 1}). Set "
+            "num_embeddings larger, or map unseen tokens to the unknown id "
+            "(VocabularyEncoder does)."
         )
+    return int(num_embeddings)
 
 
-def _as_numeric(arr: np.ndarray, what: str, *, tokens: bool) -> np.ndarray:
+def _as_numeric(
+    arr: np.ndarray, what: str, *, tokens: bool, lengths=None
+) -> np.ndarray:
     """Convert to float32 (int64 for token ids), naming the offender on failure."""
     if arr.dtype.kind in "US":
         raise ValueError(
@@ -132,7 +222,7 @@ def _as_numeric(arr: np.ndarray, what: str, *, tokens: bool) -> np.ndarray:
                 "be >= 0 (0 is padding)."
             )
         return out
-    check_float32_range(out, what)
+    check_float32_range(out, what, lengths)
     return out.astype(np.float32, copy=False)
 
 
@@ -350,7 +440,7 @@ def _check_ragged(seqs, *, tokens: bool, input_name: str) -> SequenceData:
             f"per step: {sorted(widths)}."
         )
     seqs = [s.reshape(len(s), -1) for s in seqs]
-    flat = _as_numeric(np.concatenate(seqs), input_name, tokens=False)
+    flat = _as_numeric(np.concatenate(seqs), input_name, tokens=False, lengths=lengths)
     if flat.shape[1] == 0:
         raise ValueError(f"The sequences in {input_name} have 0 features per step.")
     padded, lengths = pad_sequences(np.split(flat, np.cumsum(lengths)[:-1]))

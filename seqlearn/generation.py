@@ -262,7 +262,7 @@ class CharRNN(BaseSequenceEstimator):
         Whether ``fit`` saw strings or integer sequences.
     n_tokens_ : int
         Vocabulary size, with the reserved padding and unknown ids.
-    start_probs_ : ndarray of shape (n_tokens_,)
+    start_probs_ : ndarray of shape (`n_tokens_`,)
         Frequency of each id in the training text: where ``generate`` draws
         the first character from when there is no prime.
     net_ : skorch.NeuralNet

@@ -26,7 +26,7 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
     ----------
     n_features_in_ : int
         Features per time step; for 2-D input, its number of columns.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names, when fitted on a DataFrame with string column names.
     input_kind_ : {"tabular", "sequence", "tokens"}
         What X was at fit.

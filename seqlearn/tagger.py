@@ -98,10 +98,9 @@ class SequenceTagger(BaseSequenceEstimator):
         What X was at fit ("words": token strings).
     num_embeddings_ : int
         Embedding table size (token ids and token strings only).
-    word_vocabulary_ : VocabularyEncoder
-        Token strings only: the word vocabulary.
-    char_vocabulary_ : VocabularyEncoder
-        Token strings only: the character vocabulary.
+    word_features_ : WordFeatureEncoder
+        Text input only: the word and character vocabularies
+        (:class:`~seqlearn.preprocessing.WordFeatureEncoder`).
     net_ : skorch.NeuralNet
         The trained network.
     history_ : skorch.History
@@ -249,7 +248,9 @@ class SequenceTagger(BaseSequenceEstimator):
         with _torch_context(None, device, self.n_threads):
             out = getattr(crf, method)(
                 torch.as_tensor(scores, dtype=torch.float64, device=device),
-                torch.as_tensor(lengths, device=device),
+                # a copy: 3-D input has read-only broadcast lengths, which
+                # torch.as_tensor warns about
+                torch.tensor(np.asarray(lengths), device=device),
             )
         return out.cpu().numpy()
 

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from seqlearn._compat import StrOptions
+from seqlearn._compat import InvalidParameterError, StrOptions
 from seqlearn.preprocessing._vocabulary import _check_documents
 
 __all__ = ["OneHotSequenceEncoder"]
@@ -101,6 +101,7 @@ class OneHotSequenceEncoder(
             The fitted encoder.
         """
         self._validate_params()
+        self._check_dtype()
         flat, _ = _flatten(X)
         try:
             symbols = sorted(set(flat))
@@ -113,6 +114,19 @@ class OneHotSequenceEncoder(
             raise ValueError("X holds no symbols: every sequence is empty.")
         self.categories_ = np.array(symbols)
         return self
+
+    def _check_dtype(self) -> np.dtype:
+        """Return ``dtype`` as a numpy dtype, rejecting non-numeric ones."""
+        try:
+            dtype = np.dtype(self.dtype)
+        except TypeError:
+            dtype = None
+        if dtype is None or dtype.kind not in "biuf":
+            raise InvalidParameterError(
+                "The 'dtype' parameter of OneHotSequenceEncoder must be a numeric "
+                f"numpy dtype (e.g. np.float32, 'float64', bool); got {self.dtype!r}."
+            )
+        return dtype
 
     def _codes(self, X) -> tuple[np.ndarray, np.ndarray]:
         """Column index of every step (-1 for unknown symbols) and the lengths."""
@@ -183,6 +197,19 @@ class OneHotSequenceEncoder(
                 )
         lengths = [len(s) for s in seqs]
         flat = np.concatenate(seqs, axis=0)
+        if flat.dtype.kind not in "biuf":
+            raise ValueError(
+                f"X must hold numbers to be decoded; got dtype {flat.dtype}."
+            )
+        if flat.dtype.kind == "f" and np.isnan(flat).any():
+            # argmax would decode a NaN row to whichever symbol holds the NaN
+            row = int(np.flatnonzero(np.isnan(flat).any(axis=1))[0])
+            seq = int(np.searchsorted(np.cumsum(lengths), row, side="right"))
+            step = row - (int(np.sum(lengths[:seq])) if seq else 0)
+            raise ValueError(
+                f"X[{seq}][{step}] contains NaN; a row with NaN has no symbol to "
+                "decode."
+            )
         codes = flat.argmax(axis=1)
         symbols = self.categories_[codes]
         zero = ~flat.any(axis=1)

@@ -12,9 +12,20 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from seqlearn._compat import Interval, StrOptions
+from seqlearn._compat import Interval, InvalidParameterError, StrOptions
 
 __all__ = ["VocabularyEncoder"]
+
+
+def _compile_pattern(pattern: str) -> re.Pattern:
+    """Compile ``token_pattern``, naming the parameter if it is no regex."""
+    try:
+        return re.compile(pattern)
+    except re.error as exc:
+        raise InvalidParameterError(
+            "The 'token_pattern' parameter of VocabularyEncoder must be a valid "
+            f"regular expression; got {pattern!r} ({exc})."
+        ) from None
 
 
 def _is_token_list(doc) -> bool:
@@ -188,7 +199,7 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         elif self.tokenizer is not None:
             analyze = self.tokenizer
         else:
-            analyze = re.compile(self.token_pattern).findall
+            analyze = _compile_pattern(self.token_pattern).findall
         if not self.lowercase:
             return analyze
         return lambda doc: analyze(doc.lower())
@@ -238,6 +249,8 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             The fitted encoder.
         """
         self._validate_params()
+        if self.analyzer == "word" and self.tokenizer is None:
+            _compile_pattern(self.token_pattern)  # before any document is read
         reserved = self._reserved()
         docs = self._tokenize(X)
         counts = Counter(chain.from_iterable(docs))

@@ -32,6 +32,11 @@ def _series_array(series) -> tuple[np.ndarray, object]:
         raise ValueError(
             f"series must be 1-D (T,) or 2-D (T, n_features); got shape {arr.shape}."
         )
+    if arr.dtype.kind == "c":
+        raise ValueError(
+            "series holds complex numbers; windows are real-valued (split real "
+            "and imaginary parts into two columns if both matter)."
+        )
     if arr.dtype.kind not in "biuf":
         try:
             arr = arr.astype(np.float64)
