@@ -11,8 +11,7 @@ new newspaper page would be, and the result is a seqeval-style
 classification report.
 
 Data: the Dutch NER documents of the Koninklijke Bibliotheek (CC-0), read by
-``seqlearn.datasets.load_dutch_ner`` from ``../shared/data/kb-dutch-ner`` (it
-falls back to the 4-document sample shipped with seqlearn, with a warning).
+``seqlearn.datasets.load_dutch_ner``: all 80 documents ship with seqlearn.
 On one CPU thread the fit takes a few minutes; ``benchmarks/bench_ner.py``
 trains longer and compares with sklearn-crfsuite.
 """
