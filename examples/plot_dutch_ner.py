@@ -1,4 +1,6 @@
-"""Named entities in historical Dutch newspapers: an LSTM-CRF on token strings.
+"""
+Named entities in historical Dutch newspapers: an LSTM-CRF on token strings
+===========================================================================
 
 The reader learns how to tag named entities with ``SequenceTagger`` straight
 from token strings, as with sklearn-crfsuite: the word and character

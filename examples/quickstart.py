@@ -1,4 +1,6 @@
-"""Quick start: classify electricity-demand curves with an LSTM.
+"""
+Quick start: classify electricity-demand curves with an LSTM
+============================================================
 
 ItalyPowerDemand (bundled with sktime) holds 24-hour electricity demand curves
 from Italy; the task is to tell winter days from summer days.  The reader learns
