@@ -4,7 +4,7 @@ Build (offline, from a clean checkout, warnings are errors)::
 
     python -m sphinx -W -b html docs docs/_build/html
 
-``-D sphinx_gallery_conf.plot_gallery=0`` skips running the examples (CI);
+``-D plot_gallery=0`` builds the gallery pages without running the examples (CI);
 the default runs every gallery example once (a few minutes on one core).
 """
 
@@ -152,7 +152,6 @@ sphinx_gallery_conf = {
     "doc_module": ("seqlearn",),
     "backreferences_dir": None,
     "show_memory": False,
-    "plot_gallery": "True",
 }
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("MPLBACKEND", "Agg")
