@@ -11,6 +11,7 @@ the default runs every gallery example once (a few minutes on one core).
 import importlib
 import os
 import re
+import sys
 from pathlib import Path
 
 import skorch
@@ -19,6 +20,7 @@ import torch
 import seqlearn
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE / "_ext"))
 
 project = "seqlearn"
 author = "The seqlearn developers"
@@ -155,7 +157,8 @@ sphinx_gallery_conf = {
     # plot_ prefix are shown but not executed
     "filename_pattern": r"/(plot_|quickstart)",
     "ignore_pattern": r"__init__\.py|/_",
-    "within_subsection_order": "FileNameSortKey",
+    # the quick start first, the multi-process example (not run) last
+    "within_subsection_order": "gallery_order.GalleryOrder",
     "download_all_examples": False,
     "remove_config_comments": True,
     "matplotlib_animations": False,
