@@ -1,4 +1,6 @@
-"""Data-parallel training of one classifier on several processes.
+"""
+Data-parallel training of one classifier on several processes
+=============================================================
 
 Train one :class:`~seqlearn.RNNClassifier` on the ragged, multivariate
 Japanese vowels recordings with every process computing the gradient of its

@@ -1,4 +1,6 @@
-"""Writing like the King James Bible: a character-level RNN.
+"""
+Writing like the King James Bible: a character-level RNN
+========================================================
 
 The reader learns how :class:`seqlearn.CharRNN` reads one long text a
 character at a time and then writes new text.  Training cuts the text into

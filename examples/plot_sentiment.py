@@ -1,4 +1,6 @@
-"""Sentiment of movie reviews: a recurrent pipeline next to TF-IDF.
+"""
+Sentiment of movie reviews: a recurrent pipeline next to TF-IDF
+===============================================================
 
 The reader learns how raw text reaches a recurrent network inside a
 scikit-learn ``Pipeline``: ``VocabularyEncoder`` turns each review into word ids

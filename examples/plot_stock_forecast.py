@@ -1,4 +1,6 @@
-"""Forecasting a stock price with prediction intervals.
+"""
+Forecasting a stock price with prediction intervals
+===================================================
 
 A notebook-style tour of :class:`seqlearn.RNNForecaster` on real daily prices
 (Microsoft's closing price, from ``pmdarima``'s bundled data): business days

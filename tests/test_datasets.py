@@ -1,5 +1,7 @@
 import re
-import warnings
+import subprocess
+import sys
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -15,15 +17,20 @@ from seqlearn.datasets import (
     make_sine_series,
 )
 
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "data" / "kb-dutch-ner"
-SAMPLE = Path(_ner.__file__).parent / "data" / "kb-dutch-ner"
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(_ner.__file__).parent / "data" / "kb-dutch-ner"
 TAG = re.compile(r"^(O|[BI]-(PER|LOC|ORG))$")
 
 
-def _file_tokens(folder):
-    """(token, tag) pairs of every non-blank line, in sorted file order."""
+def _bio_files(folder, documents=None):
+    files = sorted(folder.glob("*.bio"))
+    return [f for f in files if documents is None or f.stem in documents]
+
+
+def _file_tokens(files):
+    """(token, tag) pairs of every non-blank line, in the given file order."""
     pairs = []
-    for file in sorted(folder.glob("*.bio")):
+    for file in files:
         for line in file.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 token, pos, tag = line.split()
@@ -164,8 +171,8 @@ def test_copy_task_reproducible_and_validated():
 # ---------------------------------------------------------------------------
 
 
-def _check_ner(data, folder):
-    files = sorted(folder.glob("*.bio"))
+def _check_ner(data, folder, documents=None):
+    files = _bio_files(folder, documents)
     assert data.documents == [f.stem for f in files]
     assert len(data.tokens) == len(data.tags) == len(data.document_ids)
     for tokens, tags in zip(data.tokens, data.tags, strict=True):
@@ -177,7 +184,7 @@ def _check_ner(data, folder):
         for tokens, tags in zip(data.tokens, data.tags, strict=True)
         for tok, tag in zip(tokens, tags, strict=True)
     ]
-    assert flat == _file_tokens(folder)
+    assert flat == _file_tokens(files)
     # every non-empty document yields sequences, in file order
     non_empty = [f.stem for f in files if f.read_text(encoding="utf-8").strip()]
     assert list(dict.fromkeys(data.document_ids)) == non_empty
@@ -185,20 +192,24 @@ def _check_ner(data, folder):
 
 def test_sample_loads():
     data = load_dutch_ner("sample")
-    _check_ner(data, SAMPLE)
+    _check_ner(data, DATA, _ner.SAMPLE_DOCUMENTS)
     assert len(data.documents) == 4
     assert sum(map(len, data.tokens)) == 3665
     assert data.tag_names == ["B-LOC", "B-ORG", "B-PER", "I-LOC", "I-ORG", "I-PER"] + [
         "O"
     ]
-    assert "CC-0" in data.DESCR and (SAMPLE / "README").is_file()
+    assert "CC-0" in data.DESCR and (DATA / "README").is_file()
     assert max(map(len, data.tokens)) <= 60
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="full Dutch NER data not available")
-def test_full_data_reads_every_document():
-    data = load_dutch_ner(SHARED)
-    _check_ner(data, SHARED)
+def test_default_reads_the_shipped_corpus(monkeypatch, recwarn):
+    # no configuration: the 80 CC-0 documents shipped inside the package
+    for name in ("SEQLEARN_DUTCH_NER",):
+        monkeypatch.delenv(name, raising=False)
+    data = load_dutch_ner()
+    assert not [w for w in recwarn if issubclass(w.category, UserWarning)]
+    assert Path(data.path).resolve() == DATA.resolve()
+    _check_ner(data, DATA)
     assert len(data.documents) == 80
     assert sum(map(len, data.tokens)) > 140_000
     assert max(map(len, data.tokens)) <= 60
@@ -206,33 +217,33 @@ def test_full_data_reads_every_document():
         "O",
         *(f"{p}-{t}" for p in "BI" for t in ("PER", "LOC", "ORG")),
     }
+    assert "Koninklijke Bibliotheek" in data.DESCR
 
 
-@pytest.mark.skipif(not SHARED.is_dir(), reason="full Dutch NER data not available")
-def test_default_path_finds_full_data(monkeypatch):
-    monkeypatch.delenv(_ner.ENV_VAR, raising=False)
-    with warnings.catch_warnings():
-        warnings.simplefilter("error")
-        data = load_dutch_ner(return_X_y=False)
-    assert Path(data.path).resolve() == SHARED.resolve()
-
-
-def test_env_var_and_fallback(monkeypatch, tmp_path):
+def test_explicit_folder(tmp_path):
     (tmp_path / "b.bio").write_text("Jan POS B-PER\nziet POS O\n\n", encoding="utf-8")
     (tmp_path / "a.bio").write_text("Gent. POS B-LOC\n", encoding="utf-8")
     (tmp_path / "c.bio").write_text("\n", encoding="utf-8")
-    monkeypatch.setenv(_ner.ENV_VAR, str(tmp_path))
-    data = load_dutch_ner()
+    data = load_dutch_ner(tmp_path)
     assert data.documents == ["a", "b", "c"]
     assert data.tokens == [["Gent."], ["Jan", "ziet"]]
     assert list(data.document_ids) == ["a", "b"]
 
-    # no env var and no shared folder: the shipped sample, with a warning
-    monkeypatch.delenv(_ner.ENV_VAR)
-    monkeypatch.setattr(_ner, "__file__", str(tmp_path / "x" / "y" / "z.py"))
-    with pytest.warns(UserWarning, match="sample"):
-        data = load_dutch_ner()
-    assert len(data.documents) == 4
+
+@pytest.mark.slow
+def test_wheel_ships_the_corpus(tmp_path):
+    # hatchling must put all 80 documents and the licence README in the wheel
+    pytest.importorskip("hatchling")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation"]
+        + ["-q", "-w", str(tmp_path), str(ROOT)],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+    prefix = "seqlearn/datasets/data/kb-dutch-ner/"
+    assert sum(n.startswith(prefix) and n.endswith(".bio") for n in names) == 80
+    assert prefix + "README" in names
 
 
 @pytest.mark.parametrize("max_length", [5, 17, None])
@@ -241,7 +252,7 @@ def test_splitting_keeps_alignment(max_length, split_sentences):
     data = load_dutch_ner(
         "sample", split_sentences=split_sentences, max_length=max_length
     )
-    _check_ner(data, SAMPLE)
+    _check_ner(data, DATA, _ner.SAMPLE_DOCUMENTS)
     if max_length is not None:
         assert max(map(len, data.tokens)) <= max_length
     if not split_sentences and max_length is None:

@@ -41,3 +41,20 @@ def test_example_runs(name, tmp_path):
     pytest.importorskip("matplotlib")
     out = run_example(name, tmp_path)
     assert out.strip()
+
+
+@pytest.mark.parametrize("path", sorted(EXAMPLES.glob("*.py")), ids=lambda p: p.name)
+def test_example_has_a_gallery_title(path):
+    # sphinx-gallery needs the docstring to open with an underlined title
+    # (else the page has no title and the -W docs build fails)
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert lines[0] == '"""', "the docstring must open on its own line"
+    title, underline = lines[1], lines[2]
+    assert title.strip() and set(underline) == {"="}
+    assert len(underline) >= len(title)
+    # then a paragraph saying what the reader learns
+    assert len(" ".join(lines[3:12]).split()) > 20
+
+
+def test_gallery_has_a_header():
+    assert (EXAMPLES / "GALLERY_HEADER.rst").is_file()

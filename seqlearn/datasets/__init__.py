@@ -3,7 +3,7 @@
 The synthetic generators return NumPy arrays and state in their docstrings the
 best score a model can reach, so a test or benchmark can check that an
 estimator learns what it should. :func:`load_dutch_ner` reads a CC-0 Dutch
-named-entity corpus, a 4-document sample of which ships with seqlearn.
+named-entity corpus (80 documents) that ships with seqlearn.
 """
 
 from seqlearn.datasets._ner import load_dutch_ner

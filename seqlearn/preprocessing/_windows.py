@@ -219,7 +219,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Number of features per time step.
     n_features_in_ : int
         Number of columns of a 2-D training array, else ``n_step_features_``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
+    feature_names_in_ : ndarray of shape (`n_features_in_`,)
         Column names of a training DataFrame whose names are all strings.
     input_kind_ : {"tabular", "sequence"}
         Whether ``fit`` saw a 2-D table (whose width ``transform`` then checks
