@@ -198,23 +198,8 @@ def _plain_sklearn_roles(app, what, name, obj, options, lines):
         lines[:] = [_ROLE.sub(r"\1", line) for line in lines]
 
 
-# TEMPORARY, narrowly scoped: in classifier.py, regressor.py and generation.py
-# (being rewritten on another branch) types such as "ndarray of shape
-# (n_features_in_,)" read as a reference to a target "n_features_in" that does
-# not exist (docutils ERROR).  The fix in those files is to write
-# (`n_features_in_`,) and (`n_tokens_`,) as preprocessing/_scaling.py does;
-# then delete this hook.
-_BARE_ATTRIBUTE = re.compile(r"\((n_features_in_|n_tokens_),\)")
-_PENDING_MODULES = {"seqlearn.classifier", "seqlearn.regressor", "seqlearn.generation"}
-
-
-def _quote_bare_attributes(app, what, name, obj, options, lines):
-    if getattr(obj, "__module__", None) in _PENDING_MODULES:
-        lines[:] = [_BARE_ATTRIBUTE.sub(r"(`\1`,)", line) for line in lines]
-
 
 def setup(app):
     """Connect the docstring hooks above."""
-    app.connect("autodoc-process-docstring", _quote_bare_attributes)
     app.connect("autodoc-skip-member", _skip_member)
     app.connect("autodoc-process-docstring", _plain_sklearn_roles, priority=400)
