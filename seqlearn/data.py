@@ -84,20 +84,26 @@ _FLOAT32_MAX = float(np.finfo(np.float32).max)
 MAX_INFERRED_EMBEDDINGS = 2**24
 
 
-def _position(flat_index: int, shape, lengths=None) -> str:
-    """Return the ``[i][t, f]`` position of an element of a (flattened) array."""
+def _position(flat_index: int, shape, lengths=None, first=0) -> str:
+    """Return the ``[i][t, f]`` position of an element of a (flattened) array.
+
+    With ``lengths``, the rows are concatenated ragged sequences, the first of
+    them sequence number ``first``.
+    """
     pos = np.unravel_index(flat_index, shape)
     if lengths is not None:  # rows of concatenated ragged sequences
         ends = np.cumsum(lengths)
-        seq = int(np.searchsorted(ends, pos[0], side="right"))
-        step = int(pos[0] - (ends[seq - 1] if seq else 0))
+        seq = first + int(np.searchsorted(ends, pos[0], side="right"))
+        step = int(pos[0] - (ends[seq - first - 1] if seq > first else 0))
         return f"[{seq}][{', '.join(map(str, (step, *pos[1:])))}]"
     return (
         f"[{pos[0]}][{', '.join(map(str, pos[1:]))}]" if len(pos) > 1 else f"[{pos[0]}]"
     )
 
 
-def check_float32_range(arr: np.ndarray, what: str = "X", lengths=None) -> None:
+def check_float32_range(
+    arr: np.ndarray, what: str = "X", lengths=None, first: int = 0
+) -> None:
     """Reject values whose magnitude float32 cannot hold (they would become inf).
 
     Parameters
@@ -109,6 +115,8 @@ def check_float32_range(arr: np.ndarray, what: str = "X", lengths=None) -> None:
     lengths : ndarray of shape (N,), default=None
         When ``arr`` holds concatenated ragged sequences, their lengths, so the
         message names the sequence and step.
+    first : int, default=0
+        Number of the first of those sequences in the whole input.
 
     Raises
     ------
@@ -120,10 +128,10 @@ def check_float32_range(arr: np.ndarray, what: str = "X", lengths=None) -> None:
     # max/min reduce without a temporary, even for a strided window view
     if arr.max() <= _FLOAT32_MAX and arr.min() >= -_FLOAT32_MAX:
         return
-    first = int(np.flatnonzero(np.abs(arr.reshape(-1)) > _FLOAT32_MAX)[0])
-    value = float(arr.reshape(-1)[first])
+    bad = int(np.flatnonzero(np.abs(arr.reshape(-1)) > _FLOAT32_MAX)[0])
+    value = float(arr.reshape(-1)[bad])
     raise ValueError(
-        f"{what}{_position(first, arr.shape, lengths)} = {value!r} is beyond the "
+        f"{what}{_position(bad, arr.shape, lengths, first)} = {value!r} is beyond the "
         f"float32 range (+-{_FLOAT32_MAX:.4g}) seqlearn computes in; rescale the "
         "data first (divide by a constant or take a log)."
     )
@@ -183,7 +191,7 @@ def check_token_ids(
 
 
 def _as_numeric(
-    arr: np.ndarray, what: str, *, tokens: bool, lengths=None
+    arr: np.ndarray, what: str, *, tokens: bool, lengths=None, first=0
 ) -> np.ndarray:
     """Convert to float32 (int64 for token ids), naming the offender on failure."""
     if arr.dtype.kind in "US":
@@ -222,7 +230,7 @@ def _as_numeric(
                 "be >= 0 (0 is padding)."
             )
         return out
-    check_float32_range(out, what, lengths)
+    check_float32_range(out, what, lengths, first)
     return out.astype(np.float32, copy=False)
 
 
@@ -418,6 +426,10 @@ def _check_no_empty(lengths, input_name, why="no steps"):
         )
 
 
+# sequences converted at a time when ragged input is padded
+_CHUNK = 8192
+
+
 def _check_ragged(seqs, *, tokens: bool, input_name: str) -> SequenceData:
     for i, s in enumerate(seqs):
         if s.ndim == 0 or s.ndim > (1 if tokens else 2):
@@ -439,11 +451,21 @@ def _check_ragged(seqs, *, tokens: bool, input_name: str) -> SequenceData:
             f"The sequences in {input_name} have different numbers of features "
             f"per step: {sorted(widths)}."
         )
-    seqs = [s.reshape(len(s), -1) for s in seqs]
-    flat = _as_numeric(np.concatenate(seqs), input_name, tokens=False, lengths=lengths)
-    if flat.shape[1] == 0:
+    (width,) = widths
+    if width == 0:
         raise ValueError(f"The sequences in {input_name} have 0 features per step.")
-    padded, lengths = pad_sequences(np.split(flat, np.cumsum(lengths)[:-1]))
+    # converted chunk by chunk straight into the padded float32 array: memory
+    # stays the padded array plus one chunk, whatever the number of sequences
+    padded = np.zeros((len(seqs), int(lengths.max()), width), dtype=np.float32)
+    for start in range(0, len(seqs), _CHUNK):
+        part = lengths[start : start + _CHUNK]
+        flat = np.concatenate(
+            [s.reshape(len(s), width) for s in seqs[start : start + _CHUNK]]
+        )
+        flat = _as_numeric(flat, input_name, tokens=False, lengths=part, first=start)
+        rows = np.repeat(np.arange(start, start + len(part)), part)
+        steps = np.arange(len(flat)) - np.repeat(np.cumsum(part) - part, part)
+        padded[rows, steps] = flat
     return SequenceData(padded, lengths, tabular=False)
 
 

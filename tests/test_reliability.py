@@ -200,3 +200,24 @@ def test_problem9_generate_tiny_temperature(charrnn, temperature):
 def test_problem9_generate_rejects_non_integer_n_chars(charrnn, n_chars):
     with pytest.raises(ValueError, match="n_chars"):
         charrnn.generate(n_chars)
+
+
+def test_predict_memory_is_bounded_for_many_short_sequences():
+    # issue 16: predicting 200,000 short ragged sequences peaked at 9.3x the
+    # input; the padded array is now filled chunk by chunk
+    import tracemalloc
+
+    from seqlearn import RNNClassifier
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(t, 3)) for t in rng.integers(3, 12, size=100_000)]
+    size = sum(x.nbytes for x in X)
+    y = np.arange(2000) % 2
+    clf = RNNClassifier(hidden_size=8, max_epochs=1, random_state=0).fit(X[:2000], y)
+    tracemalloc.start()
+    try:
+        clf.predict_proba(X)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 3 * size, peak / size
