@@ -168,7 +168,15 @@ def cross_validate(name, candidates, n_splits=3):
 
 def select(args):
     _common.header("Model selection: 3-fold CV on the training splits")
-    results = {name: cross_validate(name, args.candidates) for name in args.datasets}
+    results = {}
+    for name in args.datasets:
+        results[name] = cross_validate(name, args.candidates)
+        if args.cv_json:  # written after every dataset: a long run keeps its part
+            old = {}
+            if Path(args.cv_json).exists():
+                old = json.loads(Path(args.cv_json).read_text())
+            old.setdefault(name, {}).update(results[name])
+            Path(args.cv_json).write_text(json.dumps(old, indent=1))
     rows = []
     for cand in args.candidates:
         accs = [results[n][cand][0] for n in args.datasets]
@@ -176,13 +184,6 @@ def select(args):
         rows.append([cand, *[f"{a:.3f}" for a in accs], f"{np.mean(accs):.3f}"])
         rows[-1].append(f"{np.mean(secs):.1f}")
     _common.table(["candidate", *args.datasets, "mean", "fit s (mean)"], rows)
-    if args.cv_json:
-        old = {}
-        if Path(args.cv_json).exists():
-            old = json.loads(Path(args.cv_json).read_text())
-        for name, res in results.items():
-            old.setdefault(name, {}).update(res)
-        Path(args.cv_json).write_text(json.dumps(old, indent=1))
 
 
 def _spread(values, fmt="{:.3f}"):
