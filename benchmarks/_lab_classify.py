@@ -30,6 +30,9 @@ LAB_DEFAULTS = {
     "head_dropout": 0.0,
     "min_updates": 0,
     "schedule": False,  # warm-up + cosine learning rate
+    # front-end, FCN branch, min_updates and schedule only when the longest
+    # training sequence has at least this many steps (None: always)
+    "min_length": None,
 }
 LAB_KEYS = set(LAB_DEFAULTS)
 
@@ -101,6 +104,11 @@ class LabClassifier(RNNClassifier):
         # lab shortcut: the training core should pass the size to the budget
         self._lab_n_train = data.n_samples
         lab = self.lab
+        if lab["min_length"] and int(data.lengths.max()) < lab["min_length"]:
+            # short series: today's network and budget (the training core
+            # should decide this in fit and store it as a fitted attribute)
+            lab = {**LAB_DEFAULTS, "min_length": None}
+        self._lab_used = lab
         return ConvRecurrentModel(
             self.cell,
             data.n_step_features,
@@ -125,10 +133,10 @@ class LabClassifier(RNNClassifier):
             self._lab_n_train,
             self.batch_size,
             self.max_epochs,
-            self.lab["min_updates"],
+            self._lab_used["min_updates"],
             fraction,
         )
-        if self.lab["schedule"]:
+        if self._lab_used["schedule"]:
             net.callbacks = [*net.callbacks, ("lr_schedule", WarmupCosineLR())]
         return net
 
