@@ -30,8 +30,8 @@ LAB_DEFAULTS = {
     "head_dropout": 0.0,
     "min_updates": 0,
     "schedule": False,  # warm-up + cosine learning rate
-    # front-end, FCN branch, min_updates and schedule only when the longest
-    # training sequence has at least this many steps (None: always)
+    # min_updates and schedule only when the longest training sequence has
+    # at least this many steps (None: always)
     "min_length": None,
 }
 LAB_KEYS = set(LAB_DEFAULTS)
@@ -105,9 +105,9 @@ class LabClassifier(RNNClassifier):
         self._lab_n_train = data.n_samples
         lab = self.lab
         if lab["min_length"] and int(data.lengths.max()) < lab["min_length"]:
-            # short series: today's network and budget (the training core
+            # short series: today's budget, no schedule (the training core
             # should decide this in fit and store it as a fitted attribute)
-            lab = {**LAB_DEFAULTS, "min_length": None}
+            lab = {**lab, "min_updates": 0, "schedule": False}
         self._lab_used = lab
         return ConvRecurrentModel(
             self.cell,

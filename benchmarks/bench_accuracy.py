@@ -92,8 +92,8 @@ CANDIDATES = {
         "fcn_channels": (32, 64, 32),
     },
     # the pick by mean CV ("conv s2, last") fails the ItalyPowerDemand fit-time
-    # bound (3.5x today's); short series keep today's path, see the guide
-    "auto: conv s2, last if L >= 64": {
+    # bound (3.5x today's): short series keep today's budget, see the guide
+    "conv s2, last; budget if L >= 64": {
         **_FRONT,
         **_BUDGET,
         "conv_stride": 2,
@@ -107,7 +107,7 @@ CANDIDATES = {
         "fcn_channels": (32, 64, 32),
     },
 }
-CHOSEN = "auto: conv s2, last if L >= 64"
+CHOSEN = "conv s2, last; budget if L >= 64"
 CV_DATASETS = [
     "ItalyPowerDemand",
     "GunPoint",
