@@ -50,6 +50,7 @@ from seqlearn._compat import (
     fit_context,
     validate_data,
 )
+from seqlearn.callbacks import WarmupCosineLR, budget_epochs
 from seqlearn.data import (
     BucketBatchIterator,
     SequenceData,
@@ -105,6 +106,11 @@ def param(default, type, constraints, doc):
 
 
 _POSITIVE_INT = [Interval(numbers.Integral, 1, None, closed="left")]
+# Training sets whose longest sequence has this many steps get the long-series
+# budget by default: chosen by cross-validation on the training splits of the
+# UCR sets (benchmarks/bench_accuracy.py --select, docs/guide/long_series.rst).
+LONG_SERIES = 64
+LONG_SERIES_UPDATES = 600
 
 #: The shared hyperparameters by group, each declared once.  An estimator
 #: lists the groups it takes (and where its own fields go, as "own") in
@@ -202,6 +208,52 @@ SHARED_PARAMS = {
             ["boolean"],
             "Text input only: lowercase words before looking up their embedding; "
             "capitalisation stays a separate feature.",
+        ),
+    },
+    "conv": {
+        "conv_channels": param(
+            (64, 64),
+            "tuple of int or None",
+            [tuple, list, None],
+            "Numeric input only: output channels of temporal convolutions that "
+            "read the series before the recurrent layers (a convolutional "
+            "front-end, as in LSTM-FCN and DeepConvLSTM); one layer per entry. "
+            "They summarise local shape and, with ``conv_stride``, shorten long "
+            "series, which is what lets the network learn series of hundreds of "
+            "steps from few examples.  None reads the input directly.  Token ids "
+            "and text skip it.",
+        ),
+        "conv_kernel_size": param(
+            5, "int", _POSITIVE_INT, "Kernel width of each convolution."
+        ),
+        "conv_stride": param(
+            2,
+            "int",
+            _POSITIVE_INT,
+            "Stride of each convolution: the recurrent layers read a sequence "
+            "``conv_stride ** len(conv_channels)`` times shorter (padding never "
+            "leaks: output lengths are computed per sequence).",
+        ),
+    },
+    "budget": {
+        "min_updates": param(
+            "auto",
+            '"auto" or int',
+            [StrOptions({"auto"}), Interval(numbers.Integral, 0, None, closed="left")],
+            "Minimum number of optimizer steps: a small data set trains for more "
+            "than ``max_epochs`` epochs until it has had this many updates. "
+            f'"auto": {LONG_SERIES_UPDATES} when the longest training sequence has '
+            f"at least {LONG_SERIES} steps, else 0.",
+        ),
+        "lr_schedule": param(
+            "auto",
+            '{"auto", "constant", "warmup_cosine"}',
+            [StrOptions({"auto", "constant", "warmup_cosine"})],
+            '"warmup_cosine" warms the learning rate up over the first 10 % of '
+            "the optimizer steps, then lowers it along a cosine to 1 % of ``lr`` "
+            '(:class:`~seqlearn.callbacks.WarmupCosineLR`); "constant" keeps '
+            '``lr``; "auto" picks "warmup_cosine" when the longest training '
+            f"sequence has at least {LONG_SERIES} steps.",
         ),
     },
     "class_weight": {
@@ -336,6 +388,11 @@ _ANNOTATIONS = {
     "word_min_frequency": "int",
     "word_dropout": "float",
     "lowercase": "bool",
+    "conv_channels": "tuple[int, ...] | None",
+    "conv_kernel_size": "int",
+    "conv_stride": "int",
+    "min_updates": "str | int",
+    "lr_schedule": "str",
 }
 
 # Word embedding size for text input when embedding_dim is None.
@@ -785,6 +842,21 @@ class BaseSequenceEstimator(BaseEstimator):
                     f"callbacks[{i}] is {item!r}; each callback must be a skorch "
                     "Callback or a (name, Callback) tuple."
                 )
+        if "conv" in self._param_groups and self.conv_channels is not None:
+            channels = self.conv_channels
+            if not channels or not all(
+                isinstance(c, numbers.Integral) and not isinstance(c, bool) and c > 0
+                for c in channels
+            ):
+                raise ValueError(
+                    f"conv_channels must be None or a non-empty tuple of positive "
+                    f"ints, got {channels!r}."
+                )
+            if self._per_step and self.conv_stride != 1:
+                raise ValueError(
+                    f"{type(self).__name__} gives one output per step, so "
+                    f"conv_stride must be 1 (got {self.conv_stride})."
+                )
         if self.precision == "bf16" and not getattr(self._net_cls, "bf16", True):
             raise ValueError(
                 "precision='bf16' is for single-process training; for the "
@@ -922,6 +994,13 @@ class BaseSequenceEstimator(BaseEstimator):
                 pooling=pooling,
             )
         tokens = self.embedding_dim is not None
+        conv = {}
+        if "conv" in self._param_groups and not tokens and self.conv_channels:
+            conv = {
+                "conv_channels": tuple(self.conv_channels),
+                "conv_kernel_size": self.conv_kernel_size,
+                "conv_stride": self.conv_stride,
+            }
         return SequenceModel(
             self.cell,
             None if tokens else data.n_step_features,
@@ -933,6 +1012,7 @@ class BaseSequenceEstimator(BaseEstimator):
             pooling=pooling,
             num_embeddings=self.num_embeddings_ if tokens else None,
             embedding_dim=self.embedding_dim,
+            **conv,
         )
 
     def _make_dataset(self, data: SequenceData, y, sample_weight):
@@ -966,9 +1046,42 @@ class BaseSequenceEstimator(BaseEstimator):
         }
 
     # ------------------------------------------------------------ training
-    def _build_net(self, module, seed, *, class_weight=None, stratify=False):
+    def _budget(self, data: SequenceData) -> tuple[int, bool]:
+        """Return the epochs to train and whether to use the warm-up/cosine schedule.
+
+        With the "budget" parameters (``min_updates``, ``lr_schedule``) small
+        training sets of long series train for at least ``min_updates`` steps;
+        the others train ``max_epochs`` epochs at a constant ``lr``.
+        """
+        if "budget" not in self._param_groups:
+            return self.max_epochs, False
+        long = int(data.lengths.max()) >= LONG_SERIES
+        min_updates = self.min_updates
+        if min_updates == "auto":
+            min_updates = LONG_SERIES_UPDATES if long else 0
+        held_out = self.validation_fraction if self.early_stopping else 0.0
+        epochs = budget_epochs(
+            data.n_samples, self.batch_size, self.max_epochs, min_updates, held_out
+        )
+        schedule = self.lr_schedule == "warmup_cosine" or (
+            self.lr_schedule == "auto" and long
+        )
+        return epochs, schedule
+
+    def _build_net(
+        self,
+        module,
+        seed,
+        *,
+        class_weight=None,
+        stratify=False,
+        max_epochs=None,
+        lr_schedule=False,
+    ):
         """Wrap ``module`` in the skorch net the flat hyperparameters describe."""
         callbacks = [("divergence", DivergenceCheck())]
+        if lr_schedule:
+            callbacks.append(("lr_schedule", WarmupCosineLR()))
         if self.verbose == 1:
             callbacks.append(("progress_bar", ProgressBar()))
         if self._loss_kind == "cross_entropy" and self.early_stopping:
@@ -998,7 +1111,7 @@ class BaseSequenceEstimator(BaseEstimator):
             "optimizer": optimizer,
             "optimizer__weight_decay": self.weight_decay,
             "lr": self.lr,
-            "max_epochs": self.max_epochs,
+            "max_epochs": self.max_epochs if max_epochs is None else max_epochs,
             "batch_size": self.batch_size,
             "callbacks": callbacks,
             "device": resolve_device(self.device),
@@ -1023,7 +1136,10 @@ class BaseSequenceEstimator(BaseEstimator):
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         with _torch_context(seed, resolve_device(self.device), self.n_threads):
             module = self._make_module(data, n_outputs)
-            net = self._build_net(module, seed, **net_kwargs)
+            epochs, schedule = self._budget(data)
+            net = self._build_net(
+                module, seed, max_epochs=epochs, lr_schedule=schedule, **net_kwargs
+            )
             net.fit(dataset, None)
         # what _make_module read from the data: enough to rebuild the network
         # (seqlearn.load) without the training data

@@ -64,10 +64,12 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         "recurrent",
         "bidirectional",
         "embedding",
+        "conv",
         "words",
         "pooling",
         "class_weight",
         "training",
+        "budget",
     )
 
     @fit_method

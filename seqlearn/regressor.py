@@ -52,7 +52,15 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
     (3,)
     """
 
-    _param_groups = ("recurrent", "bidirectional", "embedding", "pooling", "training")
+    _param_groups = (
+        "recurrent",
+        "bidirectional",
+        "embedding",
+        "conv",
+        "pooling",
+        "training",
+        "budget",
+    )
     _loss_kind = "mse"
 
     @fit_method

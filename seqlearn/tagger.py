@@ -133,6 +133,7 @@ class SequenceTagger(BaseSequenceEstimator):
         "recurrent",
         "bidirectional",
         "embedding",
+        "conv",
         "words",
         "own",
         "class_weight",
@@ -146,6 +147,9 @@ class SequenceTagger(BaseSequenceEstimator):
         "counts); not supported with ``crf=True``.",
     }
     _per_step = True
+    # one output per step: no front-end by default, and never a stride
+    conv_channels = None
+    conv_stride = 1
 
     crf: bool = param(
         False,

@@ -187,7 +187,7 @@ def test_verbose(case, capsys):
 
 def test_early_stopping_records_validation(case):
     kind, est, X, y = case
-    est.set_params(early_stopping=True, max_epochs=30, patience=2, lr=1e-6)
+    est.set_params(early_stopping=True, max_epochs=30, patience=2, lr=1e-12)
     est.fit(X, y)
     assert "valid_loss" in est.history_[-1]
     assert len(est.history_) < 30  # a tiny learning rate stalls: it stopped

@@ -185,7 +185,8 @@ def test_pickle_holds_no_training_data():
         X = rng.normal(size=(n, 30, 3)).astype(np.float32)
         y = (X[:, :, 0].sum(axis=1) > 0).astype(int)
         # the same number of batches, so the history has the same length
-        clf = small_clf(batch_size=n // 10, early_stopping=True).fit(X, y)
+        clf = small_clf(batch_size=n // 10, early_stopping=True, conv_channels=None)
+        clf.fit(X, y)
         sizes.append(len(pickle.dumps(clf)))
     n_params = sum(p.numel() for p in clf.net_.module_.parameters())
     # ten times the data, (almost) the same pickle: no data captured

@@ -3,6 +3,7 @@
 from torch import nn
 
 from seqlearn.nn._validation import check_positive_int
+from seqlearn.nn.conv import ConvFrontEnd
 from seqlearn.nn.encoder import RecurrentEncoder
 from seqlearn.nn.pooling import Pooling
 
@@ -38,9 +39,20 @@ class SequenceModel(nn.Module):
         Vocabulary size for token-id input (id 0 is padding).
     embedding_dim : int, default=None
         If given, ``x`` holds token ids embedded to this size.
+    conv_channels : tuple of int or None, default=None
+        Numeric input only: a :class:`~seqlearn.nn.conv.ConvFrontEnd` with
+        these channels runs before the recurrent layers (as in LSTM-FCN and
+        DeepConvLSTM); None reads the input directly.
+    conv_kernel_size : int, default=5
+        Kernel width of the front-end's convolutions.
+    conv_stride : int, default=1
+        Stride of each convolution: the recurrent layers read a sequence
+        ``conv_stride ** len(conv_channels)`` times shorter.  Per-step output
+        (no pooling) needs 1.
 
     Attributes
     ----------
+    front : ConvFrontEnd or None
     encoder : RecurrentEncoder
     pooling : Pooling or None
     head : torch.nn.Linear
@@ -73,9 +85,28 @@ class SequenceModel(nn.Module):
         pooling: str | None = "last",
         num_embeddings: int | None = None,
         embedding_dim: int | None = None,
+        conv_channels: tuple[int, ...] | None = None,
+        conv_kernel_size: int = 5,
+        conv_stride: int = 1,
     ) -> None:
         super().__init__()
         check_positive_int(n_outputs, "n_outputs")
+        self.front = None
+        if conv_channels:
+            if embedding_dim is not None:
+                raise ValueError(
+                    "conv_channels needs numeric input; token ids (embedding_dim) "
+                    "go straight to the recurrent layers."
+                )
+            if pooling is None and conv_stride != 1:
+                raise ValueError(
+                    f"per-step output needs conv_stride=1, got {conv_stride}: a "
+                    "stride would drop steps."
+                )
+            self.front = ConvFrontEnd(
+                input_size, conv_channels, conv_kernel_size, conv_stride
+            )
+            input_size = self.front.output_size
         self.encoder = RecurrentEncoder(
             cell,
             input_size,
@@ -105,6 +136,8 @@ class SequenceModel(nn.Module):
         -------
         Tensor of shape (N, n_outputs), or (N, L, n_outputs) without pooling
         """
+        if self.front is not None:
+            x, lengths = self.front(x, lengths)
         output, summary = self.encoder(x, lengths)
         if self.pooling is None:
             return self.head(output)

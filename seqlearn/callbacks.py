@@ -1,0 +1,155 @@
+"""Training schedules: a warm-up + cosine learning rate and an update budget.
+
+Small data sets give few optimizer steps per epoch (50 sequences in batches of
+32 are 2 steps), so a budget counted in epochs starves them.
+:func:`budget_epochs` turns a minimum number of updates into epochs, and
+:class:`WarmupCosineLR` anneals the learning rate over those updates.
+"""
+
+import math
+
+from skorch.callbacks import Callback
+
+__all__ = ["WarmupCosineLR", "budget_epochs", "lr_at_step"]
+
+
+def lr_at_step(step, total_steps, base_lr, warmup_fraction=0.1, final_lr_ratio=0.01):
+    """Learning rate of optimizer ``step`` (0-based) of ``total_steps``.
+
+    Linear warm-up from ``base_lr / warmup_steps`` to ``base_lr`` over the
+    first ``ceil(warmup_fraction * total_steps)`` steps, then cosine decay to
+    ``final_lr_ratio * base_lr`` at the last step; held there beyond it.
+
+    Parameters
+    ----------
+    step : int
+        Optimizer step, counted from 0.
+    total_steps : int
+        Steps of the whole schedule (>= 1).
+    base_lr : float
+        Peak learning rate.
+    warmup_fraction : float, default=0.1
+        Fraction of the steps spent warming up, in [0, 1).
+    final_lr_ratio : float, default=0.01
+        Final learning rate as a fraction of ``base_lr``.
+
+    Returns
+    -------
+    float
+    """
+    warmup = math.ceil(warmup_fraction * total_steps)
+    if step < warmup:
+        return base_lr * (step + 1) / warmup
+    decay = max(total_steps - warmup - 1, 1)
+    progress = min((step - warmup) / decay, 1.0)
+    ratio = final_lr_ratio + (1 - final_lr_ratio) * 0.5 * (
+        1 + math.cos(math.pi * progress)
+    )
+    return base_lr * ratio
+
+
+def budget_epochs(
+    n_samples, batch_size, max_epochs, min_updates=0, validation_fraction=0.0
+):
+    """Epochs that give at least ``min_updates`` optimizer steps.
+
+    ``max(max_epochs, ceil(min_updates / batches_per_epoch))``: large data
+    sets keep ``max_epochs``; small ones train for more epochs, so that every
+    data set sees enough updates.
+
+    Parameters
+    ----------
+    n_samples : int
+        Sequences in the training data.
+    batch_size : int
+        Sequences per mini-batch.
+    max_epochs : int
+        The epoch budget asked for.
+    min_updates : int, default=0
+        Minimum number of optimizer steps.
+    validation_fraction : float, default=0.0
+        Fraction held out for validation (not trained on).
+
+    Returns
+    -------
+    int
+
+    Examples
+    --------
+    >>> from seqlearn.callbacks import budget_epochs
+    >>> budget_epochs(50, 32, max_epochs=100, min_updates=600)  # 2 batches/epoch
+    300
+    >>> budget_epochs(5000, 32, max_epochs=100, min_updates=600)
+    100
+    """
+    n_train = max(n_samples - math.ceil(validation_fraction * n_samples), 1)
+    batches = math.ceil(n_train / batch_size)
+    return max(max_epochs, math.ceil(min_updates / batches))
+
+
+class WarmupCosineLR(Callback):
+    """Set the learning rate before every optimizer step: warm-up, then cosine.
+
+    The schedule spans ``net.max_epochs`` epochs of the training split (the
+    part left after the validation split), counted in optimizer steps; its
+    peak is ``net.lr``.  See :func:`lr_at_step`.  Early stopping may end
+    training before the schedule does.
+
+    Parameters
+    ----------
+    warmup_fraction : float, default=0.1
+        Fraction of the steps spent warming up linearly, in [0, 1).
+    final_lr_ratio : float, default=0.01
+        Learning rate at the end as a fraction of the peak.
+
+    Attributes
+    ----------
+    total_steps_ : int
+        Steps of the schedule, set when training begins.
+    step_ : int
+        Optimizer steps taken so far.
+
+    Examples
+    --------
+    >>> from seqlearn import RNNClassifier
+    >>> from seqlearn.callbacks import WarmupCosineLR
+    >>> clf = RNNClassifier(callbacks=[("lr", WarmupCosineLR())])
+    """
+
+    def __init__(self, warmup_fraction=0.1, final_lr_ratio=0.01):
+        self.warmup_fraction = warmup_fraction
+        self.final_lr_ratio = final_lr_ratio
+
+    def initialize(self):
+        """Check the arguments (skorch calls this when the net is built)."""
+        if not 0 <= self.warmup_fraction < 1:
+            raise ValueError(
+                f"warmup_fraction must be in [0, 1), got {self.warmup_fraction!r}."
+            )
+        if not 0 <= self.final_lr_ratio <= 1:
+            raise ValueError(
+                f"final_lr_ratio must be in [0, 1], got {self.final_lr_ratio!r}."
+            )
+        return super().initialize()
+
+    def on_train_begin(self, net, X=None, y=None, **kwargs):
+        """Count the optimizer steps of the schedule."""
+        dataset_train, _ = net.get_split_datasets(X, y)
+        batches = len(net.get_iterator(dataset_train, training=True))
+        self.total_steps_ = max(net.max_epochs * batches, 1)
+        self.step_ = 0
+
+    def on_batch_begin(self, net, batch=None, training=None, **kwargs):
+        """Set the learning rate of the coming training step."""
+        if not training:
+            return
+        lr = lr_at_step(
+            self.step_,
+            self.total_steps_,
+            net.lr,
+            self.warmup_fraction,
+            self.final_lr_ratio,
+        )
+        for group in net.optimizer_.param_groups:
+            group["lr"] = lr
+        self.step_ += 1
