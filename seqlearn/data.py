@@ -30,7 +30,7 @@ __all__ = [
 class SequenceData:
     """Validated sequences in the canonical padded form.
 
-    Attributes
+    Parameters
     ----------
     values : ndarray of shape (N, L, F) float32, or (N, L) int64 for token ids
         Sequences padded with zeros after their end.
@@ -149,7 +149,9 @@ def pad_sequences(seqs, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     padded : ndarray of shape (N, max T_i, ...)
+        The sequences, zero after each one's end.
     lengths : ndarray of shape (N,) int64
+        Length ``T_i`` of every sequence.
 
     Examples
     --------
@@ -171,6 +173,18 @@ def pad_sequences(seqs, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
 
 def unpad(padded: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
     """Split a padded ``(N, L, ...)`` array into a list of ``(T_i, ...)`` arrays.
+
+    Parameters
+    ----------
+    padded : ndarray of shape (N, L, ...)
+        Padded sequences.
+    lengths : array-like of shape (N,)
+        Number of real steps ``T_i`` of every sequence.
+
+    Returns
+    -------
+    sequences : list of ndarray of shape (T_i, ...)
+        The real steps of every sequence, padding dropped.
 
     Examples
     --------
@@ -221,6 +235,7 @@ def check_sequences(
     Returns
     -------
     SequenceData
+        Padded values, true lengths and where they came from.
 
     Raises
     ------
@@ -414,7 +429,18 @@ class SequenceDataset(torch.utils.data.Dataset):
         return {"x": x, "lengths": lengths}, target
 
     def subset(self, indices) -> SequenceDataset:
-        """Return the sequences at ``indices`` as a new dataset."""
+        """Return the sequences at ``indices`` as a new dataset.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Positions of the sequences to keep, in the order wanted.
+
+        Returns
+        -------
+        SequenceDataset
+            The selected sequences, targets and weights.
+        """
         idx = torch.as_tensor(indices, dtype=torch.int64)
         pick = lambda t: None if t is None else t[idx]  # noqa: E731
         return SequenceDataset(
@@ -456,7 +482,13 @@ class BucketBatchIterator:
         return -(-len(self.dataset) // self.batch_size)
 
     def batch_indices(self) -> list[np.ndarray]:
-        """Return the index arrays of one pass, in iteration order."""
+        """Return the index arrays of one pass, in iteration order.
+
+        Returns
+        -------
+        list of ndarray
+            The dataset positions of every batch, one array per batch.
+        """
         n, bs = len(self.dataset), self.batch_size
         lengths = self.dataset.lengths.numpy()
         ragged = n and lengths.min() != lengths.max()

@@ -98,7 +98,7 @@ def _as_str_lists(sequences):
 # ---------------------------------------------------------------------------
 
 
-def token_accuracy(y_true, y_pred):
+def token_accuracy(y_true, y_pred) -> float:
     """Fraction of steps, over all sequences, whose label is predicted correctly.
 
     Every real step of every sequence counts once, so long sequences weigh more
@@ -389,12 +389,12 @@ def entity_precision_recall_fscore_support(
     y_true,
     y_pred,
     *,
-    scheme=None,
-    average=None,
-    suffix=False,
-    zero_division="warn",
-    warn_for=("precision", "recall", "f-score"),
-):
+    scheme: str | None = None,
+    average: str | None = None,
+    suffix: bool = False,
+    zero_division: str | float = "warn",
+    warn_for: tuple[str, ...] = ("precision", "recall", "f-score"),
+) -> tuple:
     """Entity-level precision, recall, F1 score and support, per type or averaged.
 
     An entity counts as correct only if its type and both its boundaries match
@@ -428,8 +428,11 @@ default=None
     Returns
     -------
     precision : float or ndarray of shape (n_types,)
+        Fraction of predicted entities that are right.
     recall : float or ndarray of shape (n_types,)
+        Fraction of true entities that are found.
     f1 : float or ndarray of shape (n_types,)
+        Harmonic mean of precision and recall.
     support : int or ndarray of shape (n_types,)
         Number of true entities.
 
@@ -499,16 +502,9 @@ default=None
         )
 
 
-def entity_precision_score(
-    y_true, y_pred, *, scheme=None, average="micro", suffix=False, zero_division="warn"
-):
-    """Entity-level precision: the fraction of predicted entities that are right.
-
-    An entity is right if a true entity has the same type and boundaries.
-    Equals ``seqeval.metrics.precision_score``.
-
-    Parameters
-    ----------
+# The parameters every entity score shares, written once and put into each
+# docstring by ``_entity_doc`` (numpydoc and doctest read ``__doc__``).
+_TAGS_DOC = """\
     y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
         True tags.
     y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
@@ -518,17 +514,50 @@ default=None
         ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
         name for seqeval's strict mode with that scheme. See
         :func:`entity_precision_recall_fscore_support`.
+"""
+_AVERAGE_DOC = """\
     average : {"micro", "macro", "weighted", None}, default="micro"
         How to combine entity types; ``None`` returns one value per type
         (sorted by type name).
     suffix : bool, default=False
         Whether the prefix is at the end of the tag (``"PER-B"``).
+"""
+
+
+def _entity_doc(func):
+    """Fill the shared parameter descriptions into ``func``'s docstring."""
+    func.__doc__ = func.__doc__.replace("    <tags>\n", _TAGS_DOC).replace(
+        "    <average>\n", _AVERAGE_DOC
+    )
+    return func
+
+
+@_entity_doc
+def entity_precision_score(
+    y_true,
+    y_pred,
+    *,
+    scheme: str | None = None,
+    average: str | None = "micro",
+    suffix: bool = False,
+    zero_division: str | float = "warn",
+) -> float | np.ndarray:
+    """Entity-level precision: the fraction of predicted entities that are right.
+
+    An entity is right if a true entity has the same type and boundaries.
+    Equals ``seqeval.metrics.precision_score``.
+
+    Parameters
+    ----------
+    <tags>
+    <average>
     zero_division : {"warn", 0.0, 1.0}, default="warn"
         Value if no entity is predicted; ``"warn"`` means 0.0 with a warning.
 
     Returns
     -------
     precision : float or ndarray of shape (n_types,)
+        The precision, one value per entity type with ``average=None``.
 
     Examples
     --------
@@ -538,21 +567,23 @@ default=None
     >>> entity_precision_score(y_true, y_pred)
     0.5
     """
-    p, _, _, _ = entity_precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        scheme=scheme,
-        average=average,
-        suffix=suffix,
-        zero_division=zero_division,
-        warn_for=("precision",),
+    options = dict(scheme=scheme, average=average, suffix=suffix)
+    scores = entity_precision_recall_fscore_support(
+        y_true, y_pred, zero_division=zero_division, warn_for=("precision",), **options
     )
-    return p
+    return scores[0]
 
 
+@_entity_doc
 def entity_recall_score(
-    y_true, y_pred, *, scheme=None, average="micro", suffix=False, zero_division="warn"
-):
+    y_true,
+    y_pred,
+    *,
+    scheme: str | None = None,
+    average: str | None = "micro",
+    suffix: bool = False,
+    zero_division: str | float = "warn",
+) -> float | np.ndarray:
     """Entity-level recall: the fraction of true entities that are found.
 
     An entity is found if a predicted entity has the same type and boundaries.
@@ -560,26 +591,15 @@ def entity_recall_score(
 
     Parameters
     ----------
-    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        True tags.
-    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        Predicted tags, with the same number of sequences and lengths.
-    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
-default=None
-        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
-        name for seqeval's strict mode with that scheme. See
-        :func:`entity_precision_recall_fscore_support`.
-    average : {"micro", "macro", "weighted", None}, default="micro"
-        How to combine entity types; ``None`` returns one value per type
-        (sorted by type name).
-    suffix : bool, default=False
-        Whether the prefix is at the end of the tag (``"PER-B"``).
+    <tags>
+    <average>
     zero_division : {"warn", 0.0, 1.0}, default="warn"
         Value if there is no true entity; ``"warn"`` means 0.0 with a warning.
 
     Returns
     -------
     recall : float or ndarray of shape (n_types,)
+        The recall, one value per entity type with ``average=None``.
 
     Examples
     --------
@@ -589,21 +609,23 @@ default=None
     >>> entity_recall_score(y_true, y_pred)
     0.5
     """
-    _, r, _, _ = entity_precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        scheme=scheme,
-        average=average,
-        suffix=suffix,
-        zero_division=zero_division,
-        warn_for=("recall",),
+    options = dict(scheme=scheme, average=average, suffix=suffix)
+    scores = entity_precision_recall_fscore_support(
+        y_true, y_pred, zero_division=zero_division, warn_for=("recall",), **options
     )
-    return r
+    return scores[1]
 
 
+@_entity_doc
 def entity_f1_score(
-    y_true, y_pred, *, scheme=None, average="micro", suffix=False, zero_division="warn"
-):
+    y_true,
+    y_pred,
+    *,
+    scheme: str | None = None,
+    average: str | None = "micro",
+    suffix: bool = False,
+    zero_division: str | float = "warn",
+) -> float | np.ndarray:
     """Entity-level F1 score, the harmonic mean of entity precision and recall.
 
     The standard score for named-entity recognition (CoNLL shared tasks).
@@ -611,20 +633,8 @@ def entity_f1_score(
 
     Parameters
     ----------
-    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        True tags.
-    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        Predicted tags, with the same number of sequences and lengths.
-    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
-default=None
-        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
-        name for seqeval's strict mode with that scheme. See
-        :func:`entity_precision_recall_fscore_support`.
-    average : {"micro", "macro", "weighted", None}, default="micro"
-        How to combine entity types; ``None`` returns one value per type
-        (sorted by type name).
-    suffix : bool, default=False
-        Whether the prefix is at the end of the tag (``"PER-B"``).
+    <tags>
+    <average>
     zero_division : {"warn", 0.0, 1.0}, default="warn"
         Value if precision and recall are both undefined; ``"warn"`` means
         0.0 with a warning.
@@ -632,6 +642,7 @@ default=None
     Returns
     -------
     f1 : float or ndarray of shape (n_types,)
+        The F1 score, one value per entity type with ``average=None``.
 
     Examples
     --------
@@ -651,42 +662,31 @@ default=None
     >>> entity_f1_score(y_true, y_pred, scheme="IOB2", zero_division=0.0)
     0.0
     """
-    _, _, f, _ = entity_precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        scheme=scheme,
-        average=average,
-        suffix=suffix,
-        zero_division=zero_division,
-        warn_for=("f-score",),
+    options = dict(scheme=scheme, average=average, suffix=suffix)
+    scores = entity_precision_recall_fscore_support(
+        y_true, y_pred, zero_division=zero_division, warn_for=("f-score",), **options
     )
-    return f
+    return scores[2]
 
 
+@_entity_doc
 def entity_classification_report(
     y_true,
     y_pred,
     *,
-    scheme=None,
-    digits=2,
-    output_dict=False,
-    suffix=False,
-    zero_division="warn",
-):
+    scheme: str | None = None,
+    digits: int = 2,
+    output_dict: bool = False,
+    suffix: bool = False,
+    zero_division: str | float = "warn",
+) -> str | dict:
     """Entity-level precision, recall, F1 and support per type, and their averages.
 
     Same layout and numbers as ``seqeval.metrics.classification_report``.
 
     Parameters
     ----------
-    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        True tags.
-    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        Predicted tags, with the same number of sequences and lengths.
-    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
-default=None
-        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
-        name for seqeval's strict mode with that scheme.
+    <tags>
     digits : int, default=2
         Decimal places in the text report.
     output_dict : bool, default=False
@@ -701,6 +701,7 @@ default=None
     Returns
     -------
     report : str or dict
+        The table as text, or as a dict with ``output_dict=True``.
 
     Examples
     --------
@@ -763,7 +764,7 @@ default=None
 # ---------------------------------------------------------------------------
 
 
-def make_entity_scorer(scheme=None, average="micro"):
+def make_entity_scorer(scheme: str | None = None, average: str = "micro"):
     """Make a scorer of the entity-level F1 score for model selection.
 
     The scorer calls the estimator's ``predict`` and compares its label
