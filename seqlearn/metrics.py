@@ -502,8 +502,8 @@ default=None
         )
 
 
-# The parameters every entity score shares, written once and put into each
-# docstring by ``_entity_doc`` (numpydoc and doctest read ``__doc__``).
+# The parameters every entity score shares, written once (numpydoc and doctest
+# read ``__doc__``).
 _TAGS_DOC = """\
     y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
         True tags.
@@ -515,158 +515,112 @@ default=None
         name for seqeval's strict mode with that scheme. See
         :func:`entity_precision_recall_fscore_support`.
 """
-_AVERAGE_DOC = """\
-    average : {"micro", "macro", "weighted", None}, default="micro"
-        How to combine entity types; ``None`` returns one value per type
-        (sorted by type name).
-    suffix : bool, default=False
-        Whether the prefix is at the end of the tag (``"PER-B"``).
-"""
 
 
 def _entity_doc(func):
     """Fill the shared parameter descriptions into ``func``'s docstring."""
-    func.__doc__ = func.__doc__.replace("    <tags>\n", _TAGS_DOC).replace(
-        "    <average>\n", _AVERAGE_DOC
-    )
+    func.__doc__ = func.__doc__.replace("    <tags>\n", _TAGS_DOC)
     return func
 
 
-@_entity_doc
-def entity_precision_score(
-    y_true,
-    y_pred,
-    *,
-    scheme: str | None = None,
-    average: str | None = "micro",
-    suffix: bool = False,
-    zero_division: str | float = "warn",
-) -> float | np.ndarray:
-    """Entity-level precision: the fraction of predicted entities that are right.
+# The three entity scores are one function returning one of the outputs of
+# entity_precision_recall_fscore_support; one template documents all three
+# (numpydoc and doctest read ``__doc__``).
+_SCORE_DOC = """Entity-level {title}: {meaning}.
 
-    An entity is right if a true entity has the same type and boundaries.
-    Equals ``seqeval.metrics.precision_score``.
+    An entity is correct if a true entity has the same type and boundaries.
+    Equals ``seqeval.metrics.{name}_score``.
 
     Parameters
     ----------
-    <tags>
-    <average>
-    zero_division : {"warn", 0.0, 1.0}, default="warn"
-        Value if no entity is predicted; ``"warn"`` means 0.0 with a warning.
+{tags}    average : {{"micro", "macro", "weighted", None}}, default="micro"
+        How to combine entity types; ``None`` returns one value per type
+        (sorted by type name).
+    suffix : bool, default=False
+        Whether the prefix is at the end of the tag (``"PER-B"``).
+    zero_division : {{"warn", 0.0, 1.0}}, default="warn"
+        Value if {undefined}; ``"warn"`` means 0.0 with a warning.
 
     Returns
     -------
-    precision : float or ndarray of shape (n_types,)
-        The precision, one value per entity type with ``average=None``.
+    {name} : float or ndarray of shape (n_types,)
+        The {title}, one value per entity type with ``average=None``.
 
     Examples
     --------
-    >>> from seqlearn.metrics import entity_precision_score
-    >>> y_true = [["B-PER", "I-PER", "O", "B-LOC"]]
-    >>> y_pred = [["B-PER", "I-PER", "O", "B-PER"]]
-    >>> entity_precision_score(y_true, y_pred)
-    0.5
-    """
-    options = dict(scheme=scheme, average=average, suffix=suffix)
-    scores = entity_precision_recall_fscore_support(
-        y_true, y_pred, zero_division=zero_division, warn_for=("precision",), **options
-    )
-    return scores[0]
-
-
-@_entity_doc
-def entity_recall_score(
-    y_true,
-    y_pred,
-    *,
-    scheme: str | None = None,
-    average: str | None = "micro",
-    suffix: bool = False,
-    zero_division: str | float = "warn",
-) -> float | np.ndarray:
-    """Entity-level recall: the fraction of true entities that are found.
-
-    An entity is found if a predicted entity has the same type and boundaries.
-    Equals ``seqeval.metrics.recall_score``.
-
-    Parameters
-    ----------
-    <tags>
-    <average>
-    zero_division : {"warn", 0.0, 1.0}, default="warn"
-        Value if there is no true entity; ``"warn"`` means 0.0 with a warning.
-
-    Returns
-    -------
-    recall : float or ndarray of shape (n_types,)
-        The recall, one value per entity type with ``average=None``.
-
-    Examples
-    --------
-    >>> from seqlearn.metrics import entity_recall_score
-    >>> y_true = [["B-PER", "I-PER", "O", "B-LOC"]]
-    >>> y_pred = [["B-PER", "I-PER", "O", "O"]]
-    >>> entity_recall_score(y_true, y_pred)
-    0.5
-    """
-    options = dict(scheme=scheme, average=average, suffix=suffix)
-    scores = entity_precision_recall_fscore_support(
-        y_true, y_pred, zero_division=zero_division, warn_for=("recall",), **options
-    )
-    return scores[1]
-
-
-@_entity_doc
-def entity_f1_score(
-    y_true,
-    y_pred,
-    *,
-    scheme: str | None = None,
-    average: str | None = "micro",
-    suffix: bool = False,
-    zero_division: str | float = "warn",
-) -> float | np.ndarray:
-    """Entity-level F1 score, the harmonic mean of entity precision and recall.
-
-    The standard score for named-entity recognition (CoNLL shared tasks).
-    Equals ``seqeval.metrics.f1_score``.
-
-    Parameters
-    ----------
-    <tags>
-    <average>
-    zero_division : {"warn", 0.0, 1.0}, default="warn"
-        Value if precision and recall are both undefined; ``"warn"`` means
-        0.0 with a warning.
-
-    Returns
-    -------
-    f1 : float or ndarray of shape (n_types,)
-        The F1 score, one value per entity type with ``average=None``.
-
-    Examples
-    --------
-    >>> from seqlearn.metrics import entity_f1_score
+    >>> from seqlearn.metrics import entity_{name}_score
     >>> y_true = [["O", "B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"]]
     >>> y_pred = [["O", "B-PER", "I-PER", "O", "O"], ["B-ORG", "O"]]
-    >>> round(entity_f1_score(y_true, y_pred), 3)
-    0.8
-    >>> entity_f1_score(y_true, y_pred, average=None)
+    >>> round(entity_{name}_score(y_true, y_pred), 3)
+    {example}
+    >>> entity_{name}_score(y_true, y_pred, average=None, zero_division=0.0)
     array([0., 1., 1.])
 
     Lenient and strict modes differ on chunks that break IOB2:
 
     >>> y_true, y_pred = [["I-PER", "I-PER", "O"]], [["B-PER", "I-PER", "O"]]
-    >>> entity_f1_score(y_true, y_pred)
+    >>> entity_{name}_score(y_true, y_pred)
     1.0
-    >>> entity_f1_score(y_true, y_pred, scheme="IOB2", zero_division=0.0)
+    >>> entity_{name}_score(y_true, y_pred, scheme="IOB2", zero_division=0.0)
     0.0
     """
-    options = dict(scheme=scheme, average=average, suffix=suffix)
-    scores = entity_precision_recall_fscore_support(
-        y_true, y_pred, zero_division=zero_division, warn_for=("f-score",), **options
+
+# name: (title, what it measures); then (when it is undefined, its value in
+# the example); two tables so that each entry fits on one line
+_SCORES = {
+    "precision": ("precision", "the fraction of predicted entities that are right"),
+    "recall": ("recall", "the fraction of true entities that are found"),
+    "f1": ("F1 score", "the harmonic mean of entity precision and recall"),
+}
+_UNDEFINED = {
+    "precision": ("no entity is predicted", "1.0"),
+    "recall": ("there is no true entity", "0.667"),
+    "f1": ("precision and recall are both undefined", "0.8"),
+}
+
+
+def _entity_score(name):
+    """Build ``entity_<name>_score`` (``name``: precision, recall or f1)."""
+    index = list(_SCORES).index(name)
+    warn_for = (("precision", "recall", "f-score")[index],)
+
+    def score(
+        y_true,
+        y_pred,
+        *,
+        scheme: str | None = None,
+        average: str | None = "micro",
+        suffix: bool = False,
+        zero_division: str | float = "warn",
+    ) -> float | np.ndarray:
+        scores = entity_precision_recall_fscore_support(
+            y_true,
+            y_pred,
+            scheme=scheme,
+            average=average,
+            suffix=suffix,
+            zero_division=zero_division,
+            warn_for=warn_for,
+        )
+        return scores[index]
+
+    title, meaning = _SCORES[name]
+    undefined, example = _UNDEFINED[name]
+    score.__name__ = score.__qualname__ = f"entity_{name}_score"
+    score.__doc__ = _SCORE_DOC.format(
+        name=name,
+        title=title,
+        meaning=meaning,
+        undefined=undefined,
+        example=example,
+        tags=_TAGS_DOC,
     )
-    return scores[2]
+    return score
+
+
+entity_precision_score = _entity_score("precision")
+entity_recall_score = _entity_score("recall")
+entity_f1_score = _entity_score("f1")
 
 
 @_entity_doc
