@@ -12,6 +12,8 @@ sequence lengths, so padding never changes a result.
 
 from __future__ import annotations
 
+import re
+import textwrap
 import warnings
 
 import numpy as np
@@ -209,6 +211,25 @@ class _LogPartition(torch.autograd.Function):
         )
 
 
+# The arguments the CRF's methods share, described once.
+_BATCH_DOC = {
+    "emissions": "emissions : Tensor of shape (N, L, C)\n    Per-step tag scores.",
+    "tags": "tags : Tensor of shape (N, L)\n    Tag ids; padded steps are ignored.",
+    "lengths": "lengths : Tensor of shape (N,)\n    Real steps of every sequence.",
+}
+
+
+def _batch_doc(method):
+    """Expand a ``<emissions, lengths>`` line of a docstring to their entries."""
+
+    def expand(match):
+        entries = [_BATCH_DOC[name.strip()] for name in match[2].split(",")]
+        return textwrap.indent("\n".join(entries), match[1])
+
+    method.__doc__ = re.sub(r"(?m)^( *)<([a-z, ]+)>$", expand, method.__doc__)
+    return method
+
+
 class CRF(nn.Module):
     """Linear-chain conditional random field over per-step emission scores.
 
@@ -283,6 +304,7 @@ default=None
         )
 
     def _check(self, emissions, lengths):
+        """Return the checked lengths, the mask of real steps and :meth:`_scores`."""
         if emissions.dim() != 3 or emissions.shape[2] != self.num_tags:
             raise ValueError(
                 f"emissions must have shape (N, L, {self.num_tags}), got "
@@ -290,61 +312,59 @@ default=None
             )
         N, L, _ = emissions.shape
         lengths = check_lengths(lengths, N, L, emissions.device)
-        return lengths, _mask_of(lengths, L)
+        return lengths, _mask_of(lengths, L), *self._scores()
 
+    @_batch_doc
     def score(self, emissions, tags, lengths):
         """Return the unnormalised score of the given tag paths.
 
+        The start score of the first tag, the emission scores, the transition
+        scores between consecutive tags and the end score of the last tag.
+
         Parameters
         ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        tags : Tensor of shape (N, L)
-            Tag ids; padded steps are ignored.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        <emissions, tags, lengths>
 
         Returns
         -------
         Tensor of shape (N,)
+            ``score(tags)`` of every sequence.
         """
-        lengths, mask = self._check(emissions, lengths)
-        trans, start, end = self._scores()
+        lengths, mask, trans, start, end = self._check(emissions, lengths)
         tags = tags.clamp(min=0, max=self.num_tags - 1).masked_fill(~mask, 0)
         emitted = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)
         steps = (trans[tags[:, :-1], tags[:, 1:]] * mask[:, 1:]).sum(1)
         last = tags.gather(1, (lengths - 1).unsqueeze(1)).squeeze(1)
         return start[tags[:, 0]] + (emitted * mask).sum(1) + steps + end[last]
 
+    @_batch_doc
     def log_partition(self, emissions, lengths):
         """Return ``log Z``, the log-sum-exp of the scores of all tag paths.
 
+        A scaled forward recursion in float64, with a hand-written backward
+        pass that yields the expected tag and transition counts.
+
         Parameters
         ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        <emissions, lengths>
 
         Returns
         -------
         Tensor of shape (N,)
+            ``log Z`` of every sequence.
         """
-        lengths, mask = self._check(emissions, lengths)
-        trans, start, end = self._scores()
+        lengths, mask, trans, start, end = self._check(emissions, lengths)
         return _LogPartition.apply(emissions, trans, start, end, mask)
 
+    @_batch_doc
     def forward(self, emissions, tags, lengths):
         """Return the negative log-likelihood of every sequence's tag path.
 
+        The loss a CRF tagger minimises: ``log Z - score(tags)``.
+
         Parameters
         ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        tags : Tensor of shape (N, L)
-            Gold tag ids; padded steps are ignored.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        <emissions, tags, lengths>
 
         Returns
         -------
@@ -357,23 +377,23 @@ default=None
 
     # ------------------------------------------------------------ inference
     @torch.no_grad()
+    @_batch_doc
     def decode(self, emissions, lengths):
         """Return the most probable tag path of every sequence (Viterbi).
 
+        One max-product step per time step, vectorised over the batch and the
+        tags, then one pass back along the stored best predecessors.
+
         Parameters
         ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        <emissions, lengths>
 
         Returns
         -------
         Tensor of shape (N, L), int64
             Best tags; padded steps hold 0.
         """
-        lengths, mask = self._check(emissions, lengths)
-        trans, start, end = self._scores()
+        lengths, mask, trans, start, end = self._check(emissions, lengths)
         N, L, _ = emissions.shape
         score = start + emissions[:, 0]
         pointers = []
@@ -392,15 +412,16 @@ default=None
         return path.masked_fill(~mask, 0)
 
     @torch.no_grad()
+    @_batch_doc
     def marginals(self, emissions, lengths):
         """Return ``p(y_t = c | x)`` for every step (forward-backward).
 
+        ``exp(alpha_t(c) + beta_t(c) - log Z)`` from the forward and backward
+        log-scores.
+
         Parameters
         ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        <emissions, lengths>
 
         Returns
         -------
@@ -408,8 +429,7 @@ default=None
             Marginal probabilities; each real step sums to 1, padded steps
             are 0.
         """
-        lengths, mask = self._check(emissions, lengths)
-        trans, start, end = self._scores()
+        lengths, mask, trans, start, end = self._check(emissions, lengths)
         alphas = _alphas(emissions, mask, trans, start)
         betas = _betas(emissions, mask, trans, end)
         log_z = torch.logsumexp(alphas[-1] + end, dim=1)
@@ -458,7 +478,21 @@ class CRFLoss(nn.Module):
         self.crf = CRF(num_tags, allowed)
 
     def forward(self, y_pred, y_true):
-        """Return the mean per-step negative log-likelihood of a batch."""
+        """Return the mean per-step negative log-likelihood of a batch.
+
+        Parameters
+        ----------
+        y_pred : Tensor of shape (N, L, C)
+            Emission scores of the network.
+        y_true : Tensor of shape (N, L) or dict
+            Tag ids padded with -100, or ``{"y": tags, "sample_weight": (N,)}``.
+
+        Returns
+        -------
+        Tensor of shape ()
+            The weighted sum of the sequences' negative log-likelihoods
+            divided by the number of real steps.
+        """
         weight = None
         if isinstance(y_true, dict):
             y_true, weight = y_true["y"], y_true["sample_weight"]

@@ -1,5 +1,7 @@
 """The networks behind the estimators: an encoder plus an output head."""
 
+import inspect
+
 from torch import nn
 
 from seqlearn.nn._validation import check_positive_int
@@ -8,8 +10,41 @@ from seqlearn.nn.pooling import Pooling
 
 __all__ = ["SequenceModel", "TaggingModel"]
 
+_ENCODER_ARGS = tuple(inspect.signature(RecurrentEncoder).parameters)
 
-class SequenceModel(nn.Module):
+
+def encoder_args(arguments: dict) -> dict:
+    """Pick the arguments of :class:`RecurrentEncoder` from a mapping.
+
+    Called with a model constructor's ``locals()``, so that every model passes
+    its encoder arguments on by name without listing them again.
+    """
+    return {name: arguments[name] for name in _ENCODER_ARGS if name in arguments}
+
+
+class EncoderHead(nn.Module):
+    """Base of the models that end in an encoder, a pooling and a linear layer.
+
+    Subclasses call :meth:`_add_encoder_head` in ``__init__`` and
+    :meth:`_encode_and_score` in ``forward``; the submodules are ``encoder``,
+    ``pooling`` (None without pooling) and ``head``.
+    """
+
+    def _add_encoder_head(self, encoder, n_outputs, pooling):
+        self.encoder = encoder
+        self.pooling = (
+            None if pooling is None else Pooling(pooling, encoder.output_size)
+        )
+        self.head = nn.Linear(encoder.output_size, n_outputs)
+
+    def _encode_and_score(self, x, lengths):
+        output, summary = self.encoder(x, lengths)
+        if self.pooling is None:
+            return self.head(output)
+        return self.head(self.pooling(output, summary, lengths))
+
+
+class SequenceModel(EncoderHead):
     """Encoder, pooling, then a linear layer: one output vector per sequence.
 
     Used by the classifier (logits) and the regressor (values); with
@@ -76,20 +111,8 @@ class SequenceModel(nn.Module):
     ) -> None:
         super().__init__()
         check_positive_int(n_outputs, "n_outputs")
-        self.encoder = RecurrentEncoder(
-            cell,
-            input_size,
-            hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            num_embeddings=num_embeddings,
-            embedding_dim=embedding_dim,
-        )
-        self.pooling = (
-            None if pooling is None else Pooling(pooling, self.encoder.output_size)
-        )
-        self.head = nn.Linear(self.encoder.output_size, n_outputs)
+        encoder = RecurrentEncoder(**encoder_args(locals()))
+        self._add_encoder_head(encoder, n_outputs, pooling)
 
     def forward(self, x, lengths):
         """Return the outputs for a padded batch.
@@ -105,10 +128,7 @@ class SequenceModel(nn.Module):
         -------
         Tensor of shape (N, n_outputs), or (N, L, n_outputs) without pooling
         """
-        output, summary = self.encoder(x, lengths)
-        if self.pooling is None:
-            return self.head(output)
-        return self.head(self.pooling(output, summary, lengths))
+        return self._encode_and_score(x, lengths)
 
 
 class TaggingModel(SequenceModel):

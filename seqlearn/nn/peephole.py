@@ -7,7 +7,7 @@ from torch import nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
 
-from seqlearn.nn._validation import check_dropout, check_positive_int
+from seqlearn.nn._validation import check_positive_int, check_recurrent
 
 __all__ = ["PeepholeLSTM"]
 
@@ -267,15 +267,12 @@ class PeepholeLSTM(nn.Module):
     ) -> None:
         super().__init__()
         check_positive_int(input_size, "input_size")
-        check_positive_int(hidden_size, "hidden_size")
-        check_positive_int(num_layers, "num_layers")
-        check_dropout(dropout)
+        self.dropout = check_recurrent(hidden_size, num_layers, dropout)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bias = bias
         self.batch_first = batch_first
-        self.dropout = float(dropout)
         self.bidirectional = bidirectional
         num_directions = 2 if bidirectional else 1
         gate_size = 4 * hidden_size

@@ -5,6 +5,7 @@ from torch import nn
 
 from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.encoder import RecurrentEncoder
+from seqlearn.nn.models import encoder_args
 
 __all__ = ["Seq2SeqModel"]
 
@@ -41,7 +42,8 @@ class Seq2SeqModel(nn.Module):
     num_embeddings : int, default=None
         Vocabulary size for token-id input (id 0 is padding).
     embedding_dim : int, default=None
-        If given, ``x`` holds token ids embedded to this size.
+        If given, ``x`` holds token ids, embedded to this size before the
+        encoder (the decoder reads no tokens).
 
     Attributes
     ----------
@@ -89,16 +91,7 @@ class Seq2SeqModel(nn.Module):
                 f"n_outputs ({n_outputs}) must be a multiple of horizon ({horizon})."
             )
         self.horizon = horizon
-        self.encoder = RecurrentEncoder(
-            cell,
-            input_size,
-            hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            num_embeddings=num_embeddings,
-            embedding_dim=embedding_dim,
-        )
+        self.encoder = RecurrentEncoder(**encoder_args(locals()))
         self.decoder = RecurrentEncoder(
             cell,
             self.encoder.output_size + horizon,
