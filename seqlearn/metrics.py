@@ -19,6 +19,8 @@ import numpy as np
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import make_scorer
 
+from seqlearn._docstrings import fill_doc
+
 __all__ = [
     "token_accuracy",
     "entity_precision_score",
@@ -502,8 +504,7 @@ default=None
         )
 
 
-# The parameters every entity score shares, written once (numpydoc and doctest
-# read ``__doc__``).
+# The parameters every entity score shares, written once (see fill_doc).
 _TAGS_DOC = """\
     y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
         True tags.
@@ -517,12 +518,6 @@ default=None
 """
 
 
-def _entity_doc(func):
-    """Fill the shared parameter descriptions into ``func``'s docstring."""
-    func.__doc__ = func.__doc__.replace("    <tags>\n", _TAGS_DOC)
-    return func
-
-
 # The three entity scores are one function returning one of the outputs of
 # entity_precision_recall_fscore_support; one template documents all three
 # (numpydoc and doctest read ``__doc__``).
@@ -533,7 +528,8 @@ _SCORE_DOC = """Entity-level {title}: {meaning}.
 
     Parameters
     ----------
-{tags}    average : {{"micro", "macro", "weighted", None}}, default="micro"
+    {{tags}}
+    average : {{"micro", "macro", "weighted", None}}, default="micro"
         How to combine entity types; ``None`` returns one value per type
         (sorted by type name).
     suffix : bool, default=False
@@ -613,9 +609,8 @@ def _entity_score(name):
         meaning=meaning,
         undefined=undefined,
         example=example,
-        tags=_TAGS_DOC,
     )
-    return score
+    return fill_doc(tags=_TAGS_DOC)(score)
 
 
 entity_precision_score = _entity_score("precision")
@@ -623,7 +618,7 @@ entity_recall_score = _entity_score("recall")
 entity_f1_score = _entity_score("f1")
 
 
-@_entity_doc
+@fill_doc(tags=_TAGS_DOC)
 def entity_classification_report(
     y_true,
     y_pred,
@@ -640,7 +635,7 @@ def entity_classification_report(
 
     Parameters
     ----------
-    <tags>
+    {tags}
     digits : int, default=2
         Decimal places in the text report.
     output_dict : bool, default=False

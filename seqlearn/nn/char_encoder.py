@@ -79,6 +79,7 @@ class CharEncoder(nn.Module):
         Returns
         -------
         Tensor of shape (..., hidden_size)
+            The encoding of every word; zeros for a word without characters.
         """
         lead, width = chars.shape[:-1], chars.shape[-1]
         chars = chars.reshape(-1, width)

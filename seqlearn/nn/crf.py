@@ -12,14 +12,13 @@ sequence lengths, so padding never changes a result.
 
 from __future__ import annotations
 
-import re
-import textwrap
 import warnings
 
 import numpy as np
 import torch
 from torch import nn
 
+from seqlearn._docstrings import fill_doc
 from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.constants import PAD_TARGET
 from seqlearn.nn.encoder import check_lengths
@@ -212,22 +211,17 @@ class _LogPartition(torch.autograd.Function):
 
 
 # The arguments the CRF's methods share, described once.
-_BATCH_DOC = {
+_ARGUMENT_DOCS = {
     "emissions": "emissions : Tensor of shape (N, L, C)\n    Per-step tag scores.",
     "tags": "tags : Tensor of shape (N, L)\n    Tag ids; padded steps are ignored.",
     "lengths": "lengths : Tensor of shape (N,)\n    Real steps of every sequence.",
 }
 
 
-def _batch_doc(method):
-    """Expand a ``<emissions, lengths>`` line of a docstring to their entries."""
-
-    def expand(match):
-        entries = [_BATCH_DOC[name.strip()] for name in match[2].split(",")]
-        return textwrap.indent("\n".join(entries), match[1])
-
-    method.__doc__ = re.sub(r"(?m)^( *)<([a-z, ]+)>$", expand, method.__doc__)
-    return method
+def _parameters_doc(*names):
+    """Fill the ``{parameters}`` line of a docstring with the named arguments."""
+    entries = [_ARGUMENT_DOCS[name] for name in names]
+    return fill_doc(parameters="\n".join(["Parameters", "----------", *entries]))
 
 
 class CRF(nn.Module):
@@ -314,16 +308,14 @@ default=None
         lengths = check_lengths(lengths, N, L, emissions.device)
         return lengths, _mask_of(lengths, L), *self._scores()
 
-    @_batch_doc
+    @_parameters_doc("emissions", "tags", "lengths")
     def score(self, emissions, tags, lengths):
         """Return the unnormalised score of the given tag paths.
 
         The start score of the first tag, the emission scores, the transition
         scores between consecutive tags and the end score of the last tag.
 
-        Parameters
-        ----------
-        <emissions, tags, lengths>
+        {parameters}
 
         Returns
         -------
@@ -337,16 +329,14 @@ default=None
         last = tags.gather(1, (lengths - 1).unsqueeze(1)).squeeze(1)
         return start[tags[:, 0]] + (emitted * mask).sum(1) + steps + end[last]
 
-    @_batch_doc
+    @_parameters_doc("emissions", "lengths")
     def log_partition(self, emissions, lengths):
         """Return ``log Z``, the log-sum-exp of the scores of all tag paths.
 
         A scaled forward recursion in float64, with a hand-written backward
         pass that yields the expected tag and transition counts.
 
-        Parameters
-        ----------
-        <emissions, lengths>
+        {parameters}
 
         Returns
         -------
@@ -356,15 +346,13 @@ default=None
         lengths, mask, trans, start, end = self._check(emissions, lengths)
         return _LogPartition.apply(emissions, trans, start, end, mask)
 
-    @_batch_doc
+    @_parameters_doc("emissions", "tags", "lengths")
     def forward(self, emissions, tags, lengths):
         """Return the negative log-likelihood of every sequence's tag path.
 
         The loss a CRF tagger minimises: ``log Z - score(tags)``.
 
-        Parameters
-        ----------
-        <emissions, tags, lengths>
+        {parameters}
 
         Returns
         -------
@@ -377,16 +365,14 @@ default=None
 
     # ------------------------------------------------------------ inference
     @torch.no_grad()
-    @_batch_doc
+    @_parameters_doc("emissions", "lengths")
     def decode(self, emissions, lengths):
         """Return the most probable tag path of every sequence (Viterbi).
 
         One max-product step per time step, vectorised over the batch and the
         tags, then one pass back along the stored best predecessors.
 
-        Parameters
-        ----------
-        <emissions, lengths>
+        {parameters}
 
         Returns
         -------
@@ -412,16 +398,14 @@ default=None
         return path.masked_fill(~mask, 0)
 
     @torch.no_grad()
-    @_batch_doc
+    @_parameters_doc("emissions", "lengths")
     def marginals(self, emissions, lengths):
         """Return ``p(y_t = c | x)`` for every step (forward-backward).
 
         ``exp(alpha_t(c) + beta_t(c) - log Z)`` from the forward and backward
         log-scores.
 
-        Parameters
-        ----------
-        <emissions, lengths>
+        {parameters}
 
         Returns
         -------

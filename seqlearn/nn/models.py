@@ -127,6 +127,7 @@ class SequenceModel(EncoderHead):
         Returns
         -------
         Tensor of shape (N, n_outputs), or (N, L, n_outputs) without pooling
+            Scores (logits or values) of every sequence, or of every step.
         """
         return self._encode_and_score(x, lengths)
 
@@ -134,9 +135,16 @@ class SequenceModel(EncoderHead):
 class TaggingModel(SequenceModel):
     """One output vector per step: a :class:`SequenceModel` without pooling.
 
-    Used by the sequence tagger (per-step logits).  Takes the parameters of
-    :class:`SequenceModel` except ``pooling``.  Padded steps hold the head's
-    bias only: mask them out of the loss.
+    Used by the sequence tagger (per-step logits).  Padded steps hold the
+    head's bias only: mask them out of the loss.
+
+    Parameters
+    ----------
+    *args : tuple
+        Positional parameters of :class:`SequenceModel`: ``cell``,
+        ``input_size``, ``hidden_size``, ``n_outputs``, ...
+    **kwargs : dict
+        Keyword parameters of :class:`SequenceModel`, except ``pooling``.
 
     Examples
     --------

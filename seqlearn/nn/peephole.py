@@ -301,7 +301,14 @@ class PeepholeLSTM(nn.Module):
                 nn.init.uniform_(weight, -stdv, stdv)
 
     def extra_repr(self) -> str:
-        """Summarise the arguments in the module's repr."""
+        """Summarise the arguments in the module's repr.
+
+        Returns
+        -------
+        str
+            The sizes, then the arguments that differ from their defaults,
+            as in :class:`torch.nn.LSTM`.
+        """
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"

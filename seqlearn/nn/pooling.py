@@ -61,7 +61,13 @@ class Pooling(nn.Module):
             self.attention = self.score = None
 
     def extra_repr(self) -> str:
-        """Summarise the arguments in the module's repr."""
+        """Summarise the arguments in the module's repr.
+
+        Returns
+        -------
+        str
+            The mode and the input size, e.g. ``"'mean', 16"``.
+        """
         return f"{self.mode!r}, {self.input_size}"
 
     def forward(self, output, summary, lengths):
@@ -79,6 +85,7 @@ class Pooling(nn.Module):
         Returns
         -------
         pooled : Tensor of shape (N, H)
+            One vector per sequence.
         """
         if self.mode == "last":
             return summary

@@ -115,6 +115,8 @@ class Seq2SeqModel(nn.Module):
         Returns
         -------
         Tensor of shape (N, n_outputs)
+            Forecasts, step-major: ``j * n_targets + k`` is target ``k`` at
+            future step ``j``.
         """
         _, summary = self.encoder(x, lengths)
         n = summary.shape[0]

@@ -140,6 +140,8 @@ class WordTaggingModel(EncoderHead):
         Returns
         -------
         Tensor of shape (N, L, n_outputs)
+            Scores of every tag at every step, or ``(N, n_outputs)`` with a
+            pooling.
         """
         if x.dim() != 3 or x.shape[2] < 2:
             raise ValueError(

@@ -9,6 +9,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import StrOptions, validate_data
+from seqlearn._docstrings import fill_doc
 from seqlearn.data import SequenceData, check_sequences, unpad
 
 __all__ = ["SequenceScaler"]
@@ -40,6 +41,19 @@ def _check_input(X, input_name: str = "X") -> tuple[SequenceData, _Form, object]
     array = data.tabular or (isinstance(X, np.ndarray) and X.dtype != object)
     one_d = not array and all(np.ndim(s) == 1 for s in X)
     return data, _Form(array=array, tabular=data.tabular, one_d=one_d), X
+
+
+# The fitted attributes that ``_validate(..., reset=True)`` sets (see fill_doc).
+INPUT_ATTRIBUTES_DOC = """\
+n_step_features_ : int
+    Number of features per time step.
+n_features_in_ : int
+    Number of columns of a 2-D training array, else ``n_step_features_``.
+feature_names_in_ : ndarray of shape (n_features_in_,)
+    Column names of a training DataFrame whose names are all strings.
+input_kind_ : {"tabular", "sequence"}
+    Whether ``fit`` saw a 2-D table (whose width ``transform`` then checks
+    for 2-D input) or sequences."""
 
 
 def _validate(estimator, X, *, reset: bool) -> tuple[SequenceData, _Form]:
@@ -108,6 +122,7 @@ def _per_sequence_stats(data: SequenceData, method: str):
     return low, high
 
 
+@fill_doc(input_attributes=INPUT_ATTRIBUTES_DOC)
 class SequenceScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Standardise or min-max scale each feature over the real steps of sequences.
 
@@ -139,15 +154,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
     data_min_, data_max_ : ndarray of shape (n_step_features,)
         Minimum and maximum of each feature (``method="minmax"``,
         ``per_sequence=False``).
-    n_step_features_ : int
-        Number of features per time step.
-    n_features_in_ : int
-        Number of columns of a 2-D training array, else ``n_step_features_``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of a training DataFrame whose names are all strings.
-    input_kind_ : {"tabular", "sequence"}
-        Whether ``fit`` saw a 2-D table (whose width ``transform`` then checks
-        for 2-D input) or sequences.
+    {input_attributes}
 
     See Also
     --------

@@ -9,7 +9,12 @@ from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin
 
 from seqlearn._compat import Interval
-from seqlearn.preprocessing._scaling import _restore, _validate
+from seqlearn._docstrings import fill_doc
+from seqlearn.preprocessing._scaling import (
+    INPUT_ATTRIBUTES_DOC,
+    _restore,
+    _validate,
+)
 
 __all__ = ["WindowTransformer", "make_windows"]
 
@@ -188,6 +193,7 @@ DataFrame
     return X, np.ascontiguousarray(y)
 
 
+@fill_doc(input_attributes=INPUT_ATTRIBUTES_DOC)
 class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
     """Keep the last ``window`` steps of each sequence (optionally every ``step``-th).
 
@@ -210,15 +216,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
 
     Attributes
     ----------
-    n_step_features_ : int
-        Number of features per time step.
-    n_features_in_ : int
-        Number of columns of a 2-D training array, else ``n_step_features_``.
-    feature_names_in_ : ndarray of shape (n_features_in_,)
-        Column names of a training DataFrame whose names are all strings.
-    input_kind_ : {"tabular", "sequence"}
-        Whether ``fit`` saw a 2-D table (whose width ``transform`` then checks
-        for 2-D input) or sequences.
+    {input_attributes}
 
     See Also
     --------
@@ -258,7 +256,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
 of array-like
-            Training sequences.
+            Training sequences; only their number of features is learned.
         y : None
             Ignored.
 
