@@ -87,6 +87,47 @@ def _validate(estimator, X, *, reset: bool) -> tuple[SequenceData, _Form]:
     return data, form
 
 
+# The parameters of every sequence transformer's ``fit`` (see fill_doc).
+FIT_PARAMETERS_DOC = """\
+Parameters
+----------
+X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
+of array-like
+    Training sequences.
+y : None
+    Ignored."""
+
+
+class SequenceTransformer(TransformerMixin, BaseEstimator):
+    """Base of the transformers of sequences given in any form of ``check_sequences``.
+
+    ``fit`` records the input's form and number of features, as every
+    subclass needs; the tags declare 3-D input and float32 output.
+    """
+
+    @fill_doc(fit_parameters=FIT_PARAMETERS_DOC)
+    def fit(self, X, y=None):
+        """Check X and record its number of features.
+
+        {fit_parameters}
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._validate_params()
+        _validate(self, X, reset=True)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
+
 def _restore(values: np.ndarray, lengths: np.ndarray, form: _Form):
     """Turn padded ``(N, L, F)`` values back into the caller's form."""
     if form.array:
@@ -123,7 +164,7 @@ def _per_sequence_stats(data: SequenceData, method: str):
 
 
 @fill_doc(input_attributes=INPUT_ATTRIBUTES_DOC)
-class SequenceScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
     """Standardise or min-max scale each feature over the real steps of sequences.
 
     The statistics of each feature are taken over every real time step of every
@@ -205,16 +246,14 @@ class SequenceScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         self.per_sequence = per_sequence
         self.feature_range = feature_range
 
+    @fill_doc(fit_parameters=FIT_PARAMETERS_DOC)
     def fit(self, X, y=None) -> SequenceScaler:
         """Compute the per-feature statistics over all real time steps.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
-of array-like
-            Training sequences.
-        y : None
-            Ignored.
+        With ``per_sequence=True`` only the number of features is learned:
+        ``transform`` scales each sequence by its own statistics.
+
+        {fit_parameters}
 
         Returns
         -------
@@ -330,10 +369,3 @@ of array-like
         data, form, shift, spread, offset = self._affine(X, reference)
         values = ((data.values - offset) * spread + shift).astype(np.float32)
         return _restore(values, data.lengths, form)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.required = False
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags

@@ -6,12 +6,12 @@ from numbers import Integral
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.base import BaseEstimator, TransformerMixin
 
 from seqlearn._compat import Interval
 from seqlearn._docstrings import fill_doc
 from seqlearn.preprocessing._scaling import (
     INPUT_ATTRIBUTES_DOC,
+    SequenceTransformer,
     _restore,
     _validate,
 )
@@ -194,7 +194,7 @@ DataFrame
 
 
 @fill_doc(input_attributes=INPUT_ATTRIBUTES_DOC)
-class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+class WindowTransformer(SequenceTransformer, auto_wrap_output_keys=None):
     """Keep the last ``window`` steps of each sequence (optionally every ``step``-th).
 
     A stateless transformer for the input side of a Pipeline: one sequence in,
@@ -249,26 +249,6 @@ class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         self.window = window
         self.step = step
 
-    def fit(self, X, y=None) -> WindowTransformer:
-        """Check X and record its number of features.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
-of array-like
-            Training sequences; only their number of features is learned.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : WindowTransformer
-            The fitted transformer.
-        """
-        self._validate_params()
-        _validate(self, X, reset=True)
-        return self
-
     def transform(self, X):
         """Keep the last ``window`` steps (every ``step``-th) of each sequence.
 
@@ -294,10 +274,3 @@ of array-like
         index = np.minimum(index, data.values.shape[1] - 1)
         values = np.take_along_axis(data.values, index[:, :, None], axis=1)
         return _restore(values, kept, form)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.required = False
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
