@@ -218,56 +218,38 @@ def _lenient_start(prev_tag, tag, prev_type, type_):
     return tag not in ("O", ".") and prev_type != type_
 
 
-# Strict schemes as transition tables, following seqeval.scheme: each pattern is
-# (allowed previous prefixes, allowed current prefixes, type condition) with the
-# condition "same", "diff" or "any".
+# Strict schemes as transition tables, following seqeval.scheme.  A row: the
+# scheme, its allowed prefixes, then the patterns a chunk starts, continues
+# and ends with.  A pattern "PCt" matches previous prefix P, current prefix C
+# ("*": any prefix) and type condition t ("=" same type, "!" different, "*" any).
+_SCHEME_TABLE = """
+IOB1  IOB   | OI* II! BI* IB= BB=         | BI= II=         | II! IO* IB* BO* BI! BB=
+IOE1  IOE   | OI* II! EI* EE=             | II= IE=         | II! IO* IE! EI= EE=
+IOB2  IOB   | *B*                         | BI= II=         | IO* II! IB* BO* BI! BB*
+IOE2  IOE   | OI* OE* EI* EE* II! IE!     | IE= II=         | E**
+IOBES IOBES | *B* *S*                     | BI= BE= II= IE= | S** E**
+BILOU BILOU | *B* *U*                     | BI= BL= II= IL= | U** L**
+"""
 _ANY = "IOBESUL"
-_SCHEMES = {
-    "IOB1": {
-        "allowed": "IOB",
-        "start": [("O", "I", "any"), ("I", "I", "diff"), ("B", "I", "any")]
-        + [("I", "B", "same"), ("B", "B", "same")],
-        "inside": [("B", "I", "same"), ("I", "I", "same")],
-        "end": [("I", "I", "diff"), ("I", "O", "any"), ("I", "B", "any")]
-        + [("B", "O", "any"), ("B", "I", "diff"), ("B", "B", "same")],
-    },
-    "IOE1": {
-        "allowed": "IOE",
-        "start": [("O", "I", "any"), ("I", "I", "diff"), ("E", "I", "any")]
-        + [("E", "E", "same")],
-        "inside": [("I", "I", "same"), ("I", "E", "same")],
-        "end": [("I", "I", "diff"), ("I", "O", "any"), ("I", "E", "diff")]
-        + [("E", "I", "same"), ("E", "E", "same")],
-    },
-    "IOB2": {
-        "allowed": "IOB",
-        "start": [(_ANY, "B", "any")],
-        "inside": [("B", "I", "same"), ("I", "I", "same")],
-        "end": [("I", "O", "any"), ("I", "I", "diff"), ("I", "B", "any")]
-        + [("B", "O", "any"), ("B", "I", "diff"), ("B", "B", "any")],
-    },
-    "IOE2": {
-        "allowed": "IOE",
-        "start": [("O", "I", "any"), ("O", "E", "any"), ("E", "I", "any")]
-        + [("E", "E", "any"), ("I", "I", "diff"), ("I", "E", "diff")],
-        "inside": [("I", "E", "same"), ("I", "I", "same")],
-        "end": [("E", _ANY, "any")],
-    },
-    "IOBES": {
-        "allowed": "IOBES",
-        "start": [(_ANY, "B", "any"), (_ANY, "S", "any")],
-        "inside": [("B", "I", "same"), ("B", "E", "same")]
-        + [("I", "I", "same"), ("I", "E", "same")],
-        "end": [("S", _ANY, "any"), ("E", _ANY, "any")],
-    },
-    "BILOU": {
-        "allowed": "BILOU",
-        "start": [(_ANY, "B", "any"), (_ANY, "U", "any")],
-        "inside": [("B", "I", "same"), ("B", "L", "same")]
-        + [("I", "I", "same"), ("I", "L", "same")],
-        "end": [("U", _ANY, "any"), ("L", _ANY, "any")],
-    },
-}
+_CONDITIONS = {"=": "same", "!": "diff", "*": "any"}
+
+
+def _parse_schemes(table):
+    """Read the table above into ``{scheme: {"allowed", "start", "inside", "end"}}``."""
+    schemes = {}
+    for row in table.strip().splitlines():
+        head, *patterns = row.split("|")
+        name, allowed = head.split()
+        schemes[name] = {"allowed": allowed}
+        for key, text in zip(("start", "inside", "end"), patterns, strict=True):
+            schemes[name][key] = [
+                (_ANY if p == "*" else p, _ANY if c == "*" else c, _CONDITIONS[t])
+                for p, c, t in text.split()
+            ]
+    return schemes
+
+
+_SCHEMES = _parse_schemes(_SCHEME_TABLE)
 
 
 def _matches(patterns, prev, cur):
