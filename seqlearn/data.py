@@ -10,10 +10,12 @@ sequences of similar length so little time is spent on padding.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike, DTypeLike
 from scipy import sparse
 
 __all__ = [
@@ -24,6 +26,10 @@ __all__ = [
     "pad_sequences",
     "unpad",
 ]
+
+#: Sequences in any accepted form: a 2-D or 3-D array-like, or a list of
+#: ``(T_i,)`` or ``(T_i, n_features)`` array-likes (see :func:`check_sequences`).
+Sequences = ArrayLike | Sequence[ArrayLike]
 
 
 @dataclass
@@ -136,7 +142,9 @@ def _as_numeric(arr: np.ndarray, what: str, *, tokens: bool) -> np.ndarray:
     return out.astype(np.float32, copy=False)
 
 
-def pad_sequences(seqs, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+def pad_sequences(
+    seqs: Sequence[ArrayLike], *, dtype: DTypeLike = np.float32
+) -> tuple[np.ndarray, np.ndarray]:
     """Stack a list of ``(T_i, ...)`` arrays into a zero-padded array.
 
     Parameters
@@ -171,7 +179,7 @@ def pad_sequences(seqs, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     return padded, lengths
 
 
-def unpad(padded: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+def unpad(padded: np.ndarray, lengths: ArrayLike) -> list[np.ndarray]:
     """Split a padded ``(N, L, ...)`` array into a list of ``(T_i, ...)`` arrays.
 
     Parameters
@@ -212,7 +220,7 @@ def _compact_tokens(ids: np.ndarray, input_name: str) -> SequenceData:
 
 
 def check_sequences(
-    X,
+    X: Sequences,
     *,
     tokens: bool = False,
     input_name: str = "X",
@@ -393,7 +401,14 @@ class SequenceDataset(torch.utils.data.Dataset):
         Whether ``y`` holds one target per step (trimmed like ``values``).
     """
 
-    def __init__(self, values, lengths, y=None, sample_weight=None, per_step=False):
+    def __init__(
+        self,
+        values: ArrayLike,
+        lengths: ArrayLike,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        per_step: bool = False,
+    ) -> None:
         with warnings.catch_warnings():
             # read-only window views are shared, never written: no copy needed
             warnings.filterwarnings("ignore", message=".*not writable.*")
@@ -428,7 +443,7 @@ class SequenceDataset(torch.utils.data.Dataset):
                 target = {"y": target, "sample_weight": self.sample_weight[idx]}
         return {"x": x, "lengths": lengths}, target
 
-    def subset(self, indices) -> SequenceDataset:
+    def subset(self, indices: ArrayLike) -> SequenceDataset:
         """Return the sequences at ``indices`` as a new dataset.
 
         Parameters
@@ -472,7 +487,13 @@ class BucketBatchIterator:
         Number of batches sorted together.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, pool_batches=20):
+    def __init__(
+        self,
+        dataset: SequenceDataset,
+        batch_size: int,
+        shuffle: bool = False,
+        pool_batches: int = 20,
+    ) -> None:
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle

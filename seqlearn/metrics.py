@@ -13,9 +13,10 @@ mode, and ``scheme="IOB2"`` (or another scheme) is seqeval's
 """
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import make_scorer
 
@@ -34,6 +35,9 @@ __all__ = [
 ]
 
 _AVERAGES = (None, "micro", "macro", "weighted")
+
+#: Label sequences: a list of 1-D array-likes (ragged) or a 2-D array-like.
+LabelSequences = Sequence[ArrayLike] | np.ndarray
 
 
 # ---------------------------------------------------------------------------
@@ -100,7 +104,7 @@ def _as_str_lists(sequences):
 # ---------------------------------------------------------------------------
 
 
-def token_accuracy(y_true, y_pred) -> float:
+def token_accuracy(y_true: LabelSequences, y_pred: LabelSequences) -> float:
     """Fraction of steps, over all sequences, whose label is predicted correctly.
 
     Every real step of every sequence counts once, so long sequences weigh more
@@ -370,8 +374,8 @@ def _divide(numerator, denominator, zero_division, what, warn):
 
 
 def entity_precision_recall_fscore_support(
-    y_true,
-    y_pred,
+    y_true: LabelSequences,
+    y_pred: LabelSequences,
     *,
     scheme: str | None = None,
     average: str | None = None,
@@ -563,8 +567,8 @@ def _entity_score(name):
     warn_for = (("precision", "recall", "f-score")[index],)
 
     def score(
-        y_true,
-        y_pred,
+        y_true: LabelSequences,
+        y_pred: LabelSequences,
         *,
         scheme: str | None = None,
         average: str | None = "micro",
@@ -602,8 +606,8 @@ entity_f1_score = _entity_score("f1")
 
 @fill_doc(tags=_TAGS_DOC)
 def entity_classification_report(
-    y_true,
-    y_pred,
+    y_true: LabelSequences,
+    y_pred: LabelSequences,
     *,
     scheme: str | None = None,
     digits: int = 2,
@@ -695,7 +699,7 @@ def entity_classification_report(
 # ---------------------------------------------------------------------------
 
 
-def make_entity_scorer(scheme: str | None = None, average: str = "micro"):
+def make_entity_scorer(scheme: str | None = None, average: str = "micro") -> Callable:
     """Make a scorer of the entity-level F1 score for model selection.
 
     The scorer calls the estimator's ``predict`` and compares its label

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:  # matplotlib and pandas are imported lazily
     import pandas as pd
@@ -23,7 +23,7 @@ def _axes(ax: Axes | None) -> Axes:
     return plt.subplots(figsize=(8, 4))[1]
 
 
-def plot_history(estimator, *, ax: Axes | None = None) -> Axes:
+def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     """Plot the training (and validation) loss of a fitted estimator per epoch.
 
     Parameters

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_positive_int
 
@@ -68,7 +68,7 @@ class CharEncoder(nn.Module):
             embedding_dim, hidden_size, kernel_size, padding=kernel_size // 2
         )
 
-    def forward(self, chars):
+    def forward(self, chars: Tensor) -> Tensor:
         """Return one vector per word.
 
         Parameters

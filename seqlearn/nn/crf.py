@@ -13,10 +13,11 @@ sequence lengths, so padding never changes a result.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn._docstrings import fill_doc
 from seqlearn.nn._validation import check_positive_int
@@ -26,6 +27,9 @@ from seqlearn.nn.encoder import check_lengths
 __all__ = ["CRF", "CRFLoss", "allowed_transitions", "repair_scheme"]
 
 SCHEMES = ("iob1", "iob2", "iobes")
+
+#: Allowed transitions, starts and ends, as :func:`allowed_transitions` returns.
+Allowed = tuple[Tensor, Tensor, Tensor]
 
 # Score added to a forbidden transition: finite, so that log-sum-exp and its
 # gradient stay finite, yet far below any path a network can score.
@@ -64,7 +68,9 @@ def _allowed(prev: tuple | None, cur: tuple | None, scheme: str) -> bool:
     return prefix in ("O", "B", "S")
 
 
-def allowed_transitions(labels, scheme: str):
+def allowed_transitions(
+    labels: Sequence[str], scheme: str
+) -> tuple[Tensor, Tensor, Tensor]:
     """Which tag transitions a tagging scheme allows.
 
     Parameters
@@ -266,7 +272,7 @@ default=None
     True
     """
 
-    def __init__(self, num_tags: int, allowed=None) -> None:
+    def __init__(self, num_tags: int, allowed: Allowed | None = None) -> None:
         super().__init__()
         check_positive_int(num_tags, "num_tags")
         self.num_tags = num_tags
@@ -309,7 +315,7 @@ default=None
         return lengths, _mask_of(lengths, L), *self._scores()
 
     @_parameters_doc("emissions", "tags", "lengths")
-    def score(self, emissions, tags, lengths):
+    def score(self, emissions: Tensor, tags: Tensor, lengths: Tensor) -> Tensor:
         """Return the unnormalised score of the given tag paths.
 
         The start score of the first tag, the emission scores, the transition
@@ -330,7 +336,7 @@ default=None
         return start[tags[:, 0]] + (emitted * mask).sum(1) + steps + end[last]
 
     @_parameters_doc("emissions", "lengths")
-    def log_partition(self, emissions, lengths):
+    def log_partition(self, emissions: Tensor, lengths: Tensor) -> Tensor:
         """Return ``log Z``, the log-sum-exp of the scores of all tag paths.
 
         A scaled forward recursion in float64, with a hand-written backward
@@ -347,7 +353,7 @@ default=None
         return _LogPartition.apply(emissions, trans, start, end, mask)
 
     @_parameters_doc("emissions", "tags", "lengths")
-    def forward(self, emissions, tags, lengths):
+    def forward(self, emissions: Tensor, tags: Tensor, lengths: Tensor) -> Tensor:
         """Return the negative log-likelihood of every sequence's tag path.
 
         The loss a CRF tagger minimises: ``log Z - score(tags)``.
@@ -366,7 +372,7 @@ default=None
     # ------------------------------------------------------------ inference
     @torch.no_grad()
     @_parameters_doc("emissions", "lengths")
-    def decode(self, emissions, lengths):
+    def decode(self, emissions: Tensor, lengths: Tensor) -> Tensor:
         """Return the most probable tag path of every sequence (Viterbi).
 
         One max-product step per time step, vectorised over the batch and the
@@ -399,7 +405,7 @@ default=None
 
     @torch.no_grad()
     @_parameters_doc("emissions", "lengths")
-    def marginals(self, emissions, lengths):
+    def marginals(self, emissions: Tensor, lengths: Tensor) -> Tensor:
         """Return ``p(y_t = c | x)`` for every step (forward-backward).
 
         ``exp(alpha_t(c) + beta_t(c) - log Z)`` from the forward and backward
@@ -457,11 +463,11 @@ class CRFLoss(nn.Module):
     True
     """
 
-    def __init__(self, num_tags: int, allowed=None) -> None:
+    def __init__(self, num_tags: int, allowed: Allowed | None = None) -> None:
         super().__init__()
         self.crf = CRF(num_tags, allowed)
 
-    def forward(self, y_pred, y_true):
+    def forward(self, y_pred: Tensor, y_true: Tensor | dict) -> Tensor:
         """Return the mean per-step negative log-likelihood of a batch.
 
         Parameters

@@ -1,7 +1,7 @@
 """The recurrent encoder shared by every seqlearn estimator."""
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from seqlearn.nn._validation import check_positive_int, check_recurrent
@@ -222,7 +222,7 @@ class RecurrentEncoder(nn.Module):
         )
         return out
 
-    def forward(self, x, lengths):
+    def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """Encode a padded batch.
 
         Parameters

@@ -1,7 +1,7 @@
 """A recurrent language model that takes and returns its hidden state."""
 
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_positive_int, check_recurrent
 from seqlearn.nn.encoder import CELLS, make_rnn
@@ -116,7 +116,9 @@ class RecurrentLanguageModel(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, num_embeddings)
 
-    def forward(self, x, hx=None):
+    def forward(
+        self, x: Tensor, hx: Tensor | tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
         """Return the next-token logits at every step and the final state.
 
         Parameters

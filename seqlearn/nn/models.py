@@ -1,8 +1,9 @@
 """The networks behind the estimators: an encoder plus an output head."""
 
 import inspect
+from typing import Any
 
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.encoder import RecurrentEncoder
@@ -30,14 +31,16 @@ class EncoderHead(nn.Module):
     ``pooling`` (None without pooling) and ``head``.
     """
 
-    def _add_encoder_head(self, encoder, n_outputs, pooling):
+    def _add_encoder_head(
+        self, encoder: RecurrentEncoder, n_outputs: int, pooling: str | None
+    ) -> None:
         self.encoder = encoder
         self.pooling = (
             None if pooling is None else Pooling(pooling, encoder.output_size)
         )
         self.head = nn.Linear(encoder.output_size, n_outputs)
 
-    def _encode_and_score(self, x, lengths):
+    def _encode_and_score(self, x: Tensor, lengths: Tensor) -> Tensor:
         output, summary = self.encoder(x, lengths)
         if self.pooling is None:
             return self.head(output)
@@ -114,7 +117,7 @@ class SequenceModel(EncoderHead):
         encoder = RecurrentEncoder(**encoder_args(locals()))
         self._add_encoder_head(encoder, n_outputs, pooling)
 
-    def forward(self, x, lengths):
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         """Return the outputs for a padded batch.
 
         Parameters
@@ -157,5 +160,5 @@ class TaggingModel(SequenceModel):
     torch.Size([2, 3, 5])
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, pooling=None, **kwargs)

@@ -3,7 +3,7 @@
 import math
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
 
@@ -322,7 +322,11 @@ class PeepholeLSTM(nn.Module):
             s += ", bidirectional=True"
         return s
 
-    def forward(self, input, hx=None):
+    def forward(
+        self,
+        input: Tensor | PackedSequence,
+        hx: tuple[Tensor, Tensor] | None = None,
+    ) -> tuple[Tensor | PackedSequence, tuple[Tensor, Tensor]]:
         """Run the LSTM over a padded batch.
 
         Parameters

@@ -1,7 +1,7 @@
 """Pool the per-step outputs of a recurrent encoder into one vector."""
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.encoder import check_lengths
@@ -70,7 +70,7 @@ class Pooling(nn.Module):
         """
         return f"{self.mode!r}, {self.input_size}"
 
-    def forward(self, output, summary, lengths):
+    def forward(self, output: Tensor, summary: Tensor, lengths: Tensor) -> Tensor:
         """Pool a batch.
 
         Parameters

@@ -1,7 +1,7 @@
 """Encoder-decoder network for multi-step forecasting."""
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.encoder import RecurrentEncoder
@@ -102,7 +102,7 @@ class Seq2SeqModel(nn.Module):
         self.head = nn.Linear(hidden_size, n_outputs // horizon)
         self.register_buffer("steps", torch.eye(horizon), persistent=False)
 
-    def forward(self, x, lengths):
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         """Return ``(N, n_outputs)`` forecasts for a padded batch of windows.
 
         Parameters

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_dropout, check_positive_int
 from seqlearn.nn.char_encoder import CharEncoder
@@ -127,7 +127,7 @@ class WordTaggingModel(EncoderHead):
         encoder = RecurrentEncoder(**encoder_args(locals()))
         self._add_encoder_head(encoder, n_outputs, pooling)
 
-    def forward(self, x, lengths):
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         """Return ``(N, L, n_outputs)`` tag scores for a padded batch.
 
         Parameters

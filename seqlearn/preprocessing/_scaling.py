@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import StrOptions, validate_data
 from seqlearn._docstrings import fill_doc
-from seqlearn.data import SequenceData, check_sequences, unpad
+from seqlearn.data import SequenceData, Sequences, check_sequences, unpad
 
 __all__ = ["SequenceScaler"]
 
@@ -106,7 +106,7 @@ class SequenceTransformer(TransformerMixin, BaseEstimator):
     """
 
     @fill_doc(fit_parameters=FIT_PARAMETERS_DOC)
-    def fit(self, X, y=None):
+    def fit(self, X: Sequences, y: None = None) -> SequenceTransformer:
         """Check X and record its number of features.
 
         {fit_parameters}
@@ -247,7 +247,7 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
         self.feature_range = feature_range
 
     @fill_doc(fit_parameters=FIT_PARAMETERS_DOC)
-    def fit(self, X, y=None) -> SequenceScaler:
+    def fit(self, X: Sequences, y: None = None) -> SequenceScaler:
         """Compute the per-feature statistics over all real time steps.
 
         With ``per_sequence=True`` only the number of features is learned:
@@ -322,7 +322,9 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
             return data, form, shift, spread, 0.0
         return data, form, shift, spread / (high - low), low
 
-    def transform(self, X, reference=None):
+    def transform(
+        self, X: Sequences, reference: Sequences | None = None
+    ) -> np.ndarray | list[np.ndarray]:
         """Scale the sequences in X.
 
         Parameters
@@ -343,7 +345,9 @@ of array-like
         values = ((data.values - shift) / spread + offset).astype(np.float32)
         return _restore(values, data.lengths, form)
 
-    def inverse_transform(self, X, reference=None):
+    def inverse_transform(
+        self, X: Sequences, reference: Sequences | None = None
+    ) -> np.ndarray | list[np.ndarray]:
         """Undo the scaling.
 
         Parameters

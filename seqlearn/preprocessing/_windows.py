@@ -6,9 +6,11 @@ from numbers import Integral
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
+from numpy.typing import ArrayLike
 
 from seqlearn._compat import Interval
 from seqlearn._docstrings import fill_doc
+from seqlearn.data import Sequences
 from seqlearn.preprocessing._scaling import (
     INPUT_ATTRIBUTES_DOC,
     SequenceTransformer,
@@ -84,12 +86,12 @@ def _target_indices(target_columns, n_columns: int, columns) -> tuple[list, bool
 
 
 def make_windows(
-    series,
+    series: ArrayLike,
     window: int,
     horizon: int = 1,
     step: int = 1,
     *,
-    target_columns=None,
+    target_columns: int | str | list[int | str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cut a time series into input windows and the values that follow them.
 
@@ -249,7 +251,7 @@ class WindowTransformer(SequenceTransformer, auto_wrap_output_keys=None):
         self.window = window
         self.step = step
 
-    def transform(self, X):
+    def transform(self, X: Sequences) -> np.ndarray | list[np.ndarray]:
         """Keep the last ``window`` steps (every ``step``-th) of each sequence.
 
         Parameters
