@@ -114,6 +114,8 @@ class SequenceModel(EncoderHead):
     ) -> None:
         super().__init__()
         check_positive_int(n_outputs, "n_outputs")
+        # cell, input_size, hidden_size, num_layers, bidirectional, dropout,
+        # num_embeddings and embedding_dim, by name
         encoder = RecurrentEncoder(**encoder_args(locals()))
         self._add_encoder_head(encoder, n_outputs, pooling)
 

@@ -91,6 +91,8 @@ class Seq2SeqModel(nn.Module):
                 f"n_outputs ({n_outputs}) must be a multiple of horizon ({horizon})."
             )
         self.horizon = horizon
+        # cell, input_size, hidden_size, num_layers, bidirectional, dropout,
+        # num_embeddings and embedding_dim, by name
         self.encoder = RecurrentEncoder(**encoder_args(locals()))
         self.decoder = RecurrentEncoder(
             cell,

@@ -124,6 +124,8 @@ class WordTaggingModel(EncoderHead):
             )
             input_size += char_hidden_size
         self.drop = nn.Dropout(dropout)
+        # cell, input_size (the word features), hidden_size, num_layers,
+        # bidirectional and dropout, by name
         encoder = RecurrentEncoder(**encoder_args(locals()))
         self._add_encoder_head(encoder, n_outputs, pooling)
 
