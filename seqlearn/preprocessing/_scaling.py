@@ -14,6 +14,9 @@ from seqlearn.data import SequenceData, Sequences, check_sequences, unpad
 
 __all__ = ["SequenceScaler"]
 
+#: What the transformers return: sequences in the form they were given.
+Output = np.ndarray | list[np.ndarray]
+
 
 @dataclass
 class _Form:
@@ -322,9 +325,7 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
             return data, form, shift, spread, 0.0
         return data, form, shift, spread / (high - low), low
 
-    def transform(
-        self, X: Sequences, reference: Sequences | None = None
-    ) -> np.ndarray | list[np.ndarray]:
+    def transform(self, X: Sequences, reference: Sequences | None = None) -> Output:
         """Scale the sequences in X.
 
         Parameters
@@ -347,7 +348,7 @@ of array-like
 
     def inverse_transform(
         self, X: Sequences, reference: Sequences | None = None
-    ) -> np.ndarray | list[np.ndarray]:
+    ) -> Output:
         """Undo the scaling.
 
         Parameters

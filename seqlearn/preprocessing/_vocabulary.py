@@ -310,22 +310,23 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         """
         check_is_fitted(self, "vocabulary_")
         tokens = np.asarray(self.tokens_, dtype=object)
-        out = []
-        for i, seq in enumerate(X):
-            ids = np.asarray(seq)
-            if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-                raise ValueError(
-                    f"X[{i}] must be a 1-D sequence of integer ids; got shape "
-                    f"{ids.shape} and dtype {ids.dtype}."
-                )
-            ids = ids[ids != 0].astype(np.int64)
-            if ids.size and (ids.min() < 0 or ids.max() >= len(tokens)):
-                raise ValueError(
-                    f"X[{i}] holds ids outside [0, {len(tokens) - 1}], the range "
-                    "of this vocabulary."
-                )
-            out.append(tokens[ids].tolist())
-        return out
+        return [tokens[self._known_ids(seq, i)].tolist() for i, seq in enumerate(X)]
+
+    def _known_ids(self, seq, i: int) -> np.ndarray:
+        """Check ``X[i]``, a sequence of ids of this vocabulary; drop its padding."""
+        ids = np.asarray(seq)
+        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+            raise ValueError(
+                f"X[{i}] must be a 1-D sequence of integer ids; got shape "
+                f"{ids.shape} and dtype {ids.dtype}."
+            )
+        ids = ids[ids != 0].astype(np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self.tokens_)):
+            raise ValueError(
+                f"X[{i}] holds ids outside [0, {len(self.tokens_) - 1}], the range "
+                "of this vocabulary."
+            )
+        return ids
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

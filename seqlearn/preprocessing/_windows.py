@@ -13,6 +13,7 @@ from seqlearn._docstrings import fill_doc
 from seqlearn.data import Sequences
 from seqlearn.preprocessing._scaling import (
     INPUT_ATTRIBUTES_DOC,
+    Output,
     SequenceTransformer,
     _restore,
     _validate,
@@ -251,7 +252,7 @@ class WindowTransformer(SequenceTransformer, auto_wrap_output_keys=None):
         self.window = window
         self.step = step
 
-    def transform(self, X: Sequences) -> np.ndarray | list[np.ndarray]:
+    def transform(self, X: Sequences) -> Output:
         """Keep the last ``window`` steps (every ``step``-th) of each sequence.
 
         Parameters
