@@ -9,6 +9,7 @@ from itertools import chain, repeat
 from numbers import Integral
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -222,7 +223,7 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
 
     # -- estimator API -----------------------------------------------------
 
-    def fit(self, X, y=None) -> VocabularyEncoder:
+    def fit(self, X: Iterable[str | list[str]], y: None = None) -> VocabularyEncoder:
         """Learn the vocabulary of the documents in X.
 
         Parameters
@@ -252,7 +253,7 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         self.token_counts_ = counts
         return self
 
-    def transform(self, X) -> list[np.ndarray]:
+    def transform(self, X: Iterable[str | list[str]]) -> list[np.ndarray]:
         """Map each document to an int64 array of token ids.
 
         Parameters
@@ -295,7 +296,7 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             seqs = [np.concatenate([head, s, tail]) for s in seqs]
         return seqs
 
-    def inverse_transform(self, X) -> list[list[str]]:
+    def inverse_transform(self, X: Iterable[ArrayLike]) -> list[list[str]]:
         """Map id sequences back to token lists, dropping padding (id 0).
 
         Parameters
