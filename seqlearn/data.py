@@ -10,10 +10,12 @@ sequences of similar length so little time is spent on padding.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import torch
+from numpy.typing import ArrayLike, DTypeLike
 from scipy import sparse
 
 __all__ = [
@@ -27,12 +29,16 @@ __all__ = [
     "unpad",
 ]
 
+#: Sequences in any accepted form: a 2-D or 3-D array-like, or a list of
+#: ``(T_i,)`` or ``(T_i, n_features)`` array-likes (see :func:`check_sequences`).
+Sequences = ArrayLike | Sequence[ArrayLike]
+
 
 @dataclass
 class SequenceData:
     """Validated sequences in the canonical padded form.
 
-    Attributes
+    Parameters
     ----------
     values : ndarray of shape (N, L, F) float32, or (N, L) int64 for token ids
         Sequences padded with zeros after their end.
@@ -155,6 +161,7 @@ def check_token_ids(
     Returns
     -------
     num_embeddings : int
+        The size of the embedding table: ``num_embeddings``, or ``max id + 1``.
 
     Raises
     ------
@@ -234,7 +241,9 @@ def _as_numeric(
     return out.astype(np.float32, copy=False)
 
 
-def pad_sequences(seqs, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
+def pad_sequences(
+    seqs: Sequence[ArrayLike], *, dtype: DTypeLike = np.float32
+) -> tuple[np.ndarray, np.ndarray]:
     """Stack a list of ``(T_i, ...)`` arrays into a zero-padded array.
 
     Parameters
@@ -247,7 +256,9 @@ def pad_sequences(seqs, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     Returns
     -------
     padded : ndarray of shape (N, max T_i, ...)
+        The sequences, zero after each one's end.
     lengths : ndarray of shape (N,) int64
+        Length ``T_i`` of every sequence.
 
     Examples
     --------
@@ -267,8 +278,20 @@ def pad_sequences(seqs, *, dtype=np.float32) -> tuple[np.ndarray, np.ndarray]:
     return padded, lengths
 
 
-def unpad(padded: np.ndarray, lengths: np.ndarray) -> list[np.ndarray]:
+def unpad(padded: np.ndarray, lengths: ArrayLike) -> list[np.ndarray]:
     """Split a padded ``(N, L, ...)`` array into a list of ``(T_i, ...)`` arrays.
+
+    Parameters
+    ----------
+    padded : ndarray of shape (N, L, ...)
+        Padded sequences.
+    lengths : array-like of shape (N,)
+        Number of real steps ``T_i`` of every sequence.
+
+    Returns
+    -------
+    sequences : list of ndarray of shape (T_i, ...)
+        The real steps of every sequence, padding dropped.
 
     Examples
     --------
@@ -296,7 +319,7 @@ def _compact_tokens(ids: np.ndarray, input_name: str) -> SequenceData:
 
 
 def check_sequences(
-    X,
+    X: Sequences,
     *,
     tokens: bool = False,
     input_name: str = "X",
@@ -319,6 +342,7 @@ def check_sequences(
     Returns
     -------
     SequenceData
+        Padded values, true lengths and where they came from.
 
     Raises
     ------
@@ -490,7 +514,14 @@ class SequenceDataset(torch.utils.data.Dataset):
         Whether ``y`` holds one target per step (trimmed like ``values``).
     """
 
-    def __init__(self, values, lengths, y=None, sample_weight=None, per_step=False):
+    def __init__(
+        self,
+        values: ArrayLike,
+        lengths: ArrayLike,
+        y: ArrayLike | None = None,
+        sample_weight: ArrayLike | None = None,
+        per_step: bool = False,
+    ) -> None:
         with warnings.catch_warnings():
             # read-only window views are shared, never written: no copy needed
             warnings.filterwarnings("ignore", message=".*not writable.*")
@@ -525,8 +556,19 @@ class SequenceDataset(torch.utils.data.Dataset):
                 target = {"y": target, "sample_weight": self.sample_weight[idx]}
         return {"x": x, "lengths": lengths}, target
 
-    def subset(self, indices) -> SequenceDataset:
-        """Return the sequences at ``indices`` as a new dataset."""
+    def subset(self, indices: ArrayLike) -> SequenceDataset:
+        """Return the sequences at ``indices`` as a new dataset.
+
+        Parameters
+        ----------
+        indices : array-like of int
+            Positions of the sequences to keep, in the order wanted.
+
+        Returns
+        -------
+        SequenceDataset
+            The selected sequences, targets and weights.
+        """
         idx = torch.as_tensor(indices, dtype=torch.int64)
         pick = lambda t: None if t is None else t[idx]  # noqa: E731
         return SequenceDataset(
@@ -558,7 +600,13 @@ class BucketBatchIterator:
         Number of batches sorted together.
     """
 
-    def __init__(self, dataset, batch_size, shuffle=False, pool_batches=20):
+    def __init__(
+        self,
+        dataset: SequenceDataset,
+        batch_size: int,
+        shuffle: bool = False,
+        pool_batches: int = 20,
+    ) -> None:
         self.dataset = dataset
         self.batch_size = batch_size
         self.shuffle = shuffle
@@ -568,7 +616,13 @@ class BucketBatchIterator:
         return -(-len(self.dataset) // self.batch_size)
 
     def batch_indices(self) -> list[np.ndarray]:
-        """Return the index arrays of one pass, in iteration order."""
+        """Return the index arrays of one pass, in iteration order.
+
+        Returns
+        -------
+        list of ndarray
+            The dataset positions of every batch, one array per batch.
+        """
         n, bs = len(self.dataset), self.batch_size
         lengths = self.dataset.lengths.numpy()
         ragged = n and lengths.min() != lengths.max()

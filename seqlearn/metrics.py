@@ -13,11 +13,14 @@ mode, and ``scheme="IOB2"`` (or another scheme) is seqeval's
 """
 
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.exceptions import UndefinedMetricWarning
 from sklearn.metrics import make_scorer
+
+from seqlearn._docstrings import fill_doc
 
 __all__ = [
     "token_accuracy",
@@ -32,6 +35,9 @@ __all__ = [
 ]
 
 _AVERAGES = (None, "micro", "macro", "weighted")
+
+#: Label sequences: a list of 1-D array-likes (ragged) or a 2-D array-like.
+LabelSequences = Sequence[ArrayLike] | np.ndarray
 
 
 # ---------------------------------------------------------------------------
@@ -98,7 +104,7 @@ def _as_str_lists(sequences):
 # ---------------------------------------------------------------------------
 
 
-def token_accuracy(y_true, y_pred):
+def token_accuracy(y_true: LabelSequences, y_pred: LabelSequences) -> float:
     """Fraction of steps, over all sequences, whose label is predicted correctly.
 
     Every real step of every sequence counts once, so long sequences weigh more
@@ -216,56 +222,38 @@ def _lenient_start(prev_tag, tag, prev_type, type_):
     return tag not in ("O", ".") and prev_type != type_
 
 
-# Strict schemes as transition tables, following seqeval.scheme: each pattern is
-# (allowed previous prefixes, allowed current prefixes, type condition) with the
-# condition "same", "diff" or "any".
+# Strict schemes as transition tables, following seqeval.scheme.  A row: the
+# scheme, its allowed prefixes, then the patterns a chunk starts, continues
+# and ends with.  A pattern "PCt" matches previous prefix P, current prefix C
+# ("*": any prefix) and type condition t ("=" same type, "!" different, "*" any).
+_SCHEME_TABLE = """
+IOB1  IOB   | OI* II! BI* IB= BB=         | BI= II=         | II! IO* IB* BO* BI! BB=
+IOE1  IOE   | OI* II! EI* EE=             | II= IE=         | II! IO* IE! EI= EE=
+IOB2  IOB   | *B*                         | BI= II=         | IO* II! IB* BO* BI! BB*
+IOE2  IOE   | OI* OE* EI* EE* II! IE!     | IE= II=         | E**
+IOBES IOBES | *B* *S*                     | BI= BE= II= IE= | S** E**
+BILOU BILOU | *B* *U*                     | BI= BL= II= IL= | U** L**
+"""
 _ANY = "IOBESUL"
-_SCHEMES = {
-    "IOB1": {
-        "allowed": "IOB",
-        "start": [("O", "I", "any"), ("I", "I", "diff"), ("B", "I", "any")]
-        + [("I", "B", "same"), ("B", "B", "same")],
-        "inside": [("B", "I", "same"), ("I", "I", "same")],
-        "end": [("I", "I", "diff"), ("I", "O", "any"), ("I", "B", "any")]
-        + [("B", "O", "any"), ("B", "I", "diff"), ("B", "B", "same")],
-    },
-    "IOE1": {
-        "allowed": "IOE",
-        "start": [("O", "I", "any"), ("I", "I", "diff"), ("E", "I", "any")]
-        + [("E", "E", "same")],
-        "inside": [("I", "I", "same"), ("I", "E", "same")],
-        "end": [("I", "I", "diff"), ("I", "O", "any"), ("I", "E", "diff")]
-        + [("E", "I", "same"), ("E", "E", "same")],
-    },
-    "IOB2": {
-        "allowed": "IOB",
-        "start": [(_ANY, "B", "any")],
-        "inside": [("B", "I", "same"), ("I", "I", "same")],
-        "end": [("I", "O", "any"), ("I", "I", "diff"), ("I", "B", "any")]
-        + [("B", "O", "any"), ("B", "I", "diff"), ("B", "B", "any")],
-    },
-    "IOE2": {
-        "allowed": "IOE",
-        "start": [("O", "I", "any"), ("O", "E", "any"), ("E", "I", "any")]
-        + [("E", "E", "any"), ("I", "I", "diff"), ("I", "E", "diff")],
-        "inside": [("I", "E", "same"), ("I", "I", "same")],
-        "end": [("E", _ANY, "any")],
-    },
-    "IOBES": {
-        "allowed": "IOBES",
-        "start": [(_ANY, "B", "any"), (_ANY, "S", "any")],
-        "inside": [("B", "I", "same"), ("B", "E", "same")]
-        + [("I", "I", "same"), ("I", "E", "same")],
-        "end": [("S", _ANY, "any"), ("E", _ANY, "any")],
-    },
-    "BILOU": {
-        "allowed": "BILOU",
-        "start": [(_ANY, "B", "any"), (_ANY, "U", "any")],
-        "inside": [("B", "I", "same"), ("B", "L", "same")]
-        + [("I", "I", "same"), ("I", "L", "same")],
-        "end": [("U", _ANY, "any"), ("L", _ANY, "any")],
-    },
-}
+_CONDITIONS = {"=": "same", "!": "diff", "*": "any"}
+
+
+def _parse_schemes(table):
+    """Read the table above into ``{scheme: {"allowed", "start", "inside", "end"}}``."""
+    schemes = {}
+    for row in table.strip().splitlines():
+        head, *patterns = row.split("|")
+        name, allowed = head.split()
+        schemes[name] = {"allowed": allowed}
+        for key, text in zip(("start", "inside", "end"), patterns, strict=True):
+            schemes[name][key] = [
+                (_ANY if p == "*" else p, _ANY if c == "*" else c, _CONDITIONS[t])
+                for p, c, t in text.split()
+            ]
+    return schemes
+
+
+_SCHEMES = _parse_schemes(_SCHEME_TABLE)
 
 
 def _matches(patterns, prev, cur):
@@ -386,15 +374,15 @@ def _divide(numerator, denominator, zero_division, what, warn):
 
 
 def entity_precision_recall_fscore_support(
-    y_true,
-    y_pred,
+    y_true: LabelSequences,
+    y_pred: LabelSequences,
     *,
-    scheme=None,
-    average=None,
-    suffix=False,
-    zero_division="warn",
-    warn_for=("precision", "recall", "f-score"),
-):
+    scheme: str | None = None,
+    average: str | None = None,
+    suffix: bool = False,
+    zero_division: str | float = "warn",
+    warn_for: tuple[str, ...] = ("precision", "recall", "f-score"),
+) -> tuple:
     """Entity-level precision, recall, F1 score and support, per type or averaged.
 
     An entity counts as correct only if its type and both its boundaries match
@@ -428,8 +416,11 @@ default=None
     Returns
     -------
     precision : float or ndarray of shape (n_types,)
+        Fraction of predicted entities that are right.
     recall : float or ndarray of shape (n_types,)
+        Fraction of true entities that are found.
     f1 : float or ndarray of shape (n_types,)
+        Harmonic mean of precision and recall.
     support : int or ndarray of shape (n_types,)
         Number of true entities.
 
@@ -499,16 +490,8 @@ default=None
         )
 
 
-def entity_precision_score(
-    y_true, y_pred, *, scheme=None, average="micro", suffix=False, zero_division="warn"
-):
-    """Entity-level precision: the fraction of predicted entities that are right.
-
-    An entity is right if a true entity has the same type and boundaries.
-    Equals ``seqeval.metrics.precision_score``.
-
-    Parameters
-    ----------
+# The parameters every entity score shares, written once (see fill_doc).
+_TAGS_DOC = """\
     y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
         True tags.
     y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
@@ -518,175 +501,127 @@ default=None
         ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
         name for seqeval's strict mode with that scheme. See
         :func:`entity_precision_recall_fscore_support`.
-    average : {"micro", "macro", "weighted", None}, default="micro"
-        How to combine entity types; ``None`` returns one value per type
-        (sorted by type name).
-    suffix : bool, default=False
-        Whether the prefix is at the end of the tag (``"PER-B"``).
-    zero_division : {"warn", 0.0, 1.0}, default="warn"
-        Value if no entity is predicted; ``"warn"`` means 0.0 with a warning.
-
-    Returns
-    -------
-    precision : float or ndarray of shape (n_types,)
-
-    Examples
-    --------
-    >>> from seqlearn.metrics import entity_precision_score
-    >>> y_true = [["B-PER", "I-PER", "O", "B-LOC"]]
-    >>> y_pred = [["B-PER", "I-PER", "O", "B-PER"]]
-    >>> entity_precision_score(y_true, y_pred)
-    0.5
-    """
-    p, _, _, _ = entity_precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        scheme=scheme,
-        average=average,
-        suffix=suffix,
-        zero_division=zero_division,
-        warn_for=("precision",),
-    )
-    return p
+"""
 
 
-def entity_recall_score(
-    y_true, y_pred, *, scheme=None, average="micro", suffix=False, zero_division="warn"
-):
-    """Entity-level recall: the fraction of true entities that are found.
+# The three entity scores are one function returning one of the outputs of
+# entity_precision_recall_fscore_support; one template documents all three
+# (numpydoc and doctest read ``__doc__``).
+_SCORE_DOC = """Entity-level {title}: {meaning}.
 
-    An entity is found if a predicted entity has the same type and boundaries.
-    Equals ``seqeval.metrics.recall_score``.
+    An entity is correct if a true entity has the same type and boundaries.
+    Equals ``seqeval.metrics.{name}_score``.
 
     Parameters
     ----------
-    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        True tags.
-    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        Predicted tags, with the same number of sequences and lengths.
-    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
-default=None
-        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
-        name for seqeval's strict mode with that scheme. See
-        :func:`entity_precision_recall_fscore_support`.
-    average : {"micro", "macro", "weighted", None}, default="micro"
+    {{tags}}
+    average : {{"micro", "macro", "weighted", None}}, default="micro"
         How to combine entity types; ``None`` returns one value per type
         (sorted by type name).
     suffix : bool, default=False
         Whether the prefix is at the end of the tag (``"PER-B"``).
-    zero_division : {"warn", 0.0, 1.0}, default="warn"
-        Value if there is no true entity; ``"warn"`` means 0.0 with a warning.
+    zero_division : {{"warn", 0.0, 1.0}}, default="warn"
+        Value if {undefined}; ``"warn"`` means 0.0 with a warning.
 
     Returns
     -------
-    recall : float or ndarray of shape (n_types,)
+    {name} : float or ndarray of shape (n_types,)
+        The {title}, one value per entity type with ``average=None``.
 
     Examples
     --------
-    >>> from seqlearn.metrics import entity_recall_score
-    >>> y_true = [["B-PER", "I-PER", "O", "B-LOC"]]
-    >>> y_pred = [["B-PER", "I-PER", "O", "O"]]
-    >>> entity_recall_score(y_true, y_pred)
-    0.5
-    """
-    _, r, _, _ = entity_precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        scheme=scheme,
-        average=average,
-        suffix=suffix,
-        zero_division=zero_division,
-        warn_for=("recall",),
-    )
-    return r
-
-
-def entity_f1_score(
-    y_true, y_pred, *, scheme=None, average="micro", suffix=False, zero_division="warn"
-):
-    """Entity-level F1 score, the harmonic mean of entity precision and recall.
-
-    The standard score for named-entity recognition (CoNLL shared tasks).
-    Equals ``seqeval.metrics.f1_score``.
-
-    Parameters
-    ----------
-    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        True tags.
-    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        Predicted tags, with the same number of sequences and lengths.
-    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
-default=None
-        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
-        name for seqeval's strict mode with that scheme. See
-        :func:`entity_precision_recall_fscore_support`.
-    average : {"micro", "macro", "weighted", None}, default="micro"
-        How to combine entity types; ``None`` returns one value per type
-        (sorted by type name).
-    suffix : bool, default=False
-        Whether the prefix is at the end of the tag (``"PER-B"``).
-    zero_division : {"warn", 0.0, 1.0}, default="warn"
-        Value if precision and recall are both undefined; ``"warn"`` means
-        0.0 with a warning.
-
-    Returns
-    -------
-    f1 : float or ndarray of shape (n_types,)
-
-    Examples
-    --------
-    >>> from seqlearn.metrics import entity_f1_score
+    >>> from seqlearn.metrics import entity_{name}_score
     >>> y_true = [["O", "B-PER", "I-PER", "O", "B-LOC"], ["B-ORG", "O"]]
     >>> y_pred = [["O", "B-PER", "I-PER", "O", "O"], ["B-ORG", "O"]]
-    >>> round(entity_f1_score(y_true, y_pred), 3)
-    0.8
-    >>> entity_f1_score(y_true, y_pred, average=None)
+    >>> round(entity_{name}_score(y_true, y_pred), 3)
+    {example}
+    >>> entity_{name}_score(y_true, y_pred, average=None, zero_division=0.0)
     array([0., 1., 1.])
 
     Lenient and strict modes differ on chunks that break IOB2:
 
     >>> y_true, y_pred = [["I-PER", "I-PER", "O"]], [["B-PER", "I-PER", "O"]]
-    >>> entity_f1_score(y_true, y_pred)
+    >>> entity_{name}_score(y_true, y_pred)
     1.0
-    >>> entity_f1_score(y_true, y_pred, scheme="IOB2", zero_division=0.0)
+    >>> entity_{name}_score(y_true, y_pred, scheme="IOB2", zero_division=0.0)
     0.0
     """
-    _, _, f, _ = entity_precision_recall_fscore_support(
-        y_true,
-        y_pred,
-        scheme=scheme,
-        average=average,
-        suffix=suffix,
-        zero_division=zero_division,
-        warn_for=("f-score",),
+
+# name: (title, what it measures); then (when it is undefined, its value in
+# the example); two tables so that each entry fits on one line
+_SCORES = {
+    "precision": ("precision", "the fraction of predicted entities that are right"),
+    "recall": ("recall", "the fraction of true entities that are found"),
+    "f1": ("F1 score", "the harmonic mean of entity precision and recall"),
+}
+_UNDEFINED = {
+    "precision": ("no entity is predicted", "1.0"),
+    "recall": ("there is no true entity", "0.667"),
+    "f1": ("precision and recall are both undefined", "0.8"),
+}
+
+
+def _entity_score(name):
+    """Build ``entity_<name>_score`` (``name``: precision, recall or f1)."""
+    index = list(_SCORES).index(name)
+    warn_for = (("precision", "recall", "f-score")[index],)
+
+    def score(
+        y_true: LabelSequences,
+        y_pred: LabelSequences,
+        *,
+        scheme: str | None = None,
+        average: str | None = "micro",
+        suffix: bool = False,
+        zero_division: str | float = "warn",
+    ) -> float | np.ndarray:
+        scores = entity_precision_recall_fscore_support(
+            y_true,
+            y_pred,
+            scheme=scheme,
+            average=average,
+            suffix=suffix,
+            zero_division=zero_division,
+            warn_for=warn_for,
+        )
+        return scores[index]
+
+    title, meaning = _SCORES[name]
+    undefined, example = _UNDEFINED[name]
+    score.__name__ = score.__qualname__ = f"entity_{name}_score"
+    score.__doc__ = _SCORE_DOC.format(
+        name=name,
+        title=title,
+        meaning=meaning,
+        undefined=undefined,
+        example=example,
     )
-    return f
+    return fill_doc(tags=_TAGS_DOC)(score)
 
 
+entity_precision_score = _entity_score("precision")
+entity_recall_score = _entity_score("recall")
+entity_f1_score = _entity_score("f1")
+
+
+@fill_doc(tags=_TAGS_DOC)
 def entity_classification_report(
-    y_true,
-    y_pred,
+    y_true: LabelSequences,
+    y_pred: LabelSequences,
     *,
-    scheme=None,
-    digits=2,
-    output_dict=False,
-    suffix=False,
-    zero_division="warn",
-):
+    scheme: str | None = None,
+    digits: int = 2,
+    output_dict: bool = False,
+    suffix: bool = False,
+    zero_division: str | float = "warn",
+) -> str | dict:
     """Entity-level precision, recall, F1 and support per type, and their averages.
 
     Same layout and numbers as ``seqeval.metrics.classification_report``.
 
     Parameters
     ----------
-    y_true : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        True tags.
-    y_pred : list of array-like of shape (L_i,) or array-like of shape (N, L)
-        Predicted tags, with the same number of sequences and lengths.
-    scheme : {None, "IOB1", "IOB2", "IOE1", "IOE2", "IOBES", "BILOU"}, \
-default=None
-        ``None`` for seqeval's default, lenient (conlleval) mode; a scheme
-        name for seqeval's strict mode with that scheme.
+    {tags}
     digits : int, default=2
         Decimal places in the text report.
     output_dict : bool, default=False
@@ -701,6 +636,7 @@ default=None
     Returns
     -------
     report : str or dict
+        The table as text, or as a dict with ``output_dict=True``.
 
     Examples
     --------
@@ -763,7 +699,7 @@ default=None
 # ---------------------------------------------------------------------------
 
 
-def make_entity_scorer(scheme=None, average="micro"):
+def make_entity_scorer(scheme: str | None = None, average: str = "micro") -> Callable:
     """Make a scorer of the entity-level F1 score for model selection.
 
     The scorer calls the estimator's ``predict`` and compares its label

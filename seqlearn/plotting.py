@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # matplotlib and pandas are imported lazily
+    import pandas as pd
+    from matplotlib.axes import Axes
+
 __all__ = ["plot_forecast", "plot_history"]
 
 
-def _axes(ax):
+def _axes(ax: Axes | None) -> Axes:
     if ax is not None:
         return ax
     try:
@@ -17,7 +23,7 @@ def _axes(ax):
     return plt.subplots(figsize=(8, 4))[1]
 
 
-def plot_history(estimator, *, ax=None):
+def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     """Plot the training (and validation) loss of a fitted estimator per epoch.
 
     Parameters
@@ -31,7 +37,7 @@ def plot_history(estimator, *, ax=None):
     Returns
     -------
     ax : matplotlib Axes
-        The axes drawn on.
+        The axes, with one line per loss recorded.
 
     Examples
     --------
@@ -59,7 +65,14 @@ def plot_history(estimator, *, ax=None):
     return ax
 
 
-def plot_forecast(y, forecast, *, interval=None, last=None, ax=None):
+def plot_forecast(
+    y: pd.Series,
+    forecast: pd.Series | pd.DataFrame,
+    *,
+    interval: pd.DataFrame | None = None,
+    last: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
     """Plot a series, its forecast and an optional prediction interval band.
 
     Parameters
@@ -80,7 +93,8 @@ def plot_forecast(y, forecast, *, interval=None, last=None, ax=None):
     Returns
     -------
     ax : matplotlib Axes
-        The axes drawn on.
+        The axes, with the observed series, the forecast and, if given, the
+        interval as a band.
 
     Examples
     --------

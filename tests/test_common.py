@@ -56,12 +56,17 @@ class PerStepTagger(ClassifierMixin, SequenceTagger):
         return ClassifierMixin.score(self, X, y, sample_weight)
 
 
+_FLOAT32_BATCHES = (
+    "a float32 network: predicting in batches of other sizes rounds differently "
+    "(measured 3e-5 on outputs of scale 140 here, 2e-7 relative, with or without "
+    "the convolutional front-end), above the check's tolerance of 1e-7"
+)
+
+
 def expected_failed_checks(estimator):
     failures = {"check_sample_weight_equivalence_on_dense_data": _MINIBATCH}
-    if isinstance(estimator, PerStepTagger):
-        failures["check_classifiers_one_label_sample_weights"] = (
-            "a single label per step: the tagger needs at least two classes"
-        )
+    if isinstance(estimator, SequenceRegressor) and estimator.hidden_size == 8:
+        failures["check_methods_subset_invariance"] = _FLOAT32_BATCHES
     return failures
 
 

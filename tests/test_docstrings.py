@@ -43,3 +43,28 @@ def test_numpydoc(name):
         if code in CHECKED
     ]
     assert not errors, "\n".join(errors)
+
+
+def test_fill_doc_indents_fragments_as_the_placeholder():
+    from seqlearn._docstrings import fill_doc
+
+    @fill_doc(params="x : int\n    The input.")
+    def f(x):
+        """Do nothing.
+
+        Parameters
+        ----------
+        {params}
+        """
+
+    assert "        x : int\n            The input.\n" in f.__doc__
+    assert "{params}" not in f.__doc__
+
+    def g():
+        """Do nothing.
+
+        {missing}
+        """
+
+    with pytest.raises(KeyError, match="missing"):
+        fill_doc()(g)  # a placeholder without a fragment fails at import

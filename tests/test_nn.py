@@ -12,8 +12,10 @@ from seqlearn.nn import (
     PeepholeLSTM,
     Pooling,
     RecurrentEncoder,
+    Seq2SeqModel,
     SequenceModel,
     TaggingModel,
+    WordTaggingModel,
 )
 from seqlearn.nn.peephole import _PeepholeLayer
 
@@ -568,3 +570,44 @@ def test_packed_run_equals_padded_run(cell, bidirectional, monkeypatch):
 def test_pack_argument_is_validated():
     with pytest.raises(ValueError, match="pack"):
         RecurrentEncoder("lstm", 3, 5, pack="sometimes")
+
+
+ENCODER_KW = dict(
+    num_layers=2, bidirectional=True, dropout=0.25, num_embeddings=11, embedding_dim=3
+)
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: SequenceModel("gru", None, 5, 2, **ENCODER_KW),
+        lambda: TaggingModel("gru", None, 5, 2, **ENCODER_KW),
+        lambda: Seq2SeqModel("gru", None, 5, 4, horizon=2, **ENCODER_KW),
+    ],
+)
+def test_models_pass_every_encoder_argument(make):
+    # encoder_args(locals()) must hand each constructor argument on by name
+    encoder = make().encoder
+    assert (encoder.cell, encoder.hidden_size, encoder.num_layers) == ("gru", 5, 2)
+    assert encoder.bidirectional and encoder.dropout == 0.25
+    assert encoder.embedding.num_embeddings == 11
+    assert encoder.embedding.embedding_dim == 3
+
+
+def test_word_tagging_encoder_reads_the_word_features():
+    model = WordTaggingModel(
+        "gru",
+        5,
+        3,
+        num_words=10,
+        word_embedding_dim=6,
+        num_cases=4,
+        case_embedding_dim=2,
+        num_layers=2,
+        bidirectional=False,
+        dropout=0.5,
+    )
+    encoder = model.encoder
+    assert (encoder.input_size, encoder.hidden_size, encoder.num_layers) == (8, 5, 2)
+    assert not encoder.bidirectional and encoder.dropout == 0.5
+    assert encoder.embedding is None

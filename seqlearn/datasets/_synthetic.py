@@ -3,6 +3,7 @@
 import numbers
 
 import numpy as np
+from numpy.typing import ArrayLike
 from scipy.signal import lfilter
 from sklearn.utils import check_random_state
 
@@ -12,6 +13,10 @@ __all__ = [
     "make_ar_series",
     "make_copy_task",
 ]
+
+
+#: What ``random_state`` accepts: a seed, a generator or None.
+RandomState = int | np.random.RandomState | None
 
 
 def _check_int(value, name, minimum):
@@ -28,7 +33,9 @@ def _check_nonnegative(value, name):
     return float(value)
 
 
-def make_adding_problem(n_samples=1000, length=50, *, random_state=None):
+def make_adding_problem(
+    n_samples: int = 1000, length: int = 50, *, random_state: RandomState = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Generate the adding problem, a regression task needing long memory.
 
     Each step carries two features: a value drawn uniformly from [0, 1] and a
@@ -93,8 +100,13 @@ def make_adding_problem(n_samples=1000, length=50, *, random_state=None):
 
 
 def make_sine_series(
-    n_timesteps=500, *, period=50.0, amplitude=1.0, noise=0.1, random_state=None
-):
+    n_timesteps: int = 500,
+    *,
+    period: float = 50.0,
+    amplitude: float = 1.0,
+    noise: float = 0.1,
+    random_state: RandomState = None,
+) -> np.ndarray:
     """Generate a noisy sine wave for forecasting.
 
     ``x[t] = amplitude * sin(2 * pi * t / period) + noise * e[t]`` with
@@ -119,6 +131,7 @@ def make_sine_series(
     Returns
     -------
     series : ndarray of shape (n_timesteps,), dtype float64
+        The sine plus noise.
 
     Examples
     --------
@@ -141,8 +154,13 @@ def make_sine_series(
 
 
 def make_ar_series(
-    n_timesteps=500, coefs=(0.6, -0.3), *, noise=1.0, burn_in=200, random_state=None
-):
+    n_timesteps: int = 500,
+    coefs: ArrayLike = (0.6, -0.3),
+    *,
+    noise: float = 1.0,
+    burn_in: int = 200,
+    random_state: RandomState = None,
+) -> np.ndarray:
     """Generate an autoregressive AR(p) series for forecasting.
 
     ``x[t] = coefs[0] * x[t-1] + ... + coefs[p-1] * x[t-p] + noise * e[t]``
@@ -170,6 +188,8 @@ def make_ar_series(
     Returns
     -------
     series : ndarray of shape (n_timesteps,), dtype float64
+        The last ``n_timesteps`` steps of the simulated process, after the
+        ``burn_in`` steps.
 
     Examples
     --------
@@ -202,14 +222,14 @@ def make_ar_series(
 
 
 def make_copy_task(
-    n_samples=1000,
-    length=20,
+    n_samples: int = 1000,
+    length: int = 20,
     *,
-    n_symbols=8,
-    delay=3,
-    lengths=None,
-    random_state=None,
-):
+    n_symbols: int = 8,
+    delay: int = 3,
+    lengths: tuple[int, int] | None = None,
+    random_state: RandomState = None,
+) -> tuple[np.ndarray | list, np.ndarray | list]:
     """Generate a delayed copy task, a tagging task with a known answer.
 
     The input is a sequence of random symbols; the target at step ``t`` is the

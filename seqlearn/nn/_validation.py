@@ -16,3 +16,15 @@ def check_dropout(value, name="dropout"):
     if not 0 <= value <= 1:
         raise ValueError(f"{name} must be in [0, 1], got {value!r}.")
     return value
+
+
+def check_recurrent(hidden_size, num_layers, dropout, cell=None, cells=None):
+    """Check the arguments every recurrent module takes; return ``float(dropout)``.
+
+    ``cell`` is checked against the names in ``cells`` when ``cells`` is given.
+    """
+    if cells is not None and cell not in cells:
+        raise ValueError(f"cell must be one of {tuple(cells)}, got {cell!r}.")
+    check_positive_int(hidden_size, "hidden_size")
+    check_positive_int(num_layers, "num_layers")
+    return float(check_dropout(dropout))

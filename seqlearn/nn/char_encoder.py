@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_positive_int
 
@@ -68,7 +68,7 @@ class CharEncoder(nn.Module):
             embedding_dim, hidden_size, kernel_size, padding=kernel_size // 2
         )
 
-    def forward(self, chars):
+    def forward(self, chars: Tensor) -> Tensor:
         """Return one vector per word.
 
         Parameters
@@ -79,6 +79,7 @@ class CharEncoder(nn.Module):
         Returns
         -------
         Tensor of shape (..., hidden_size)
+            The encoding of every word; zeros for a word without characters.
         """
         lead, width = chars.shape[:-1], chars.shape[-1]
         chars = chars.reshape(-1, width)

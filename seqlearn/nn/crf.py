@@ -13,11 +13,13 @@ sequence lengths, so padding never changes a result.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Sequence
 
 import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
+from seqlearn._docstrings import fill_doc
 from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.constants import PAD_TARGET
 from seqlearn.nn.encoder import check_lengths
@@ -25,6 +27,9 @@ from seqlearn.nn.encoder import check_lengths
 __all__ = ["CRF", "CRFLoss", "allowed_transitions", "repair_scheme"]
 
 SCHEMES = ("iob1", "iob2", "iobes")
+
+#: Allowed transitions, starts and ends, as :func:`allowed_transitions` returns.
+Allowed = tuple[Tensor, Tensor, Tensor]
 
 # Score added to a forbidden transition: finite, so that log-sum-exp and its
 # gradient stay finite, yet far below any path a network can score.
@@ -63,7 +68,9 @@ def _allowed(prev: tuple | None, cur: tuple | None, scheme: str) -> bool:
     return prefix in ("O", "B", "S")
 
 
-def allowed_transitions(labels, scheme: str):
+def allowed_transitions(
+    labels: Sequence[str], scheme: str
+) -> tuple[Tensor, Tensor, Tensor]:
     """Which tag transitions a tagging scheme allows.
 
     Parameters
@@ -209,6 +216,20 @@ class _LogPartition(torch.autograd.Function):
         )
 
 
+# The arguments the CRF's methods share, described once.
+_ARGUMENT_DOCS = {
+    "emissions": "emissions : Tensor of shape (N, L, C)\n    Per-step tag scores.",
+    "tags": "tags : Tensor of shape (N, L)\n    Tag ids; padded steps are ignored.",
+    "lengths": "lengths : Tensor of shape (N,)\n    Real steps of every sequence.",
+}
+
+
+def _parameters_doc(*names):
+    """Fill the ``{parameters}`` line of a docstring with the named arguments."""
+    entries = [_ARGUMENT_DOCS[name] for name in names]
+    return fill_doc(parameters="\n".join(["Parameters", "----------", *entries]))
+
+
 class CRF(nn.Module):
     """Linear-chain conditional random field over per-step emission scores.
 
@@ -251,7 +272,7 @@ default=None
     True
     """
 
-    def __init__(self, num_tags: int, allowed=None) -> None:
+    def __init__(self, num_tags: int, allowed: Allowed | None = None) -> None:
         super().__init__()
         check_positive_int(num_tags, "num_tags")
         self.num_tags = num_tags
@@ -283,6 +304,7 @@ default=None
         )
 
     def _check(self, emissions, lengths):
+        """Return the checked lengths, the mask of real steps and :meth:`_scores`."""
         if emissions.dim() != 3 or emissions.shape[2] != self.num_tags:
             raise ValueError(
                 f"emissions must have shape (N, L, {self.num_tags}), got "
@@ -290,61 +312,53 @@ default=None
             )
         N, L, _ = emissions.shape
         lengths = check_lengths(lengths, N, L, emissions.device)
-        return lengths, _mask_of(lengths, L)
+        return lengths, _mask_of(lengths, L), *self._scores()
 
-    def score(self, emissions, tags, lengths):
+    @_parameters_doc("emissions", "tags", "lengths")
+    def score(self, emissions: Tensor, tags: Tensor, lengths: Tensor) -> Tensor:
         """Return the unnormalised score of the given tag paths.
 
-        Parameters
-        ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        tags : Tensor of shape (N, L)
-            Tag ids; padded steps are ignored.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        The start score of the first tag, the emission scores, the transition
+        scores between consecutive tags and the end score of the last tag.
+
+        {parameters}
 
         Returns
         -------
         Tensor of shape (N,)
+            ``score(tags)`` of every sequence.
         """
-        lengths, mask = self._check(emissions, lengths)
-        trans, start, end = self._scores()
+        lengths, mask, trans, start, end = self._check(emissions, lengths)
         tags = tags.clamp(min=0, max=self.num_tags - 1).masked_fill(~mask, 0)
         emitted = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)
         steps = (trans[tags[:, :-1], tags[:, 1:]] * mask[:, 1:]).sum(1)
         last = tags.gather(1, (lengths - 1).unsqueeze(1)).squeeze(1)
         return start[tags[:, 0]] + (emitted * mask).sum(1) + steps + end[last]
 
-    def log_partition(self, emissions, lengths):
+    @_parameters_doc("emissions", "lengths")
+    def log_partition(self, emissions: Tensor, lengths: Tensor) -> Tensor:
         """Return ``log Z``, the log-sum-exp of the scores of all tag paths.
 
-        Parameters
-        ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        A scaled forward recursion in float64, with a hand-written backward
+        pass that yields the expected tag and transition counts.
+
+        {parameters}
 
         Returns
         -------
         Tensor of shape (N,)
+            ``log Z`` of every sequence.
         """
-        lengths, mask = self._check(emissions, lengths)
-        trans, start, end = self._scores()
+        lengths, mask, trans, start, end = self._check(emissions, lengths)
         return _LogPartition.apply(emissions, trans, start, end, mask)
 
-    def forward(self, emissions, tags, lengths):
+    @_parameters_doc("emissions", "tags", "lengths")
+    def forward(self, emissions: Tensor, tags: Tensor, lengths: Tensor) -> Tensor:
         """Return the negative log-likelihood of every sequence's tag path.
 
-        Parameters
-        ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        tags : Tensor of shape (N, L)
-            Gold tag ids; padded steps are ignored.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        The loss a CRF tagger minimises: ``log Z - score(tags)``.
+
+        {parameters}
 
         Returns
         -------
@@ -357,23 +371,21 @@ default=None
 
     # ------------------------------------------------------------ inference
     @torch.no_grad()
-    def decode(self, emissions, lengths):
+    @_parameters_doc("emissions", "lengths")
+    def decode(self, emissions: Tensor, lengths: Tensor) -> Tensor:
         """Return the most probable tag path of every sequence (Viterbi).
 
-        Parameters
-        ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        One max-product step per time step, vectorised over the batch and the
+        tags, then one pass back along the stored best predecessors.
+
+        {parameters}
 
         Returns
         -------
         Tensor of shape (N, L), int64
             Best tags; padded steps hold 0.
         """
-        lengths, mask = self._check(emissions, lengths)
-        trans, start, end = self._scores()
+        lengths, mask, trans, start, end = self._check(emissions, lengths)
         N, L, _ = emissions.shape
         score = start + emissions[:, 0]
         pointers = []
@@ -392,15 +404,14 @@ default=None
         return path.masked_fill(~mask, 0)
 
     @torch.no_grad()
-    def marginals(self, emissions, lengths):
+    @_parameters_doc("emissions", "lengths")
+    def marginals(self, emissions: Tensor, lengths: Tensor) -> Tensor:
         """Return ``p(y_t = c | x)`` for every step (forward-backward).
 
-        Parameters
-        ----------
-        emissions : Tensor of shape (N, L, C)
-            Per-step tag scores.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence.
+        ``exp(alpha_t(c) + beta_t(c) - log Z)`` from the forward and backward
+        log-scores.
+
+        {parameters}
 
         Returns
         -------
@@ -408,8 +419,7 @@ default=None
             Marginal probabilities; each real step sums to 1, padded steps
             are 0.
         """
-        lengths, mask = self._check(emissions, lengths)
-        trans, start, end = self._scores()
+        lengths, mask, trans, start, end = self._check(emissions, lengths)
         alphas = _alphas(emissions, mask, trans, start)
         betas = _betas(emissions, mask, trans, end)
         log_z = torch.logsumexp(alphas[-1] + end, dim=1)
@@ -453,12 +463,26 @@ class CRFLoss(nn.Module):
     True
     """
 
-    def __init__(self, num_tags: int, allowed=None) -> None:
+    def __init__(self, num_tags: int, allowed: Allowed | None = None) -> None:
         super().__init__()
         self.crf = CRF(num_tags, allowed)
 
-    def forward(self, y_pred, y_true):
-        """Return the mean per-step negative log-likelihood of a batch."""
+    def forward(self, y_pred: Tensor, y_true: Tensor | dict) -> Tensor:
+        """Return the mean per-step negative log-likelihood of a batch.
+
+        Parameters
+        ----------
+        y_pred : Tensor of shape (N, L, C)
+            Emission scores of the network.
+        y_true : Tensor of shape (N, L) or dict
+            Tag ids padded with -100, or ``{"y": tags, "sample_weight": (N,)}``.
+
+        Returns
+        -------
+        Tensor of shape ()
+            The weighted sum of the sequences' negative log-likelihoods
+            divided by the number of real steps.
+        """
         weight = None
         if isinstance(y_true, dict):
             y_true, weight = y_true["y"], y_true["sample_weight"]

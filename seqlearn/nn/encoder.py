@@ -1,10 +1,10 @@
 """The recurrent encoder shared by every seqlearn estimator."""
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from seqlearn.nn._validation import check_dropout, check_positive_int
+from seqlearn.nn._validation import check_positive_int, check_recurrent
 from seqlearn.nn.constants import PAD_ID
 from seqlearn.nn.peephole import PeepholeLSTM
 
@@ -177,11 +177,7 @@ class RecurrentEncoder(nn.Module):
         pack: str | bool = "auto",
     ) -> None:
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cell!r}.")
-        check_positive_int(hidden_size, "hidden_size")
-        check_positive_int(num_layers, "num_layers")
-        check_dropout(dropout)
+        self.dropout = check_recurrent(hidden_size, num_layers, dropout, cell, CELLS)
         if embedding_dim is not None:
             check_positive_int(embedding_dim, "embedding_dim")
             if num_embeddings is None:
@@ -196,14 +192,13 @@ class RecurrentEncoder(nn.Module):
                 raise ValueError("num_embeddings needs embedding_dim to be set.")
             check_positive_int(input_size, "input_size")
             self.embedding = None
+        num_directions = 2 if bidirectional else 1
+        self.output_size = num_directions * hidden_size
         self.cell = cell
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bidirectional = bidirectional
-        self.dropout = float(dropout)
-        num_directions = 2 if bidirectional else 1
-        self.output_size = num_directions * hidden_size
         self.rnns = nn.ModuleList(
             make_rnn(cell, input_size if layer == 0 else self.output_size, hidden_size)
             for layer in range(num_layers)
@@ -227,7 +222,7 @@ class RecurrentEncoder(nn.Module):
         )
         return out
 
-    def forward(self, x, lengths):
+    def forward(self, x: Tensor, lengths: Tensor) -> tuple[Tensor, Tensor]:
         """Encode a padded batch.
 
         Parameters

@@ -1,9 +1,9 @@
 """A recurrent language model that takes and returns its hidden state."""
 
 import torch.nn.functional as F
-from torch import nn
+from torch import Tensor, nn
 
-from seqlearn.nn._validation import check_dropout, check_positive_int
+from seqlearn.nn._validation import check_positive_int, check_recurrent
 from seqlearn.nn.encoder import CELLS, make_rnn
 
 __all__ = ["RecurrentLanguageModel", "detach_state"]
@@ -101,12 +101,8 @@ class RecurrentLanguageModel(nn.Module):
         embedding_dim: int | None = None,
     ) -> None:
         super().__init__()
-        if cell not in CELLS:
-            raise ValueError(f"cell must be one of {tuple(CELLS)}, got {cell!r}.")
+        check_recurrent(hidden_size, num_layers, dropout, cell, CELLS)
         check_positive_int(num_embeddings, "num_embeddings")
-        check_positive_int(hidden_size, "hidden_size")
-        check_positive_int(num_layers, "num_layers")
-        check_dropout(dropout)
         if embedding_dim is None:
             self.embedding = None
             input_size = num_embeddings
@@ -120,7 +116,9 @@ class RecurrentLanguageModel(nn.Module):
         self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(hidden_size, num_embeddings)
 
-    def forward(self, x, hx=None):
+    def forward(
+        self, x: Tensor, hx: Tensor | tuple[Tensor, Tensor] | None = None
+    ) -> tuple[Tensor, Tensor | tuple[Tensor, Tensor]]:
         """Return the next-token logits at every step and the final state.
 
         Parameters

@@ -1,6 +1,9 @@
 """The networks behind the estimators: an encoder plus an output head."""
 
-from torch import nn
+import inspect
+from typing import Any
+
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.conv import ConvFrontEnd
@@ -9,8 +12,43 @@ from seqlearn.nn.pooling import Pooling
 
 __all__ = ["SequenceModel", "TaggingModel"]
 
+_ENCODER_ARGS = tuple(inspect.signature(RecurrentEncoder).parameters)
 
-class SequenceModel(nn.Module):
+
+def encoder_args(arguments: dict) -> dict:
+    """Pick the arguments of :class:`RecurrentEncoder` from a mapping.
+
+    Called with a model constructor's ``locals()``, so that every model passes
+    its encoder arguments on by name without listing them again.
+    """
+    return {name: arguments[name] for name in _ENCODER_ARGS if name in arguments}
+
+
+class EncoderHead(nn.Module):
+    """Base of the models that end in an encoder, a pooling and a linear layer.
+
+    Subclasses call :meth:`_add_encoder_head` in ``__init__`` and
+    :meth:`_encode_and_score` in ``forward``; the submodules are ``encoder``,
+    ``pooling`` (None without pooling) and ``head``.
+    """
+
+    def _add_encoder_head(
+        self, encoder: RecurrentEncoder, n_outputs: int, pooling: str | None
+    ) -> None:
+        self.encoder = encoder
+        self.pooling = (
+            None if pooling is None else Pooling(pooling, encoder.output_size)
+        )
+        self.head = nn.Linear(encoder.output_size, n_outputs)
+
+    def _encode_and_score(self, x: Tensor, lengths: Tensor) -> Tensor:
+        output, summary = self.encoder(x, lengths)
+        if self.pooling is None:
+            return self.head(output)
+        return self.head(self.pooling(output, summary, lengths))
+
+
+class SequenceModel(EncoderHead):
     """Encoder, pooling, then a linear layer: one output vector per sequence.
 
     Used by the classifier (logits) and the regressor (values); with
@@ -107,22 +145,12 @@ class SequenceModel(nn.Module):
                 input_size, conv_channels, conv_kernel_size, conv_stride
             )
             input_size = self.front.output_size
-        self.encoder = RecurrentEncoder(
-            cell,
-            input_size,
-            hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            num_embeddings=num_embeddings,
-            embedding_dim=embedding_dim,
-        )
-        self.pooling = (
-            None if pooling is None else Pooling(pooling, self.encoder.output_size)
-        )
-        self.head = nn.Linear(self.encoder.output_size, n_outputs)
+        # cell, input_size, hidden_size, num_layers, bidirectional, dropout,
+        # num_embeddings and embedding_dim, by name
+        encoder = RecurrentEncoder(**encoder_args(locals()))
+        self._add_encoder_head(encoder, n_outputs, pooling)
 
-    def forward(self, x, lengths):
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         """Return the outputs for a padded batch.
 
         Parameters
@@ -135,21 +163,26 @@ class SequenceModel(nn.Module):
         Returns
         -------
         Tensor of shape (N, n_outputs), or (N, L, n_outputs) without pooling
+            Scores (logits or values) of every sequence, or of every step.
         """
         if self.front is not None:
             x, lengths = self.front(x, lengths)
-        output, summary = self.encoder(x, lengths)
-        if self.pooling is None:
-            return self.head(output)
-        return self.head(self.pooling(output, summary, lengths))
+        return self._encode_and_score(x, lengths)
 
 
 class TaggingModel(SequenceModel):
     """One output vector per step: a :class:`SequenceModel` without pooling.
 
-    Used by the sequence tagger (per-step logits).  Takes the parameters of
-    :class:`SequenceModel` except ``pooling``.  Padded steps hold the head's
-    bias only: mask them out of the loss.
+    Used by the sequence tagger (per-step logits).  Padded steps hold the
+    head's bias only: mask them out of the loss.
+
+    Parameters
+    ----------
+    *args : tuple
+        Positional parameters of :class:`SequenceModel`: ``cell``,
+        ``input_size``, ``hidden_size``, ``n_outputs``, ...
+    **kwargs : dict
+        Keyword parameters of :class:`SequenceModel`, except ``pooling``.
 
     Examples
     --------
@@ -162,5 +195,5 @@ class TaggingModel(SequenceModel):
     torch.Size([2, 3, 5])
     """
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, pooling=None, **kwargs)

@@ -3,11 +3,11 @@
 import math
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 from torch.nn import functional as F
 from torch.nn.utils.rnn import PackedSequence
 
-from seqlearn.nn._validation import check_dropout, check_positive_int
+from seqlearn.nn._validation import check_positive_int, check_recurrent
 
 __all__ = ["PeepholeLSTM"]
 
@@ -267,15 +267,12 @@ class PeepholeLSTM(nn.Module):
     ) -> None:
         super().__init__()
         check_positive_int(input_size, "input_size")
-        check_positive_int(hidden_size, "hidden_size")
-        check_positive_int(num_layers, "num_layers")
-        check_dropout(dropout)
+        self.dropout = check_recurrent(hidden_size, num_layers, dropout)
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.bias = bias
         self.batch_first = batch_first
-        self.dropout = float(dropout)
         self.bidirectional = bidirectional
         num_directions = 2 if bidirectional else 1
         gate_size = 4 * hidden_size
@@ -304,7 +301,14 @@ class PeepholeLSTM(nn.Module):
                 nn.init.uniform_(weight, -stdv, stdv)
 
     def extra_repr(self) -> str:
-        """Summarise the arguments in the module's repr."""
+        """Summarise the arguments in the module's repr.
+
+        Returns
+        -------
+        str
+            The sizes, then the arguments that differ from their defaults,
+            as in :class:`torch.nn.LSTM`.
+        """
         s = f"{self.input_size}, {self.hidden_size}"
         if self.num_layers != 1:
             s += f", num_layers={self.num_layers}"
@@ -318,7 +322,11 @@ class PeepholeLSTM(nn.Module):
             s += ", bidirectional=True"
         return s
 
-    def forward(self, input, hx=None):
+    def forward(
+        self,
+        input: Tensor | PackedSequence,
+        hx: tuple[Tensor, Tensor] | None = None,
+    ) -> tuple[Tensor | PackedSequence, tuple[Tensor, Tensor]]:
         """Run the LSTM over a padded batch.
 
         Parameters

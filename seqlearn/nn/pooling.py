@@ -1,7 +1,7 @@
 """Pool the per-step outputs of a recurrent encoder into one vector."""
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.encoder import check_lengths
@@ -61,10 +61,16 @@ class Pooling(nn.Module):
             self.attention = self.score = None
 
     def extra_repr(self) -> str:
-        """Summarise the arguments in the module's repr."""
+        """Summarise the arguments in the module's repr.
+
+        Returns
+        -------
+        str
+            The mode and the input size, e.g. ``"'mean', 16"``.
+        """
         return f"{self.mode!r}, {self.input_size}"
 
-    def forward(self, output, summary, lengths):
+    def forward(self, output: Tensor, summary: Tensor, lengths: Tensor) -> Tensor:
         """Pool a batch.
 
         Parameters
@@ -79,6 +85,7 @@ class Pooling(nn.Module):
         Returns
         -------
         pooled : Tensor of shape (N, H)
+            One vector per sequence.
         """
         if self.mode == "last":
             return summary

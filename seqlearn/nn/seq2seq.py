@@ -1,10 +1,11 @@
 """Encoder-decoder network for multi-step forecasting."""
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.encoder import RecurrentEncoder
+from seqlearn.nn.models import encoder_args
 
 __all__ = ["Seq2SeqModel"]
 
@@ -41,7 +42,8 @@ class Seq2SeqModel(nn.Module):
     num_embeddings : int, default=None
         Vocabulary size for token-id input (id 0 is padding).
     embedding_dim : int, default=None
-        If given, ``x`` holds token ids embedded to this size.
+        If given, ``x`` holds token ids, embedded to this size before the
+        encoder (the decoder reads no tokens).
 
     Attributes
     ----------
@@ -89,16 +91,9 @@ class Seq2SeqModel(nn.Module):
                 f"n_outputs ({n_outputs}) must be a multiple of horizon ({horizon})."
             )
         self.horizon = horizon
-        self.encoder = RecurrentEncoder(
-            cell,
-            input_size,
-            hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-            num_embeddings=num_embeddings,
-            embedding_dim=embedding_dim,
-        )
+        # cell, input_size, hidden_size, num_layers, bidirectional, dropout,
+        # num_embeddings and embedding_dim, by name
+        self.encoder = RecurrentEncoder(**encoder_args(locals()))
         self.decoder = RecurrentEncoder(
             cell,
             self.encoder.output_size + horizon,
@@ -109,7 +104,7 @@ class Seq2SeqModel(nn.Module):
         self.head = nn.Linear(hidden_size, n_outputs // horizon)
         self.register_buffer("steps", torch.eye(horizon), persistent=False)
 
-    def forward(self, x, lengths):
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         """Return ``(N, n_outputs)`` forecasts for a padded batch of windows.
 
         Parameters
@@ -122,6 +117,8 @@ class Seq2SeqModel(nn.Module):
         Returns
         -------
         Tensor of shape (N, n_outputs)
+            Forecasts, step-major: ``j * n_targets + k`` is target ``k`` at
+            future step ``j``.
         """
         _, summary = self.encoder(x, lengths)
         n = summary.shape[0]

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from seqlearn.nn._validation import check_dropout, check_positive_int
 from seqlearn.nn.char_encoder import CharEncoder
 from seqlearn.nn.constants import PAD_ID, UNK_ID
 from seqlearn.nn.encoder import RecurrentEncoder
-from seqlearn.nn.pooling import Pooling
+from seqlearn.nn.models import EncoderHead, encoder_args
 
 __all__ = ["WordTaggingModel"]
 
 
-class WordTaggingModel(nn.Module):
+class WordTaggingModel(EncoderHead):
     """Per-step tag scores from word ids, their characters and their case.
 
     Every word becomes the concatenation of a word embedding (often of the
@@ -124,20 +124,12 @@ class WordTaggingModel(nn.Module):
             )
             input_size += char_hidden_size
         self.drop = nn.Dropout(dropout)
-        self.encoder = RecurrentEncoder(
-            cell,
-            input_size,
-            hidden_size,
-            num_layers=num_layers,
-            bidirectional=bidirectional,
-            dropout=dropout,
-        )
-        self.pooling = (
-            None if pooling is None else Pooling(pooling, self.encoder.output_size)
-        )
-        self.head = nn.Linear(self.encoder.output_size, n_outputs)
+        # cell, input_size (the word features), hidden_size, num_layers,
+        # bidirectional and dropout, by name
+        encoder = RecurrentEncoder(**encoder_args(locals()))
+        self._add_encoder_head(encoder, n_outputs, pooling)
 
-    def forward(self, x, lengths):
+    def forward(self, x: Tensor, lengths: Tensor) -> Tensor:
         """Return ``(N, L, n_outputs)`` tag scores for a padded batch.
 
         Parameters
@@ -150,6 +142,8 @@ class WordTaggingModel(nn.Module):
         Returns
         -------
         Tensor of shape (N, L, n_outputs)
+            Scores of every tag at every step, or ``(N, n_outputs)`` with a
+            pooling.
         """
         if x.dim() != 3 or x.shape[2] < 2:
             raise ValueError(
@@ -163,7 +157,4 @@ class WordTaggingModel(nn.Module):
         features = [self.word_embedding(words), self.case_embedding(x[..., 1])]
         if self.char_encoder is not None:
             features.append(self.char_encoder(x[..., 2:]))
-        output, summary = self.encoder(self.drop(torch.cat(features, -1)), lengths)
-        if self.pooling is None:
-            return self.head(output)
-        return self.head(self.pooling(output, summary, lengths))
+        return self._encode_and_score(self.drop(torch.cat(features, -1)), lengths)

@@ -9,9 +9,13 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import StrOptions, validate_data
-from seqlearn.data import SequenceData, check_sequences, unpad
+from seqlearn._docstrings import fill_doc
+from seqlearn.data import SequenceData, Sequences, check_sequences, unpad
 
 __all__ = ["SequenceScaler"]
+
+#: What the transformers return: sequences in the form they were given.
+Output = np.ndarray | list[np.ndarray]
 
 
 @dataclass
@@ -40,6 +44,19 @@ def _check_input(X, input_name: str = "X") -> tuple[SequenceData, _Form, object]
     array = data.tabular or (isinstance(X, np.ndarray) and X.dtype != object)
     one_d = not array and all(np.ndim(s) == 1 for s in X)
     return data, _Form(array=array, tabular=data.tabular, one_d=one_d), X
+
+
+# The fitted attributes that ``_validate(..., reset=True)`` sets (see fill_doc).
+INPUT_ATTRIBUTES_DOC = """\
+n_step_features_ : int
+    Number of features per time step.
+n_features_in_ : int
+    Number of columns of a 2-D training array, else ``n_step_features_``.
+feature_names_in_ : ndarray of shape (`n_features_in_`,)
+    Column names of a training DataFrame whose names are all strings.
+input_kind_ : {"tabular", "sequence"}
+    Whether ``fit`` saw a 2-D table (whose width ``transform`` then checks
+    for 2-D input) or sequences."""
 
 
 def _validate(estimator, X, *, reset: bool) -> tuple[SequenceData, _Form]:
@@ -71,6 +88,47 @@ def _validate(estimator, X, *, reset: bool) -> tuple[SequenceData, _Form]:
             f"{estimator.n_step_features_}."
         )
     return data, form
+
+
+# The parameters of every sequence transformer's ``fit`` (see fill_doc).
+FIT_PARAMETERS_DOC = """\
+Parameters
+----------
+X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
+of array-like
+    Training sequences.
+y : None
+    Ignored."""
+
+
+class SequenceTransformer(TransformerMixin, BaseEstimator):
+    """Base of the transformers of sequences given in any form of ``check_sequences``.
+
+    ``fit`` records the input's form and number of features, as every
+    subclass needs; the tags declare 3-D input and float32 output.
+    """
+
+    @fill_doc(fit_parameters=FIT_PARAMETERS_DOC)
+    def fit(self, X: Sequences, y: None = None) -> SequenceTransformer:
+        """Check X and record its number of features.
+
+        {fit_parameters}
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+        """
+        self._validate_params()
+        _validate(self, X, reset=True)
+        return self
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
 
 
 def _restore(values: np.ndarray, lengths: np.ndarray, form: _Form):
@@ -108,7 +166,8 @@ def _per_sequence_stats(data: SequenceData, method: str):
     return low, high
 
 
-class SequenceScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+@fill_doc(input_attributes=INPUT_ATTRIBUTES_DOC)
+class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
     """Standardise or min-max scale each feature over the real steps of sequences.
 
     The statistics of each feature are taken over every real time step of every
@@ -139,15 +198,7 @@ class SequenceScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
     data_min_, data_max_ : ndarray of shape (n_step_features,)
         Minimum and maximum of each feature (``method="minmax"``,
         ``per_sequence=False``).
-    n_step_features_ : int
-        Number of features per time step.
-    n_features_in_ : int
-        Number of columns of a 2-D training array, else ``n_step_features_``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names of a training DataFrame whose names are all strings.
-    input_kind_ : {"tabular", "sequence"}
-        Whether ``fit`` saw a 2-D table (whose width ``transform`` then checks
-        for 2-D input) or sequences.
+    {input_attributes}
 
     See Also
     --------
@@ -198,16 +249,14 @@ class SequenceScaler(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
         self.per_sequence = per_sequence
         self.feature_range = feature_range
 
-    def fit(self, X, y=None) -> SequenceScaler:
+    @fill_doc(fit_parameters=FIT_PARAMETERS_DOC)
+    def fit(self, X: Sequences, y: None = None) -> SequenceScaler:
         """Compute the per-feature statistics over all real time steps.
 
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
-of array-like
-            Training sequences.
-        y : None
-            Ignored.
+        With ``per_sequence=True`` only the number of features is learned:
+        ``transform`` scales each sequence by its own statistics.
+
+        {fit_parameters}
 
         Returns
         -------
@@ -276,7 +325,7 @@ of array-like
             return data, form, shift, spread, 0.0
         return data, form, shift, spread / (high - low), low
 
-    def transform(self, X, reference=None):
+    def transform(self, X: Sequences, reference: Sequences | None = None) -> Output:
         """Scale the sequences in X.
 
         Parameters
@@ -297,7 +346,9 @@ of array-like
         values = ((data.values - shift) / spread + offset).astype(np.float32)
         return _restore(values, data.lengths, form)
 
-    def inverse_transform(self, X, reference=None):
+    def inverse_transform(
+        self, X: Sequences, reference: Sequences | None = None
+    ) -> Output:
         """Undo the scaling.
 
         Parameters
@@ -323,10 +374,3 @@ of array-like
         data, form, shift, spread, offset = self._affine(X, reference)
         values = ((data.values - offset) * spread + shift).astype(np.float32)
         return _restore(values, data.lengths, form)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.required = False
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags

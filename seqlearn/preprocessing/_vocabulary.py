@@ -9,6 +9,7 @@ from itertools import chain, repeat
 from numbers import Integral
 
 import numpy as np
+from numpy.typing import ArrayLike
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -233,7 +234,7 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
 
     # -- estimator API -----------------------------------------------------
 
-    def fit(self, X, y=None) -> VocabularyEncoder:
+    def fit(self, X: Iterable[str | list[str]], y: None = None) -> VocabularyEncoder:
         """Learn the vocabulary of the documents in X.
 
         Parameters
@@ -265,7 +266,7 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         self.token_counts_ = counts
         return self
 
-    def transform(self, X) -> list[np.ndarray]:
+    def transform(self, X: Iterable[str | list[str]]) -> list[np.ndarray]:
         """Map each document to an int64 array of token ids.
 
         Parameters
@@ -308,7 +309,7 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             seqs = [np.concatenate([head, s, tail]) for s in seqs]
         return seqs
 
-    def inverse_transform(self, X) -> list[list[str]]:
+    def inverse_transform(self, X: Iterable[ArrayLike]) -> list[list[str]]:
         """Map id sequences back to token lists, dropping padding (id 0).
 
         Parameters
@@ -323,22 +324,23 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         """
         check_is_fitted(self, "vocabulary_")
         tokens = np.asarray(self.tokens_, dtype=object)
-        out = []
-        for i, seq in enumerate(X):
-            ids = np.asarray(seq)
-            if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
-                raise ValueError(
-                    f"X[{i}] must be a 1-D sequence of integer ids; got shape "
-                    f"{ids.shape} and dtype {ids.dtype}."
-                )
-            ids = ids[ids != 0].astype(np.int64)
-            if ids.size and (ids.min() < 0 or ids.max() >= len(tokens)):
-                raise ValueError(
-                    f"X[{i}] holds ids outside [0, {len(tokens) - 1}], the range "
-                    "of this vocabulary."
-                )
-            out.append(tokens[ids].tolist())
-        return out
+        return [tokens[self._known_ids(seq, i)].tolist() for i, seq in enumerate(X)]
+
+    def _known_ids(self, seq, i: int) -> np.ndarray:
+        """Check ``X[i]``, a sequence of ids of this vocabulary; drop its padding."""
+        ids = np.asarray(seq)
+        if ids.ndim != 1 or (ids.size and ids.dtype.kind not in "iu"):
+            raise ValueError(
+                f"X[{i}] must be a 1-D sequence of integer ids; got shape "
+                f"{ids.shape} and dtype {ids.dtype}."
+            )
+        ids = ids[ids != 0].astype(np.int64)
+        if ids.size and (ids.min() < 0 or ids.max() >= len(self.tokens_)):
+            raise ValueError(
+                f"X[{i}] holds ids outside [0, {len(self.tokens_) - 1}], the range "
+                "of this vocabulary."
+            )
+        return ids
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

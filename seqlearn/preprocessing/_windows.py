@@ -6,10 +6,18 @@ from numbers import Integral
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from sklearn.base import BaseEstimator, TransformerMixin
+from numpy.typing import ArrayLike
 
 from seqlearn._compat import Interval
-from seqlearn.preprocessing._scaling import _restore, _validate
+from seqlearn._docstrings import fill_doc
+from seqlearn.data import Sequences
+from seqlearn.preprocessing._scaling import (
+    INPUT_ATTRIBUTES_DOC,
+    Output,
+    SequenceTransformer,
+    _restore,
+    _validate,
+)
 
 __all__ = ["WindowTransformer", "make_windows"]
 
@@ -84,12 +92,12 @@ def _target_indices(target_columns, n_columns: int, columns) -> tuple[list, bool
 
 
 def make_windows(
-    series,
+    series: ArrayLike,
     window: int,
     horizon: int = 1,
     step: int = 1,
     *,
-    target_columns=None,
+    target_columns: int | str | list[int | str] | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Cut a time series into input windows and the values that follow them.
 
@@ -193,7 +201,8 @@ DataFrame
     return X, np.ascontiguousarray(y)
 
 
-class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=None):
+@fill_doc(input_attributes=INPUT_ATTRIBUTES_DOC)
+class WindowTransformer(SequenceTransformer, auto_wrap_output_keys=None):
     """Keep the last ``window`` steps of each sequence (optionally every ``step``-th).
 
     A stateless transformer for the input side of a Pipeline: one sequence in,
@@ -215,15 +224,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
 
     Attributes
     ----------
-    n_step_features_ : int
-        Number of features per time step.
-    n_features_in_ : int
-        Number of columns of a 2-D training array, else ``n_step_features_``.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names of a training DataFrame whose names are all strings.
-    input_kind_ : {"tabular", "sequence"}
-        Whether ``fit`` saw a 2-D table (whose width ``transform`` then checks
-        for 2-D input) or sequences.
+    {input_attributes}
 
     See Also
     --------
@@ -256,27 +257,7 @@ class WindowTransformer(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         self.window = window
         self.step = step
 
-    def fit(self, X, y=None) -> WindowTransformer:
-        """Check X and record its number of features.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_timesteps[, n_features]) or list \
-of array-like
-            Training sequences.
-        y : None
-            Ignored.
-
-        Returns
-        -------
-        self : WindowTransformer
-            The fitted transformer.
-        """
-        self._validate_params()
-        _validate(self, X, reset=True)
-        return self
-
-    def transform(self, X):
+    def transform(self, X: Sequences) -> Output:
         """Keep the last ``window`` steps (every ``step``-th) of each sequence.
 
         Parameters
@@ -301,10 +282,3 @@ of array-like
         index = np.minimum(index, data.values.shape[1] - 1)
         values = np.take_along_axis(data.values, index[:, :, None], axis=1)
         return _restore(values, kept, form)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.target_tags.required = False
-        tags.transformer_tags.preserves_dtype = ["float32"]
-        return tags
