@@ -20,10 +20,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from seqlearn.forecasting._residual import ResidualModel
 from seqlearn.nn import Seq2SeqModel
 from seqlearn.regressor import SequenceRegressor
 
-__all__ = ["RNNForecaster", "backtest_metrics"]
+__all__ = ["RNNForecaster", "backtest_metrics", "future_index"]
 
 # SequenceRegressor parameters that pass through unchanged (embeddings are
 # left out: a forecaster's inputs are real values, never token ids).
@@ -77,6 +78,19 @@ def _check_target(y, fill):
         kind = "series" if y.ndim == 1 else "frame"
         index = pd.RangeIndex(len(y))
         columns = [None] if y.ndim == 1 else list(range(y.shape[1]))
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise ValueError(
+            f"y's index has duplicated entries (first: {dup!r}); aggregate them "
+            "first (e.g. y.groupby(level=0).mean())."
+        )
+    if len(index) > 1 and not index.is_monotonic_increasing:
+        raise ValueError(
+            "y's index is not sorted oldest first (a newest-first series would be "
+            "forecast backwards in time); sort it with y.sort_index()."
+        )
+    if np.iscomplexobj(np.asarray(y)):
+        raise ValueError("y is complex; forecasts need real numbers.")
     try:
         values = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -175,6 +189,10 @@ def future_index(index, horizon):
         start = int(index[-1]) + step
         return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
     return pd.RangeIndex(len(index), len(index) + horizon)
+
+
+# seasonal period by the first letter of a pandas frequency
+_PERIODS = {"M": 12, "Q": 4, "W": 52, "D": 7, "B": 5, "H": 24, "h": 24}
 
 
 def _windows(arr, length):
@@ -306,9 +324,14 @@ n_threads, precision
             for k, v in SequenceRegressor._parameter_constraints.items()
             if k not in ("embedding_dim", "num_embeddings")
         },
-        "window": [Interval(numbers.Integral, 1, None, closed="left")],
+        "window": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "horizon": [Interval(numbers.Integral, 1, None, closed="left")],
-        "strategy": [StrOptions({"multioutput", "recursive", "seq2seq"})],
+        "strategy": [
+            StrOptions({"residual", "multioutput", "recursive", "seq2seq"})
+        ],
+        "season_length": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_models": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "scaling": [StrOptions({"window", "standard", "none"})],
         "difference": [Interval(numbers.Integral, 0, None, closed="left")],
         "log": ["boolean"],
@@ -323,23 +346,26 @@ n_threads, precision
     def __init__(
         self,
         *,
-        window=24,
+        window=None,
         horizon=12,
-        strategy="recursive",
+        strategy="residual",
+        season_length=None,
+        n_models=5,
+        max_steps=300,
         scaling="window",
         difference=0,
         log=False,
         fill=None,
         calibration_size=None,
         cell="lstm",
-        hidden_size=32,
+        hidden_size=16,
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
         pooling="last",
         max_epochs=60,
         batch_size=32,
-        lr=0.01,
+        lr=0.005,
         optimizer="adam",
         weight_decay=0.0,
         gradient_clip=1.0,
@@ -356,6 +382,9 @@ n_threads, precision
         self.window = window
         self.horizon = horizon
         self.strategy = strategy
+        self.season_length = season_length
+        self.n_models = n_models
+        self.max_steps = max_steps
         self.scaling = scaling
         self.difference = difference
         self.log = log
@@ -407,15 +436,84 @@ n_threads, precision
             raise ValueError(f"X has {len(E)} rows but y has {len(Y)}; align them.")
         rng = check_random_state(self.random_state)
         seed, calibration_seed = rng.randint(2**31 - 1, size=2)
-        self._fit_arrays(Y, E, int(seed))
-        self.index_, self._columns, self._kind = index, columns, kind
-        self._y_tail = Y[len(Y) - self.window - self.difference :]
-        self._x_tail = None if E is None else E[len(E) - self.window :]
-        if self.calibration_size is not None:
-            self.conformity_scores_ = self._calibrate(Y, E, int(calibration_seed))
-        elif hasattr(self, "conformity_scores_"):
-            del self.conformity_scores_
+        # fit a fresh copy and take its state only once everything succeeded:
+        # a refit that fails leaves the previous model (and forecasts) intact
+        new = clone(self)
+        new._ablation = getattr(self, "_ablation", ())
+        if self.strategy == "residual":
+            new._fit_residual(Y, E, index, int(seed))
+        else:
+            new._fit_arrays(Y, E, int(seed))
+            new._y_tail = Y[len(Y) - new._L - self.difference :]
+            new._x_tail = None if E is None else E[len(E) - new._L :]
+            if self.calibration_size is not None:
+                new.conformity_scores_ = new._calibrate(Y, E, int(calibration_seed))
+        new.index_, new._columns, new._kind = index, columns, kind
+        params = self.get_params(deep=False)
+        for key in [k for k in vars(self) if k not in params]:
+            delattr(self, key)
+        vars(self).update({k: v for k, v in vars(new).items() if k not in params})
         return self
+
+    # ------------------------------------------------------------ residual
+    def _season(self, Y, index, h):
+        """Seasonal period kept for ``Y``: from the index, if the data show it."""
+        m = self.season_length
+        if m is None:
+            freq = getattr(index, "freqstr", None) or ""
+            m = _PERIODS.get(freq.split("-")[0].lstrip("0123456789")[:1], 1)
+        if m == 1 or len(Y) < 2 * m + h:
+            return 1
+        if self.season_length is None and "season_from_freq" not in self._ablation:
+            # keep the season only where seasonal naive beats naive in-sample
+            seasonal = np.abs(Y[m:] - Y[:-m]).mean()
+            naive = np.abs(Y[1:] - Y[:-1]).mean()
+            if seasonal >= naive:
+                return 1
+        return m
+
+    def _fit_residual(self, Y, E, index, seed):
+        if E is not None:
+            raise ValueError(
+                "strategy='residual' does not take covariates X; use "
+                "strategy='multioutput', 'recursive' or 'seq2seq'."
+            )
+        h, T = self.horizon, len(Y)
+        V = self._levels(Y)
+        m = self._season(V, index, h)
+        if self.window is None:
+            L = max(2 * m if m > 1 else 0, h, 8)
+            L = min(L, max(2, (T - h) // 2))
+        else:
+            L = self.window
+        if T < L + h + 1:
+            raise ValueError(
+                f"y has {T} rows, too short for horizon={h} and window={L}: they "
+                f"need at least {L + h + 1} rows (window + horizon + 1). Lower "
+                "horizon or window, or pass a longer series."
+            )
+        model = ResidualModel(
+            window=L,
+            horizon=h,
+            season=m,
+            n_models=self.n_models,
+            hidden_size=self.hidden_size,
+            cell=self.cell if self.cell in ("gru", "lstm") else "gru",
+            max_steps=self.max_steps,
+            lr=self.lr,
+            batch_size=self.batch_size,
+            patience=self.patience,
+            seed=seed,
+            variant=self._ablation,
+            callbacks=self.callbacks,
+        )
+        # columns are separate series: one global model learns from all
+        model.fit([V[:, j] for j in range(V.shape[1])])
+        self.model_, self.window_, self.season_length_ = model, L, m
+        self.history_ = model.history_ if model.module_ is not None else []
+        self.n_targets_, self.n_exog_ = Y.shape[1], 0
+        self._y_tail = Y[T - L :]
+        self._x_tail = None
 
     def _model_horizon(self):
         return 1 if self.strategy == "recursive" else self.horizon
@@ -429,7 +527,8 @@ n_threads, precision
 
     def _fit_arrays(self, Y, E, seed):
         """Fit on raw arrays: model-space transforms, windows, a fresh network."""
-        L, H, d = self.window, self._model_horizon(), self.difference
+        self._L = self.window or 24
+        L, H, d = self._L, self._model_horizon(), self.difference
         n_windows = len(Y) - d - L - H + 1
         if n_windows < 2:
             raise ValueError(
@@ -513,7 +612,7 @@ n_threads, precision
         up to ``end + horizon``): nothing after an origin reaches its forecast.
         Returns ``(len(ends), h, k)`` on the series' scale.
         """
-        L, d, H = self.window, self.difference, self._model_horizon()
+        L, d, H = self._L, self.difference, self._model_horizon()
         ends = np.asarray(ends)
         rows = ends[:, None] - (L + d) + np.arange(L + d)
         V = self._levels(Y[rows.ravel()]).reshape(len(ends), L + d, -1)
@@ -540,7 +639,7 @@ n_threads, precision
     def _calibrate(self, Y, E, seed):
         """Absolute errors of a network fitted before the calibration origins."""
         h, T = self.horizon, len(Y)
-        n_windows = T - self.window - self.difference - self._model_horizon() + 1
+        n_windows = T - self._L - self.difference - self._model_horizon() + 1
         size = self.calibration_size
         n_cal = (
             size if isinstance(size, numbers.Integral) else math.ceil(size * n_windows)
@@ -562,7 +661,7 @@ n_threads, precision
 
     # ------------------------------------------------------------ predict
     def _check_predict(self, horizon, X):
-        check_is_fitted(self, "regressor_")
+        check_is_fitted(self, "index_")
         h = self.horizon if horizon is None else horizon
         if isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1:
             raise ValueError(f"horizon must be a positive int; got {h!r}.")
@@ -594,14 +693,41 @@ n_threads, precision
             return pd.Series(values[:, 0], index=index, name=self._columns[0])
         return pd.DataFrame(values, index=index, columns=self._columns)
 
-    def predict(self, horizon=None, X=None):
-        """Forecast the periods after the training series.
+    def _history(self, y):
+        """Latest rows to forecast from and their index: fit's, or ``y``'s."""
+        if y is None:
+            return self._y_tail, self.index_
+        Y, index, _, _ = _check_target(y, self.fill)
+        if Y.shape[1] != self.n_targets_:
+            raise ValueError(
+                f"y has {Y.shape[1]} series; the forecaster was fitted on "
+                f"{self.n_targets_}."
+            )
+        need = len(self._y_tail)
+        if len(Y) < need:
+            raise ValueError(
+                f"y has {len(Y)} rows; forecasting needs the last {need} "
+                f"(window={need - self.difference})."
+            )
+        return Y[len(Y) - need :], index
+
+    def _predict_residual(self, tail, h):
+        """Forecasts ``(h, k)`` and normalised spreads ``(k, 1)`` from ``tail``."""
+        pred, spread = self.model_.predict_windows(self._levels(tail).T)
+        return pred[:, :h].T, spread
+
+    def predict(self, horizon=None, y=None, X=None):
+        """Forecast the periods after the training series (or after ``y``).
 
         Parameters
         ----------
         horizon : int, default=None
             Steps to forecast; None means ``self.horizon``.  Larger values need
             ``strategy="recursive"``.
+        y : pandas Series, DataFrame or array-like, default=None
+            Newer history of the same series (at least ``window`` rows) to
+            forecast from without refitting; the forecast index continues
+            from ``y``'s.  None forecasts from the end of the training series.
         X : DataFrame or array-like of shape (n, p), default=None
             Future covariate rows (required when fitted with ``X``): at least
             ``self.horizon`` rows (``horizon`` for the recursive strategy).
@@ -612,11 +738,15 @@ n_threads, precision
             Indexed by the future periods, shaped like the ``y`` of ``fit``.
         """
         h, E = self._check_predict(horizon, X)
-        ends = [len(self._y_tail)]
-        pred = self._forecast(self._y_tail, ends, h, E)[0]
-        return self._wrap(pred, future_index(self.index_, h))
+        tail, index = self._history(y)
+        if self.strategy == "residual":
+            pred, _ = self._predict_residual(tail, h)
+            pred = np.exp(pred) if self.log else pred
+        else:
+            pred = self._forecast(tail, [len(tail)], h, E)[0]
+        return self._wrap(pred, future_index(index, h))
 
-    def predict_interval(self, coverage=0.9, horizon=None, X=None):
+    def predict_interval(self, coverage=0.9, horizon=None, y=None, X=None):
         """Forecast with split-conformal prediction intervals.
 
         The half-width at step ``j`` is the ``ceil((n + 1) * coverage) / n``
@@ -630,6 +760,8 @@ n_threads, precision
             Target probability that the interval holds the truth.
         horizon : int, default=None
             Steps to forecast (at most ``self.horizon``).
+        y : pandas Series, DataFrame or array-like, default=None
+            Newer history, as for :meth:`predict`.
         X : DataFrame or array-like, default=None
             Future covariate rows, as for :meth:`predict`.
 
@@ -641,7 +773,9 @@ n_threads, precision
         """
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must be in (0, 1); got {coverage}.")
-        check_is_fitted(self, "regressor_")
+        check_is_fitted(self, "index_")
+        if self.strategy == "residual":
+            return self._interval_residual(coverage, horizon, y)
         if not hasattr(self, "conformity_scores_"):
             raise ValueError(
                 "predict_interval needs held-out errors: fit with calibration_size "
@@ -652,7 +786,7 @@ n_threads, precision
             raise ValueError(
                 f"horizon={h} exceeds the calibrated horizon {self.horizon}."
             )
-        forecast = self.predict(h, X)
+        forecast = self.predict(h, y, X)
         values = forecast.to_numpy().reshape(h, -1)
         scores = self.conformity_scores_[:, :h]
         n = len(scores)
@@ -667,11 +801,25 @@ n_threads, precision
         else:
             width = np.quantile(scores, level, axis=0, method="higher")
         parts = {"forecast": values, "lower": values - width, "upper": values + width}
+        return self._wrap_interval(parts, forecast.index)
+
+    def _interval_residual(self, coverage, horizon, y):
+        h, _ = self._check_predict(horizon, None)
+        tail, index = self._history(y)
+        pred, spread = self._predict_residual(tail, h)
+        # the validation windows' errors, in units of each window's spread
+        width = self.model_.half_width(coverage)[:h, None] * spread.T
+        parts = {"forecast": pred, "lower": pred - width, "upper": pred + width}
+        if self.log:
+            parts = {k: np.exp(v) for k, v in parts.items()}
+        return self._wrap_interval(parts, future_index(index, h))
+
+    def _wrap_interval(self, parts, index):
         if self._kind == "series":
-            return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, forecast.index)
+            return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, index)
         columns = pd.MultiIndex.from_product([self._columns, list(parts)])
-        stacked = np.stack(list(parts.values()), axis=2).reshape(h, -1)
-        return pd.DataFrame(stacked, index=forecast.index, columns=columns)
+        stacked = np.stack(list(parts.values()), axis=2).reshape(len(index), -1)
+        return pd.DataFrame(stacked, index=index, columns=columns)
 
     def score(self, y, X=None):
         """Negative mean absolute error of the forecast of ``y``'s first rows.
@@ -694,7 +842,7 @@ n_threads, precision
         """
         Y, _, _, _ = _check_target(y, "ffill" if self.fill else None)
         h = len(Y) if self.strategy == "recursive" else min(len(Y), self.horizon)
-        pred = self.predict(h, X).to_numpy().reshape(h, -1)
+        pred = self.predict(h, X=X).to_numpy().reshape(h, -1)
         return -float(np.mean(np.abs(Y[:h] - pred)))
 
     # ------------------------------------------------------------ backtest
