@@ -55,6 +55,7 @@ VARIANTS = {
     "no shrinkage": {"_variant": ("no_shrink",)},
     "n_models=1": {"n_models": 1},
     "season from frequency only": {"_variant": ("season_from_freq",)},
+    "window max(2m, 2h)": {"_variant": ("long_window",)},
 }
 
 
@@ -215,7 +216,10 @@ def main():
     args = parser.parse_args()
     set_threads(1)
     series = load_series()
-    names = args.series or (["airline", "nile", "MSFT"] if args.quick else list(series))
+    # PBS is left out: its last 38 months are all zero, so seasonal naive's
+    # MAE (the denominator) is zero at every origin
+    default = [n for n in series if n != "PBS"]
+    names = args.series or (["airline", "nile", "MSFT"] if args.quick else default)
     seeds = range(1 if args.quick else args.seeds)
     header(
         "Forecasting: default RNNForecaster vs baselines "

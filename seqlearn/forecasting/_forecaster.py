@@ -465,10 +465,13 @@ n_threads, precision
         if m == 1 or len(Y) < 2 * m + h:
             return 1
         if self.season_length is None and "season_from_freq" not in self._ablation:
-            # keep the season only where seasonal naive beats naive in-sample
-            seasonal = np.abs(Y[m:] - Y[:-m]).mean()
-            naive = np.abs(Y[1:] - Y[:-1]).mean()
-            if seasonal >= naive:
+            # keep the season only where the data show one: the changes of
+            # the series correlate with the changes a season earlier (a trend
+            # alone does not count, nor does noise: 0.3 and two standard errors)
+            d = np.diff(Y, axis=0)
+            d = d - d.mean(axis=0)
+            acf = (d[m:] * d[:-m]).sum() / max((d * d).sum(), 1e-300)
+            if acf < max(0.3, 2 / math.sqrt(len(d))):
                 return 1
         return m
 
@@ -483,6 +486,8 @@ n_threads, precision
         m = self._season(V, index, h)
         if self.window is None:
             L = max(2 * m if m > 1 else 0, h, 8)
+            if "long_window" in self._ablation:
+                L = max(2 * m, 2 * h, 8)
             L = min(L, max(2, (T - h) // 2))
         else:
             L = self.window

@@ -101,9 +101,9 @@ class ResidualModel:
     # ------------------------------------------------------------ base
     def _base_candidates(self, x):
         """Names of the base forecasts to validate."""
-        names = ["naive"]
-        if self.season > 1 and self.window >= self.season:
-            names.append("season")
+        names = ["naive", "drift"]
+        if self.season > 1 and self.window >= 2 * self.season:
+            names += ["season", "season_drift"]
         if "no_base" in self.variant:
             return ["zero_mean"]
         return names + [f"ridge{a}" for a in ALPHAS]
@@ -119,8 +119,16 @@ class ResidualModel:
         h = self.horizon
         if name == "naive":
             return np.zeros((len(x), h))
+        if name == "drift":  # the last value plus the window's mean change
+            slope = (x[:, -1:] - x[:, :1]) / (x.shape[1] - 1)
+            return slope * np.arange(1, h + 1)
+        m = self.season
         if name == "season":
-            return _season_pattern(x, self.season, h)
+            return _season_pattern(x, m, h)
+        if name == "season_drift":  # last season plus the mean yearly change
+            yearly = (x[:, -m:] - x[:, -2 * m : -m]).mean(axis=1, keepdims=True)
+            steps = np.arange(h) // m + 1
+            return _season_pattern(x, m, h) + yearly * steps
         coef, bias = params
         return x @ coef + bias
 
