@@ -93,11 +93,15 @@ def load_series():
         "co2": (co2, 12),
         "nile": (yearly(sm.datasets.nile.load_pandas().data, "year", "volume"), 1),
         "austres": (
-            pd.Series(austres, pd.period_range("1971Q2", periods=len(austres), freq="Q")),
+            pd.Series(
+                austres, pd.period_range("1971Q2", periods=len(austres), freq="Q")
+            ),
             4,
         ),
         "ausbeer": (
-            pd.Series(ausbeer, pd.period_range("1956Q1", periods=len(ausbeer), freq="Q")),
+            pd.Series(
+                ausbeer, pd.period_range("1956Q1", periods=len(ausbeer), freq="Q")
+            ),
             4,
         ),
     }
@@ -211,7 +215,9 @@ def main():
     parser.add_argument("--quick", action="store_true", help="1 seed, 3 series")
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--series", nargs="*", help="series names to run")
-    parser.add_argument("--select", action="store_true", help="ablation, selection origins")
+    parser.add_argument(
+        "--select", action="store_true", help="ablation, selection origins"
+    )
     parser.add_argument("--variants", nargs="*", help="ablation variants to run")
     args = parser.parse_args()
     set_threads(1)

@@ -326,9 +326,7 @@ n_threads, precision
         },
         "window": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "horizon": [Interval(numbers.Integral, 1, None, closed="left")],
-        "strategy": [
-            StrOptions({"residual", "multioutput", "recursive", "seq2seq"})
-        ],
+        "strategy": [StrOptions({"residual", "multioutput", "recursive", "seq2seq"})],
         "season_length": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "n_models": [Interval(numbers.Integral, 1, None, closed="left")],
         "max_steps": [Interval(numbers.Integral, 1, None, closed="left")],
@@ -899,13 +897,27 @@ n_threads, precision
             :func:`backtest_metrics` turns it into MAE, RMSE, MAPE and MASE.
         """
         self._validate_params()
+        if self.strategy == "residual":
+            from seqlearn.forecasting._backtest import backtest
+
+            return backtest(
+                self,
+                y,
+                initial_window=initial_window,
+                step=step,
+                refit=refit,
+                window_type=window_type,
+                seasonal_period=seasonal_period,
+            )
         # NaN stays in place: each fold fills its own past below
         Y_raw, index, columns, _ = _check_target(y, self.fill and "keep")
         E = _check_exog(X, len(Y_raw), "y")
         h, T = self.horizon, len(Y_raw)
         step = h if step is None else step
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 1:
+            raise ValueError(f"step must be a positive int; got {step!r}.")
         ends = np.arange(initial_window, T - h + 1, step)
-        if initial_window < 1 or step < 1 or not len(ends):
+        if initial_window < 1 or not len(ends):
             raise ValueError(
                 f"No origin: initial_window={initial_window} and horizon={h} leave "
                 f"no full horizon in {T} rows (or step={step} < 1)."

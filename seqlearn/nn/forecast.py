@@ -46,7 +46,9 @@ class EnsembleRecurrent(nn.Module):
         if cell not in _CELLS:
             raise ValueError(f"cell must be one of {sorted(_CELLS)}; got {cell!r}.")
         if min(input_size, hidden_size, n_outputs, n_models) < 1:
-            raise ValueError("input_size, hidden_size, n_outputs, n_models must be >= 1")
+            raise ValueError(
+                "input_size, hidden_size, n_outputs, n_models must be >= 1"
+            )
         rnn_cls, gates = _CELLS[cell]
         self.n_models, self.hidden_size = n_models, hidden_size
         self.rnn = rnn_cls(input_size, n_models * hidden_size, batch_first=True)
