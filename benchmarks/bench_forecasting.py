@@ -109,7 +109,7 @@ def load_series():
     for sym, g in stocks.groupby("symbol"):
         idx = pd.PeriodIndex(pd.DatetimeIndex(g["date"]), freq="M")
         out[sym] = (pd.Series(g["price"].to_numpy(float), index=idx), 1)
-    for name, (y, m) in out.items():
+    for name, (y, _) in out.items():
         y.name = name
     return out
 
@@ -186,7 +186,6 @@ def forecaster_scores(y, m, h, ends, seeds, params, cover):
     v = y.to_numpy(float)
     scores, secs = [], []
     for seed in seeds:
-        cache = {}
 
         def predict(end, seed=seed):
             extra = dict(params)
@@ -203,8 +202,7 @@ def forecaster_scores(y, m, h, ends, seeds, params, cover):
                     inside = (band["lower"] <= truth) & (truth <= band["upper"])
                     cover[c][0] += int(inside.sum())
                     cover[c][1] += h
-            cache[end] = fc.predict().to_numpy()
-            return cache[end]
+            return fc.predict().to_numpy()
 
         scores.append(evaluate(y, m, h, ends, predict))
     return np.array(scores), float(np.median(secs))
@@ -242,7 +240,9 @@ def main():
         v = y.to_numpy(float)
         row = {"series": name, "n": len(y), "h": h, "m": m}
         for label, fn in BASELINES.items():
-            row[label] = evaluate(y, m, h, ends, lambda e, fn=fn: fn(v[:e], m, h))
+            row[label] = evaluate(
+                y, m, h, ends, lambda e, fn=fn, v=v, m=m, h=h: fn(v[:e], m, h)
+            )
         scores, secs = forecaster_scores(y, m, h, ends, seeds, {}, cover)
         per_seed.append(scores)
         row["seqlearn mean"] = scores.mean()
