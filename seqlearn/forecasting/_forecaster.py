@@ -224,18 +224,45 @@ class RNNForecaster(BaseEstimator):
     position: the gaps of business-day data are not filled, and an index that
     is all weekdays continues as business days.
 
+    The default strategy, ``"residual"``, normalises each window by its last
+    value and spread, picks a linear base forecast on the latest training
+    windows (the last value, a drift, the last season when the data show one,
+    or a ridge regression on the lags), and adds the median correction of an
+    ensemble of ``n_models`` small recurrent networks trained as one batched
+    module, shrunk towards zero by the factor that validates best.  The
+    columns of a DataFrame are then separate series that train one global
+    model; the other strategies forecast them jointly.
+
     Parameters
     ----------
-    window : int, default=24
-        Number of past steps the network reads.
+    window : int or None, default=None
+        Number of past steps the network reads.  None: ``max(2 * season, h,
+        8)``, at most half of the rows left after one horizon (24 for the
+        strategies other than ``"residual"``).
     horizon : int, default=12
         Number of future steps forecast.
-    strategy : {"multioutput", "recursive", "seq2seq"}, default="recursive"
+    strategy : {"residual", "multioutput", "recursive", "seq2seq"}, \
+default="residual"
+        ``"residual"``: linear base plus a recurrent ensemble's correction,
+        on windows normalised one by one (see above; ``scaling``,
+        ``difference``, ``calibration_size`` and covariates do not apply, and
+        ``callbacks`` are callables ``f(step, loss)`` run after every
+        optimizer step).
         ``"multioutput"``: one network emits all ``horizon`` steps.
         ``"recursive"``: a one-step network is fed back its own predictions
         (``predict`` may then go beyond ``horizon``).  ``"seq2seq"``: an
         encoder reads the window and a decoder unrolls the horizon
         (:class:`~seqlearn.nn.Seq2SeqModel`).
+    season_length : int or None, default=None
+        Seasonal period of ``"residual"``; None takes it from the index
+        frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business
+        days, 24 hourly) and keeps it only where the data show it (the
+        first differences correlate at that lag).
+    n_models : int, default=5
+        Networks in the ``"residual"`` ensemble, combined by the median.
+    max_steps : int, default=300
+        Optimizer steps of ``"residual"`` (early stopping on the latest
+        training windows, checked every 10 steps, keeps the best weights).
     scaling : {"window", "standard", "none"}, default="window"
         Target scaling in model space.  ``"window"``: each input window is
         centred and scaled by its own mean and standard deviation, and its
@@ -266,15 +293,25 @@ max_epochs, batch_size, lr, optimizer, weight_decay, gradient_clip, \
 early_stopping, validation_fraction, patience, device, verbose, callbacks, \
 n_threads, precision
         Passed to :class:`~seqlearn.SequenceRegressor` (see there);
-        ``pooling`` does not apply to ``"seq2seq"``.  Defaults here:
-        ``hidden_size=32``, ``max_epochs=60``, ``lr=0.01``.
+        ``pooling`` does not apply to ``"seq2seq"``.  ``"residual"`` uses
+        ``cell`` ("gru" or "lstm"), ``hidden_size`` (per model), ``lr``,
+        ``batch_size``, ``patience`` and ``callbacks``.  Defaults here:
+        ``hidden_size=16``, ``max_epochs=60``, ``lr=0.005``.
     random_state : int, RandomState instance or None, default=None
         Seeds every network (and makes ``fit`` reproducible).
 
     Attributes
     ----------
     regressor_ : SequenceRegressor
-        The fitted network on model-space windows.
+        The fitted network on model-space windows (strategies other than
+        ``"residual"``).
+    model_ : ResidualModel
+        The fitted base and ensemble (``"residual"``): ``model_.base_`` names
+        the chosen base, ``model_.shrink_`` the weight of the correction.
+    window_ : int
+        Window used (``"residual"``).
+    season_length_ : int
+        Seasonal period kept (``"residual"``; 1: none).
     n_targets_ : int
         Number of series forecast.
     n_exog_ : int

@@ -69,7 +69,7 @@ class EnsembleRecurrent(nn.Module):
             grad.mul_(self.hh_mask)
 
     def forward(self, x, lengths=None):
-        """Outputs ``(N, M, n_outputs)`` of every model for windows ``x``."""
+        """Return every model's outputs ``(N, M, n_outputs)`` for windows ``x``."""
         out, _ = self.rnn(x)
         # windows have equal length: the last step is the last real step
         last = out[:, -1].view(len(x), self.n_models, self.hidden_size)
