@@ -474,3 +474,11 @@ def test_default_beats_seasonal_naive_on_public_series(name):
         snaive = np.tile(y[end - m : end], -(-h // m))[:h]
         ratios.append(np.abs(truth - pred).mean() / np.abs(truth - snaive).mean())
     assert np.mean(ratios) < 0.8
+
+
+def test_seq2seq_inner_regressor_is_a_clonable_estimator(airline):
+    fc = RNNForecaster(window=12, horizon=3, strategy="seq2seq", **FAST).fit(airline)
+    params = fc.regressor_.get_params()
+    assert params["horizon"] == 3 and "hidden_size" in params
+    twin = clone(fc.regressor_)
+    assert twin.get_params() == params

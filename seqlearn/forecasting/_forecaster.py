@@ -8,6 +8,7 @@ and maps the network's outputs back to the series' scale and calendar.
 
 from __future__ import annotations
 
+import inspect
 import math
 import numbers
 import warnings
@@ -53,15 +54,32 @@ _REGRESSOR_PARAMS = (
 
 
 class _Seq2SeqRegressor(SequenceRegressor):
-    """SequenceRegressor whose network is a :class:`Seq2SeqModel`."""
+    """SequenceRegressor whose network is a :class:`Seq2SeqModel`.
 
-    _module_cls = Seq2SeqModel
+    Its parameters are SequenceRegressor's plus ``horizon`` (the decoder's
+    steps), so ``get_params`` and ``clone`` see all of them.
+    """
 
-    def _module_kwargs(self, data, n_outputs):
-        kwargs = super()._module_kwargs(data, n_outputs)
+    def __init__(self, *, horizon=1, **params):
+        super().__init__(**params)
+        self.horizon = horizon
+
+    def _make_module(self, data, n_outputs):
+        kwargs = self._module_kwargs(data, n_outputs)
         del kwargs["pooling"]
-        kwargs["horizon"] = self._horizon
-        return kwargs
+        return Seq2SeqModel(**kwargs, horizon=self.horizon)
+
+
+# the signature sklearn reads: SequenceRegressor's parameters plus horizon
+# (taken from SequenceRegressor itself, not copied by hand)
+_Seq2SeqRegressor.__init__.__signature__ = inspect.signature(
+    SequenceRegressor.__init__
+).replace(
+    parameters=[
+        *inspect.signature(SequenceRegressor.__init__).parameters.values(),
+        inspect.Parameter("horizon", inspect.Parameter.KEYWORD_ONLY, default=1),
+    ]
+)
 
 
 # ---------------------------------------------------------------- input checks
@@ -594,9 +612,7 @@ n_threads, precision
         targets = (full[:, L:] - mu) / sd
         params = {k: getattr(self, k) for k in _REGRESSOR_PARAMS}
         if self.strategy == "seq2seq":
-            params.pop("pooling")
-            reg = _Seq2SeqRegressor(**params, random_state=seed)
-            reg._horizon = H
+            reg = _Seq2SeqRegressor(**params, random_state=seed, horizon=H)
         else:
             reg = SequenceRegressor(**params, random_state=seed)
         reg.fit(inputs, targets.reshape(len(targets), -1))
