@@ -209,6 +209,12 @@ def future_index(index, horizon):
     return pd.RangeIndex(len(index), len(index) + horizon)
 
 
+def _is_state(name):
+    """Whether an attribute is fitted state of RNNForecaster."""
+    private = ("_y_tail", "_x_tail", "_columns", "_kind", "_L")
+    return name in private or (name.endswith("_") and not name.startswith("_"))
+
+
 # seasonal period by the first letter of a pandas frequency
 _PERIODS = {"M": 12, "Q": 4, "W": 52, "D": 7, "B": 5, "H": 24, "h": 24}
 
@@ -502,10 +508,13 @@ n_threads, precision
             if self.calibration_size is not None:
                 new.conformity_scores_ = new._calibrate(Y, E, int(calibration_seed))
         new.index_, new._columns, new._kind = index, columns, kind
+        # swap the fitted state only (attributes others set, such as a
+        # search's callback context, stay)
         params = self.get_params(deep=False)
-        for key in [k for k in vars(self) if k not in params]:
+        state = {k: v for k, v in vars(new).items() if k not in params}
+        for key in [k for k in vars(self) if _is_state(k) and k not in state]:
             delattr(self, key)
-        vars(self).update({k: v for k, v in vars(new).items() if k not in params})
+        vars(self).update(state)
         return self
 
     # ------------------------------------------------------------ residual
