@@ -288,7 +288,11 @@ def ablation(series, names, seeds, only):
             row[f"{split} geomean"] = by_seed.mean()
             row[f"{split} worst series"] = np.array(rel).mean(axis=1).max()
         rows.append(row)
-        print(f"done: {label}", flush=True)
+        print(
+            f"{label}: "
+            + ", ".join(f"{k} {v:.3f}" for k, v in row.items() if k != "variant"),
+            flush=True,
+        )
     print()
     print(pd.DataFrame(rows).to_markdown(index=False, floatfmt=".3f"))
 

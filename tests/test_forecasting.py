@@ -428,11 +428,13 @@ def test_predict_from_newer_history_without_refitting(airline):
 def test_global_model_over_columns():
     vega = pytest.importorskip("vega_datasets")
     stocks = vega.data.stocks().pivot(index="date", columns="symbol", values="price")
-    # GOOG starts in 2004: the four complete tickers share one model
-    prices = stocks.drop(columns="GOOG").iloc[:-12]
+    # GOOG starts in 2004 (NaN before): five series of two lengths, one model
+    assert stocks["GOOG"].isna().sum() > 40
+    prices = stocks.iloc[:-12]
     fc = RNNForecaster(horizon=12, **FAST_DEFAULT).fit(prices)
     pred = fc.predict()
-    assert list(pred.columns) == list(prices.columns) and pred.shape == (12, 4)
+    assert list(pred.columns) == list(prices.columns) and pred.shape == (12, 5)
+    assert np.isfinite(pred.to_numpy()).all()
     # one model: each column is forecast as it would be alone by that model
     alone = fc.predict(y=prices)
     pd.testing.assert_frame_equal(pred, alone)

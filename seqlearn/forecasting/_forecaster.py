@@ -131,6 +131,22 @@ def _check_target(y, fill):
     return values, index, columns, kind
 
 
+def _check_leading_nan(values, index):
+    """Allow NaN only before a column's first value (a series that starts later)."""
+    missing = np.isnan(values)
+    started = np.maximum.accumulate(~missing, axis=0)
+    inner = missing & started
+    if inner.any() or not started[-1].all():
+        row = int(np.argmax(inner.any(axis=1))) if inner.any() else 0
+        raise ValueError(
+            f"y contains NaN in {int(inner.sum()) or int(missing.sum())} row(s) "
+            f"(first at position {row}, index {index[row]!r}); pass fill='ffill' "
+            "or fill='interpolate' to RNNForecaster, or fill them yourself "
+            "(NaN before a column's first value is allowed: a series that "
+            "starts later)."
+        )
+
+
 def _fill(values, how):
     frame = pd.DataFrame(values)
     if how == "ffill":
@@ -489,7 +505,11 @@ n_threads, precision
             The fitted forecaster.
         """
         self._validate_params()
-        Y, index, columns, kind = _check_target(y, self.fill)
+        # the global model takes series that start later (leading NaN)
+        ragged = self.strategy == "residual" and self.fill is None
+        Y, index, columns, kind = _check_target(y, "keep" if ragged else self.fill)
+        if ragged:
+            _check_leading_nan(Y, index)
         E = _check_exog(X, len(Y), "y")
         if E is not None and len(E) != len(Y):
             raise ValueError(f"X has {len(E)} rows but y has {len(Y)}; align them.")
@@ -518,22 +538,22 @@ n_threads, precision
         return self
 
     # ------------------------------------------------------------ residual
-    def _season(self, Y, index, h):
-        """Seasonal period kept for ``Y``: from the index, if the data show it."""
+    def _season(self, series, index, h):
+        """Seasonal period kept: from the index, if the data (pooled) show it."""
         m = self.season_length
         if m is None:
             freq = getattr(index, "freqstr", None) or ""
             m = _PERIODS.get(freq.split("-")[0].lstrip("0123456789")[:1], 1)
-        if m == 1 or len(Y) < 2 * m + h:
+        if m == 1 or max(len(s) for s in series) < 2 * m + h:
             return 1
         if self.season_length is None and "season_from_freq" not in self._ablation:
             # keep the season only where the data show one: the changes of
             # the series correlate with the changes a season earlier (a trend
             # alone does not count, nor does noise: 0.3 and two standard errors)
-            d = np.diff(Y, axis=0)
-            d = d - d.mean(axis=0)
-            acf = (d[m:] * d[:-m]).sum() / max((d * d).sum(), 1e-300)
-            if acf < max(0.3, 2 / math.sqrt(len(d))):
+            diffs = [np.diff(s) - np.diff(s).mean() for s in series if len(s) > m + 1]
+            lagged = sum((d[m:] * d[:-m]).sum() for d in diffs)
+            acf = lagged / max(sum((d * d).sum() for d in diffs), 1e-300)
+            if acf < max(0.3, 2 / math.sqrt(sum(len(d) for d in diffs))):
                 return 1
         return m
 
@@ -543,9 +563,11 @@ n_threads, precision
                 "strategy='residual' does not take covariates X; use "
                 "strategy='multioutput', 'recursive' or 'seq2seq'."
             )
-        h, T = self.horizon, len(Y)
         V = self._levels(Y)
-        m = self._season(V, index, h)
+        # each column from its first observed row: one series each
+        series = [V[np.argmax(~np.isnan(V[:, j])) :, j] for j in range(V.shape[1])]
+        h, T = self.horizon, min(len(s) for s in series)
+        m = self._season(series, index, h)
         if self.window is None:
             L = max(2 * m if m > 1 else 0, h, 8)
             if "long_window" in self._ablation:
@@ -575,11 +597,11 @@ n_threads, precision
             callbacks=self.callbacks,
         )
         # columns are separate series: one global model learns from all
-        model.fit([V[:, j] for j in range(V.shape[1])])
+        model.fit(series)
         self.model_, self.window_, self.season_length_ = model, L, m
         self.history_ = model.history_ if model.module_ is not None else []
         self.n_targets_, self.n_exog_ = Y.shape[1], 0
-        self._y_tail = Y[T - L :]
+        self._y_tail = Y[len(Y) - L :]
         self._x_tail = None
 
     def _model_horizon(self):
@@ -762,7 +784,10 @@ n_threads, precision
         """Latest rows to forecast from and their index: fit's, or ``y``'s."""
         if y is None:
             return self._y_tail, self.index_
-        Y, index, _, _ = _check_target(y, self.fill)
+        ragged = self.strategy == "residual" and self.fill is None
+        Y, index, _, _ = _check_target(y, "keep" if ragged else self.fill)
+        if ragged:
+            _check_leading_nan(Y, index)
         if Y.shape[1] != self.n_targets_:
             raise ValueError(
                 f"y has {Y.shape[1]} series; the forecaster was fitted on "
@@ -774,6 +799,8 @@ n_threads, precision
                 f"y has {len(Y)} rows; forecasting needs the last {need} "
                 f"(window={need - self.difference})."
             )
+        if np.isnan(Y[len(Y) - need :]).any():
+            raise ValueError(f"y has NaN in its last {need} rows (the window).")
         return Y[len(Y) - need :], index
 
     def _predict_residual(self, tail, h):

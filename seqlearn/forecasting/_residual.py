@@ -88,15 +88,19 @@ class ResidualModel:
         return (past - anchor) / spread, anchor, spread
 
     def _windows(self, series):
-        """Stacked windows of every series: past (n, L), future (n, h), position."""
+        """Stacked windows of every series: past (n, L), future (n, h), age.
+
+        A window's age counts windows from its series' end (0: the latest),
+        so series of different lengths are split at the same time.
+        """
         L, h = self.window, self.horizon
-        past, fut, pos = [], [], []
+        past, fut, age = [], [], []
         for s in series:
             w = sliding_window_view(s, L + h)
             past.append(w[:, :L])
             fut.append(w[:, L:])
-            pos.append(np.arange(len(w)))
-        return np.concatenate(past), np.concatenate(fut), np.concatenate(pos)
+            age.append(np.arange(len(w))[::-1])
+        return np.concatenate(past), np.concatenate(fut), np.concatenate(age)
 
     # ------------------------------------------------------------ base
     def _base_candidates(self, x):
@@ -139,17 +143,18 @@ class ResidualModel:
         allv = np.concatenate(series)
         self.level_ = float(allv.mean())
         self.scale_ = float(allv.std()) or 1.0
-        past, fut, pos = self._windows(series)
+        past, fut, age = self._windows(series)
         x, anchor, spread = self._normalise(past)
         t = (fut - anchor) / spread
-        n_win = pos.max() + 1
+        n_win = age.max() + 1
         n_val = int(np.clip(n_win // 4, 1, 24))
-        first_val = n_win - n_val
-        gap = h if first_val - h >= 4 else 0
-        val = pos >= first_val
-        train = pos <= first_val - gap - (1 if gap == 0 else 0)
+        # the latest windows validate; the training windows' targets end
+        # before the validation targets start, when that leaves enough
+        gap = h if n_win - n_val - h >= 4 else 0
+        val = age < n_val
+        train = age >= n_val + max(gap - 1, 0)
         if train.sum() < 2:  # too short to validate: train and score on all
-            train = val = np.ones(len(pos), bool)
+            train = val = np.ones(len(age), bool)
         # base: the candidate with the lowest validation MAE
         best = None
         for name in self._base_candidates(x):
