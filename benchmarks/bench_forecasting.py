@@ -51,7 +51,7 @@ VARIANTS = {
     "no network (base only)": {"_variant": ("no_net",)},
     "no linear base": {"_variant": ("no_base",)},
     "global scaling": {"_variant": ("global_scaling",)},
-    "no early stopping": {"_variant": ("no_early_stopping",)},
+    "early stopping (default before the ablation)": {"early_stopping": True},
     "no shrinkage": {"_variant": ("no_shrink",)},
     "n_models=1": {"n_models": 1},
     "season from frequency only": {"_variant": ("season_from_freq",)},

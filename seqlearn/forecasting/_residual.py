@@ -10,8 +10,9 @@ series has never reached, or a series on another scale, looks familiar.
    and ridge regressions of the targets on the lags with a few penalties.
 2. *Correction*: ``n_models`` small recurrent networks, trained as one
    batched module (:class:`~seqlearn.nn.forecast.EnsembleRecurrent`), predict
-   the base's residual; early stopping on the same validation windows keeps
-   the best weights, and the median over models is added to the base, shrunk
+   the base's residual for the whole step budget (early stopping on the
+   validation windows, restoring the best weights, is optional: it scored
+   worse on the selection origins), and the median over models is added to the base, shrunk
    towards zero by the factor that validates best (zero when it does not help).
 3. *Intervals*: the validation windows' absolute errors, in normalised units,
    give split-conformal half-widths that scale with each window's spread.
@@ -66,6 +67,7 @@ class ResidualModel:
         lr=0.005,
         batch_size=256,
         patience=5,
+        early_stopping=False,
         seed=0,
         variant=(),
         callbacks=None,
@@ -74,6 +76,7 @@ class ResidualModel:
         self.n_models, self.hidden_size, self.cell = n_models, hidden_size, cell
         self.max_steps, self.lr, self.batch_size = max_steps, lr, batch_size
         self.patience, self.seed, self.variant = patience, seed, set(variant)
+        self.early_stopping = early_stopping
         self.callbacks = callbacks or []
 
     # ------------------------------------------------------------ windows
@@ -193,7 +196,7 @@ class ResidualModel:
         Xv = torch.as_tensor(x_val[:, :, None], dtype=torch.float32)
         Rv = torch.as_tensor(r_val, dtype=torch.float32)
         n, bs = len(X), min(self.batch_size, len(X))
-        early = "no_early_stopping" not in self.variant
+        early = self.early_stopping and "no_early_stopping" not in self.variant
         best, best_state, bad, every = np.inf, None, 0, 10
         self.history_ = []
         for step in range(self.max_steps):
