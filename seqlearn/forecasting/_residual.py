@@ -12,8 +12,9 @@ series has never reached, or a series on another scale, looks familiar.
    batched module (:class:`~seqlearn.nn.forecast.EnsembleRecurrent`), predict
    the base's residual for the whole step budget (early stopping on the
    validation windows, restoring the best weights, is optional: it scored
-   worse on the selection origins), and the median over models is added to the base, shrunk
-   towards zero by the factor that validates best (zero when it does not help).
+   worse on the selection origins), and the median over models is added to
+   the base, shrunk towards zero by the factor that validates best (zero when
+   it does not help).
 3. *Intervals*: the validation windows' absolute errors, in normalised units,
    give split-conformal half-widths that scale with each window's spread.
 """
