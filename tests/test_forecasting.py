@@ -8,7 +8,8 @@ from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
 from seqlearn import RNNForecaster
-from seqlearn.forecasting import _undifference, backtest_metrics, future_index
+from seqlearn.forecasting import backtest, backtest_metrics, future_index
+from seqlearn.forecasting._forecaster import _undifference
 from seqlearn.nn import Seq2SeqModel
 
 STRATEGIES = ["multioutput", "recursive", "seq2seq"]
@@ -136,6 +137,7 @@ def test_log_and_difference_recover_an_exact_pattern():
         horizon=4,
         log=True,
         difference=4,
+        strategy="recursive",
         scaling="none",
         hidden_size=8,
         max_epochs=30,
@@ -172,7 +174,7 @@ def test_input_errors():
 
 # ------------------------------------------------------------ estimator contract
 def test_reproducible_fresh_weights_clone_pickle(airline):
-    fc = RNNForecaster(window=12, horizon=3, **FAST)
+    fc = RNNForecaster(window=12, horizon=3, strategy="recursive", **FAST)
     a = fc.fit(airline).predict()
     first_weights = [
         p.detach().clone() for p in fc.regressor_.net_.module_.parameters()
@@ -193,6 +195,7 @@ def test_regressor_params_pass_through(airline):
     fc = RNNForecaster(
         window=12,
         horizon=3,
+        strategy="recursive",
         cell="gru",
         hidden_size=5,
         num_layers=2,
@@ -246,7 +249,9 @@ def test_backtest_has_no_leakage(airline, strategy, refit):
 
 def test_backtest_nan_filled_per_fold_without_lookahead(co2):
     y = co2.iloc[:300].copy()
-    fc = RNNForecaster(window=10, horizon=4, fill="interpolate", **FAST)
+    fc = RNNForecaster(
+        window=10, horizon=4, fill="interpolate", n_models=2, max_steps=20, **FAST
+    )
     a = fc.backtest(y, initial_window=280, step=4)
     y.iloc[283:] = 400.0  # later values would leak through an interpolation
     b = fc.backtest(y, initial_window=280, step=4)
@@ -314,6 +319,7 @@ def test_conformal_coverage_on_noise():
     fc = RNNForecaster(
         window=10,
         horizon=1,
+        strategy="recursive",
         scaling="standard",
         calibration_size=100,
         hidden_size=4,
@@ -338,3 +344,147 @@ def test_seq2seq_module_shapes_and_gradients():
     assert all(p.grad is not None for p in model.parameters())
     with pytest.raises(ValueError, match="multiple of horizon"):
         Seq2SeqModel("lstm", 1, 4, n_outputs=5, horizon=2)
+
+
+# ------------------------------------------------------------ default (residual)
+FAST_DEFAULT = dict(n_models=2, max_steps=40, random_state=0)
+
+
+@pytest.mark.parametrize(
+    "index",
+    [
+        pd.period_range("2000-01", periods=40, freq="M")[::-1],
+        pd.PeriodIndex(
+            ["2000-01"] * 2
+            + list(pd.period_range("2000-02", periods=38, freq="M").astype(str)),
+            freq="M",
+        ),
+    ],
+    ids=["reversed", "duplicated"],
+)
+def test_unsorted_or_duplicated_index_is_an_error(index):
+    y = pd.Series(np.arange(40.0), index=index)
+    with pytest.raises(ValueError, match="sorted|duplicated"):
+        RNNForecaster(horizon=3, **FAST_DEFAULT).fit(y)
+
+
+def test_bad_input_messages():
+    fc = RNNForecaster(horizon=5, window=10, **FAST_DEFAULT)
+    with pytest.raises(ValueError, match=r"horizon=5 and window=10"):
+        fc.fit(np.arange(12.0))
+    with pytest.raises(ValueError, match="complex"):
+        fc.fit(np.arange(30.0) + 1j)
+    with pytest.raises(ValueError, match="step must be a positive int"):
+        fc.backtest(np.arange(60.0), initial_window=40, step=0)
+    with pytest.raises(ValueError, match="step must be a positive int"):
+        backtest(fc, np.arange(60.0), initial_window=40, step=0)
+
+
+def test_short_series_adapts_its_window():
+    sktime = pytest.importorskip("sktime.datasets")
+    shampoo = sktime.load_shampoo_sales()  # 36 months
+    fc = RNNForecaster(horizon=6, **FAST_DEFAULT).fit(shampoo.iloc[:18])
+    assert fc.window_ <= 6 and len(fc.predict()) == 6
+
+
+class _RaiseAt:
+    """Training callback that raises at one optimizer step."""
+
+    def __init__(self, step):
+        self.step = step
+
+    def __call__(self, step, loss):
+        if step == self.step:
+            raise RuntimeError("stop")
+
+
+def test_failed_refit_leaves_forecasts_unchanged(airline):
+    fc = RNNForecaster(horizon=6, **FAST_DEFAULT).fit(airline.iloc[:100])
+    before = fc.predict()
+    band = fc.predict_interval(coverage=0.8)
+    fc.set_params(callbacks=[_RaiseAt(5)])
+    with pytest.raises(RuntimeError, match="stop"):
+        fc.fit(airline * 10)
+    pd.testing.assert_series_equal(fc.predict(), before)
+    pd.testing.assert_frame_equal(fc.predict_interval(coverage=0.8), band)
+    assert fc.index_[-1] == airline.index[99]
+
+
+def test_predict_from_newer_history_without_refitting(airline):
+    fc = RNNForecaster(horizon=6, **FAST_DEFAULT).fit(airline.iloc[:100])
+    newer = airline.iloc[:130]
+    pred = fc.predict(y=newer)
+    pd.testing.assert_index_equal(
+        pred.index, pd.period_range(newer.index[-1] + 1, periods=6, freq="M")
+    )
+    # the same forecast as a model whose training series ended there
+    assert not np.allclose(pred, fc.predict())
+    assert np.allclose(fc.predict(y=airline.iloc[:100]), fc.predict())
+    assert len(fc.predict(3, y=newer)) == 3
+    with pytest.raises(ValueError, match="rows"):
+        fc.predict(y=airline.iloc[:3])
+
+
+def test_global_model_over_columns():
+    vega = pytest.importorskip("vega_datasets")
+    stocks = vega.data.stocks().pivot(index="date", columns="symbol", values="price")
+    # GOOG starts in 2004 (NaN before): five series of two lengths, one model
+    assert stocks["GOOG"].isna().sum() > 40
+    prices = stocks.iloc[:-12]
+    fc = RNNForecaster(horizon=12, **FAST_DEFAULT).fit(prices)
+    pred = fc.predict()
+    assert list(pred.columns) == list(prices.columns) and pred.shape == (12, 5)
+    assert np.isfinite(pred.to_numpy()).all()
+    # one model: each column is forecast as it would be alone by that model
+    alone = fc.predict(y=prices)
+    pd.testing.assert_frame_equal(pred, alone)
+    band = fc.predict_interval(coverage=0.8)
+    assert band.columns.nlevels == 2
+    assert (band.xs("upper", axis=1, level=1) >= pred).all().all()
+
+
+def test_conformal_coverage_on_a_series_with_known_noise():
+    # a sine plus i.i.d. noise: pooled one-step-to-h coverage near nominal
+    rng = np.random.default_rng(0)
+    t = np.arange(400)
+    y = 10 + np.sin(2 * np.pi * t / 12) + rng.normal(scale=0.3, size=400)
+    inside, total = 0, 0
+    for end in range(280, 400 - 6, 12):
+        fc = RNNForecaster(horizon=6, season_length=12, **FAST_DEFAULT).fit(y[:end])
+        band = fc.predict_interval(coverage=0.8)
+        truth = y[end : end + 6]
+        inside += int(((band["lower"] <= truth) & (truth <= band["upper"])).sum())
+        total += 6
+    assert 0.65 <= inside / total <= 0.95
+
+
+@pytest.mark.parametrize(
+    "name", ["austres", pytest.param("co2", marks=pytest.mark.slow)]
+)
+def test_default_beats_seasonal_naive_on_public_series(name):
+    if name == "austres":
+        pm = pytest.importorskip("pmdarima")
+        y, m, h = pm.datasets.load_austres(), 4, 8
+    else:
+        sm = pytest.importorskip("statsmodels.api")
+        co2 = sm.datasets.co2.load_pandas().data["co2"].resample("MS").mean()
+        y, m, h = co2.interpolate().to_numpy(), 12, 12
+    ratios = []
+    for end in (len(y) - 3 * h, len(y) - 2 * h, len(y) - h):
+        pred = (
+            RNNForecaster(horizon=h, season_length=m, random_state=0)
+            .fit(y[:end])
+            .predict()
+        )
+        truth = y[end : end + h]
+        snaive = np.tile(y[end - m : end], -(-h // m))[:h]
+        ratios.append(np.abs(truth - pred).mean() / np.abs(truth - snaive).mean())
+    assert np.mean(ratios) < 0.8
+
+
+def test_seq2seq_inner_regressor_is_a_clonable_estimator(airline):
+    fc = RNNForecaster(window=12, horizon=3, strategy="seq2seq", **FAST).fit(airline)
+    params = fc.regressor_.get_params()
+    assert params["horizon"] == 3 and "hidden_size" in params
+    twin = clone(fc.regressor_)
+    assert twin.get_params() == params

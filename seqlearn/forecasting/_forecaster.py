@@ -17,13 +17,15 @@ import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
-from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from seqlearn._compat import Interval, StrOptions
+from seqlearn.base import param
+from seqlearn.forecasting._residual import ResidualModel
 from seqlearn.nn import Seq2SeqModel
 from seqlearn.regressor import SequenceRegressor
 
-__all__ = ["RNNForecaster", "backtest_metrics"]
+__all__ = ["RNNForecaster", "backtest_metrics", "future_index"]
 
 # SequenceRegressor parameters that pass through unchanged (embeddings are
 # left out: a forecaster's inputs are real values, never token ids).
@@ -52,7 +54,18 @@ _REGRESSOR_PARAMS = (
 
 
 class _Seq2SeqRegressor(SequenceRegressor):
-    """SequenceRegressor whose network is a :class:`Seq2SeqModel`."""
+    """SequenceRegressor whose network is a :class:`Seq2SeqModel`.
+
+    Its parameters are SequenceRegressor's plus ``horizon`` (the decoder's
+    steps), so ``get_params`` and ``clone`` see all of them.
+    """
+
+    horizon: int = param(
+        1,
+        "int",
+        [Interval(numbers.Integral, 1, None, closed="left")],
+        "Steps the decoder unrolls.",
+    )
 
     def _make_module(self, data, n_outputs):
         return Seq2SeqModel(
@@ -60,7 +73,7 @@ class _Seq2SeqRegressor(SequenceRegressor):
             data.n_step_features,
             self.hidden_size,
             n_outputs,
-            self._horizon,
+            self.horizon,
             num_layers=self.num_layers,
             bidirectional=self.bidirectional,
             dropout=self.dropout,
@@ -81,6 +94,19 @@ def _check_target(y, fill):
         kind = "series" if y.ndim == 1 else "frame"
         index = pd.RangeIndex(len(y))
         columns = [None] if y.ndim == 1 else list(range(y.shape[1]))
+    if not index.is_unique:
+        dup = index[index.duplicated()][0]
+        raise ValueError(
+            f"y's index has duplicated entries (first: {dup!r}); aggregate them "
+            "first (e.g. y.groupby(level=0).mean())."
+        )
+    if len(index) > 1 and not index.is_monotonic_increasing:
+        raise ValueError(
+            "y's index is not sorted oldest first (a newest-first series would be "
+            "forecast backwards in time); sort it with y.sort_index()."
+        )
+    if np.iscomplexobj(np.asarray(y)):
+        raise ValueError("y is complex; forecasts need real numbers.")
     try:
         values = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as exc:
@@ -101,6 +127,22 @@ def _check_target(y, fill):
             )
         values = _fill(values, fill)
     return values, index, columns, kind
+
+
+def _check_leading_nan(values, index):
+    """Allow NaN only before a column's first value (a series that starts later)."""
+    missing = np.isnan(values)
+    started = np.maximum.accumulate(~missing, axis=0)
+    inner = missing & started
+    if inner.any() or not started[-1].all():
+        row = int(np.argmax(inner.any(axis=1))) if inner.any() else 0
+        raise ValueError(
+            f"y contains NaN in {int(inner.sum()) or int(missing.sum())} row(s) "
+            f"(first at position {row}, index {index[row]!r}); pass fill='ffill' "
+            "or fill='interpolate' to RNNForecaster, or fill them yourself "
+            "(NaN before a column's first value is allowed: a series that "
+            "starts later)."
+        )
 
 
 def _fill(values, how):
@@ -181,6 +223,16 @@ def future_index(index, horizon):
     return pd.RangeIndex(len(index), len(index) + horizon)
 
 
+def _is_state(name):
+    """Whether an attribute is fitted state of RNNForecaster."""
+    private = ("_y_tail", "_x_tail", "_columns", "_kind", "_L")
+    return name in private or (name.endswith("_") and not name.startswith("_"))
+
+
+# seasonal period by the first letter of a pandas frequency
+_PERIODS = {"M": 12, "Q": 4, "W": 52, "D": 7, "B": 5, "H": 24, "h": 24}
+
+
 def _windows(arr, length):
     """All ``(length, F)`` windows of a ``(T, F)`` array: ``(T - length + 1, ...)``."""
     return sliding_window_view(arr, length, axis=0).transpose(0, 2, 1)
@@ -210,18 +262,47 @@ class RNNForecaster(BaseEstimator):
     position: the gaps of business-day data are not filled, and an index that
     is all weekdays continues as business days.
 
+    The default strategy, ``"residual"``, normalises each window by its last
+    value and spread, picks a linear base forecast on the latest training
+    windows (the last value, a drift, the last season when the data show one,
+    or a ridge regression on the lags), and adds the median correction of an
+    ensemble of ``n_models`` small recurrent networks trained as one batched
+    module, shrunk towards zero by the factor that validates best.  The
+    columns of a DataFrame are then separate series that train one global
+    model; the other strategies forecast them jointly.
+
     Parameters
     ----------
-    window : int, default=24
-        Number of past steps the network reads.
+    window : int or None, default=None
+        Number of past steps the network reads.  None: ``max(2 * season, h,
+        8)``, at most half of the rows left after one horizon (24 for the
+        strategies other than ``"residual"``).
     horizon : int, default=12
         Number of future steps forecast.
-    strategy : {"multioutput", "recursive", "seq2seq"}, default="recursive"
+    strategy : {"residual", "multioutput", "recursive", "seq2seq"}, \
+default="residual"
+        ``"residual"``: linear base plus a recurrent ensemble's correction,
+        on windows normalised one by one (see above; ``scaling``,
+        ``difference``, ``calibration_size`` and covariates do not apply, and
+        ``callbacks`` are callables ``f(step, loss)`` run after every
+        optimizer step).
         ``"multioutput"``: one network emits all ``horizon`` steps.
         ``"recursive"``: a one-step network is fed back its own predictions
         (``predict`` may then go beyond ``horizon``).  ``"seq2seq"``: an
         encoder reads the window and a decoder unrolls the horizon
         (:class:`~seqlearn.nn.Seq2SeqModel`).
+    season_length : int or None, default=None
+        Seasonal period of ``"residual"``; None takes it from the index
+        frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business
+        days, 24 hourly) and keeps it only where the data show it (the
+        first differences correlate at that lag).
+    n_models : int, default=5
+        Networks in the ``"residual"`` ensemble, combined by the median.
+    max_steps : int, default=300
+        Optimizer steps of ``"residual"`` (with ``early_stopping=True``, the
+        latest training windows are scored every 10 steps and the best
+        weights kept; off by default: it scored worse on the selection
+        origins of the benchmark).
     scaling : {"window", "standard", "none"}, default="window"
         Target scaling in model space.  ``"window"``: each input window is
         centred and scaled by its own mean and standard deviation, and its
@@ -252,15 +333,25 @@ max_epochs, batch_size, lr, optimizer, weight_decay, gradient_clip, \
 early_stopping, validation_fraction, patience, device, verbose, callbacks, \
 n_threads, precision
         Passed to :class:`~seqlearn.SequenceRegressor` (see there);
-        ``pooling`` does not apply to ``"seq2seq"``.  Defaults here:
-        ``hidden_size=32``, ``max_epochs=60``, ``lr=0.01``.
+        ``pooling`` does not apply to ``"seq2seq"``.  ``"residual"`` uses
+        ``cell`` ("gru" or "lstm"), ``hidden_size`` (per model), ``lr``,
+        ``batch_size``, ``patience`` and ``callbacks``.  Defaults here:
+        ``hidden_size=16``, ``max_epochs=60``, ``lr=0.005``.
     random_state : int, RandomState instance or None, default=None
         Seeds every network (and makes ``fit`` reproducible).
 
     Attributes
     ----------
     regressor_ : SequenceRegressor
-        The fitted network on model-space windows.
+        The fitted network on model-space windows (strategies other than
+        ``"residual"``).
+    model_ : ResidualModel
+        The fitted base and ensemble (``"residual"``): ``model_.base_`` names
+        the chosen base, ``model_.shrink_`` the weight of the correction.
+    window_ : int
+        Window used (``"residual"``).
+    season_length_ : int
+        Seasonal period kept (``"residual"``; 1: none).
     n_targets_ : int
         Number of series forecast.
     n_exog_ : int
@@ -310,9 +401,12 @@ n_threads, precision
             for k, v in SequenceRegressor._parameter_constraints.items()
             if k not in ("embedding_dim", "num_embeddings")
         },
-        "window": [Interval(numbers.Integral, 1, None, closed="left")],
+        "window": [Interval(numbers.Integral, 1, None, closed="left"), None],
         "horizon": [Interval(numbers.Integral, 1, None, closed="left")],
-        "strategy": [StrOptions({"multioutput", "recursive", "seq2seq"})],
+        "strategy": [StrOptions({"residual", "multioutput", "recursive", "seq2seq"})],
+        "season_length": [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "n_models": [Interval(numbers.Integral, 1, None, closed="left")],
+        "max_steps": [Interval(numbers.Integral, 1, None, closed="left")],
         "scaling": [StrOptions({"window", "standard", "none"})],
         "difference": [Interval(numbers.Integral, 0, None, closed="left")],
         "log": ["boolean"],
@@ -327,23 +421,26 @@ n_threads, precision
     def __init__(
         self,
         *,
-        window=24,
+        window=None,
         horizon=12,
-        strategy="recursive",
+        strategy="residual",
+        season_length=None,
+        n_models=5,
+        max_steps=300,
         scaling="window",
         difference=0,
         log=False,
         fill=None,
         calibration_size=None,
         cell="lstm",
-        hidden_size=32,
+        hidden_size=16,
         num_layers=1,
         bidirectional=False,
         dropout=0.0,
         pooling="last",
         max_epochs=60,
         batch_size=32,
-        lr=0.01,
+        lr=0.005,
         optimizer="adam",
         weight_decay=0.0,
         gradient_clip=1.0,
@@ -360,6 +457,9 @@ n_threads, precision
         self.window = window
         self.horizon = horizon
         self.strategy = strategy
+        self.season_length = season_length
+        self.n_models = n_models
+        self.max_steps = max_steps
         self.scaling = scaling
         self.difference = difference
         self.log = log
@@ -405,21 +505,105 @@ n_threads, precision
             The fitted forecaster.
         """
         self._validate_params()
-        Y, index, columns, kind = _check_target(y, self.fill)
+        # the global model takes series that start later (leading NaN)
+        ragged = self.strategy == "residual" and self.fill is None
+        Y, index, columns, kind = _check_target(y, "keep" if ragged else self.fill)
+        if ragged:
+            _check_leading_nan(Y, index)
         E = _check_exog(X, len(Y), "y")
         if E is not None and len(E) != len(Y):
             raise ValueError(f"X has {len(E)} rows but y has {len(Y)}; align them.")
         rng = check_random_state(self.random_state)
         seed, calibration_seed = rng.randint(2**31 - 1, size=2)
-        self._fit_arrays(Y, E, int(seed))
-        self.index_, self._columns, self._kind = index, columns, kind
-        self._y_tail = Y[len(Y) - self.window - self.difference :]
-        self._x_tail = None if E is None else E[len(E) - self.window :]
-        if self.calibration_size is not None:
-            self.conformity_scores_ = self._calibrate(Y, E, int(calibration_seed))
-        elif hasattr(self, "conformity_scores_"):
-            del self.conformity_scores_
+        # fit a fresh copy and take its state only once everything succeeded:
+        # a refit that fails leaves the previous model (and forecasts) intact
+        new = clone(self)
+        new._ablation = getattr(self, "_ablation", ())
+        if self.strategy == "residual":
+            new._fit_residual(Y, E, index, int(seed))
+        else:
+            new._fit_arrays(Y, E, int(seed))
+            new._y_tail = Y[len(Y) - new._L - self.difference :]
+            new._x_tail = None if E is None else E[len(E) - new._L :]
+            if self.calibration_size is not None:
+                new.conformity_scores_ = new._calibrate(Y, E, int(calibration_seed))
+        new.index_, new._columns, new._kind = index, columns, kind
+        # swap the fitted state only (attributes others set, such as a
+        # search's callback context, stay)
+        params = self.get_params(deep=False)
+        state = {k: v for k, v in vars(new).items() if k not in params}
+        for key in [k for k in vars(self) if _is_state(k) and k not in state]:
+            delattr(self, key)
+        vars(self).update(state)
         return self
+
+    # ------------------------------------------------------------ residual
+    def _season(self, series, index, h):
+        """Seasonal period kept: from the index, if the data (pooled) show it."""
+        m = self.season_length
+        if m is None:
+            freq = getattr(index, "freqstr", None) or ""
+            m = _PERIODS.get(freq.split("-")[0].lstrip("0123456789")[:1], 1)
+        if m == 1 or max(len(s) for s in series) < 2 * m + h:
+            return 1
+        if self.season_length is None and "season_from_freq" not in self._ablation:
+            # keep the season only where the data show one: the changes of
+            # the series correlate with the changes a season earlier (a trend
+            # alone does not count, nor does noise: 0.3 and two standard errors)
+            diffs = [np.diff(s) - np.diff(s).mean() for s in series if len(s) > m + 1]
+            lagged = sum((d[m:] * d[:-m]).sum() for d in diffs)
+            acf = lagged / max(sum((d * d).sum() for d in diffs), 1e-300)
+            if acf < max(0.3, 2 / math.sqrt(sum(len(d) for d in diffs))):
+                return 1
+        return m
+
+    def _fit_residual(self, Y, E, index, seed):
+        if E is not None:
+            raise ValueError(
+                "strategy='residual' does not take covariates X; use "
+                "strategy='multioutput', 'recursive' or 'seq2seq'."
+            )
+        V = self._levels(Y)
+        # each column from its first observed row: one series each
+        series = [V[np.argmax(~np.isnan(V[:, j])) :, j] for j in range(V.shape[1])]
+        h, T = self.horizon, min(len(s) for s in series)
+        m = self._season(series, index, h)
+        if self.window is None:
+            L = max(2 * m if m > 1 else 0, h, 8)
+            if "long_window" in self._ablation:
+                L = max(2 * m, 2 * h, 8)
+            L = min(L, max(2, (T - h) // 2))
+        else:
+            L = self.window
+        if T < L + h + 1:
+            raise ValueError(
+                f"y has {T} rows, too short for horizon={h} and window={L}: they "
+                f"need at least {L + h + 1} rows (window + horizon + 1). Lower "
+                "horizon or window, or pass a longer series."
+            )
+        model = ResidualModel(
+            window=L,
+            horizon=h,
+            season=m,
+            n_models=self.n_models,
+            hidden_size=self.hidden_size,
+            cell=self.cell if self.cell in ("gru", "lstm") else "gru",
+            max_steps=self.max_steps,
+            lr=self.lr,
+            batch_size=self.batch_size,
+            patience=self.patience,
+            early_stopping=bool(self.early_stopping),
+            seed=seed,
+            variant=self._ablation,
+            callbacks=self.callbacks,
+        )
+        # columns are separate series: one global model learns from all
+        model.fit(series)
+        self.model_, self.window_, self.season_length_ = model, L, m
+        self.history_ = model.history_ if model.module_ is not None else []
+        self.n_targets_, self.n_exog_ = Y.shape[1], 0
+        self._y_tail = Y[len(Y) - L :]
+        self._x_tail = None
 
     def _model_horizon(self):
         return 1 if self.strategy == "recursive" else self.horizon
@@ -433,7 +617,8 @@ n_threads, precision
 
     def _fit_arrays(self, Y, E, seed):
         """Fit on raw arrays: model-space transforms, windows, a fresh network."""
-        L, H, d = self.window, self._model_horizon(), self.difference
+        self._L = self.window or 24
+        L, H, d = self._L, self._model_horizon(), self.difference
         n_windows = len(Y) - d - L - H + 1
         if n_windows < 2:
             raise ValueError(
@@ -459,9 +644,7 @@ n_threads, precision
         targets = (full[:, L:] - mu) / sd
         params = {k: getattr(self, k) for k in _REGRESSOR_PARAMS}
         if self.strategy == "seq2seq":
-            params.pop("pooling")
-            reg = _Seq2SeqRegressor(**params, random_state=seed)
-            reg._horizon = H
+            reg = _Seq2SeqRegressor(**params, random_state=seed, horizon=H)
         else:
             reg = SequenceRegressor(**params, random_state=seed)
         reg.fit(inputs, targets.reshape(len(targets), -1))
@@ -517,7 +700,7 @@ n_threads, precision
         up to ``end + horizon``): nothing after an origin reaches its forecast.
         Returns ``(len(ends), h, k)`` on the series' scale.
         """
-        L, d, H = self.window, self.difference, self._model_horizon()
+        L, d, H = self._L, self.difference, self._model_horizon()
         ends = np.asarray(ends)
         rows = ends[:, None] - (L + d) + np.arange(L + d)
         V = self._levels(Y[rows.ravel()]).reshape(len(ends), L + d, -1)
@@ -544,7 +727,7 @@ n_threads, precision
     def _calibrate(self, Y, E, seed):
         """Absolute errors of a network fitted before the calibration origins."""
         h, T = self.horizon, len(Y)
-        n_windows = T - self.window - self.difference - self._model_horizon() + 1
+        n_windows = T - self._L - self.difference - self._model_horizon() + 1
         size = self.calibration_size
         n_cal = (
             size if isinstance(size, numbers.Integral) else math.ceil(size * n_windows)
@@ -566,7 +749,7 @@ n_threads, precision
 
     # ------------------------------------------------------------ predict
     def _check_predict(self, horizon, X):
-        check_is_fitted(self, "regressor_")
+        check_is_fitted(self, "index_")
         h = self.horizon if horizon is None else horizon
         if isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1:
             raise ValueError(f"horizon must be a positive int; got {h!r}.")
@@ -598,14 +781,46 @@ n_threads, precision
             return pd.Series(values[:, 0], index=index, name=self._columns[0])
         return pd.DataFrame(values, index=index, columns=self._columns)
 
-    def predict(self, horizon=None, X=None):
-        """Forecast the periods after the training series.
+    def _history(self, y):
+        """Latest rows to forecast from and their index: fit's, or ``y``'s."""
+        if y is None:
+            return self._y_tail, self.index_
+        ragged = self.strategy == "residual" and self.fill is None
+        Y, index, _, _ = _check_target(y, "keep" if ragged else self.fill)
+        if ragged:
+            _check_leading_nan(Y, index)
+        if Y.shape[1] != self.n_targets_:
+            raise ValueError(
+                f"y has {Y.shape[1]} series; the forecaster was fitted on "
+                f"{self.n_targets_}."
+            )
+        need = len(self._y_tail)
+        if len(Y) < need:
+            raise ValueError(
+                f"y has {len(Y)} rows; forecasting needs the last {need} "
+                f"(window={need - self.difference})."
+            )
+        if np.isnan(Y[len(Y) - need :]).any():
+            raise ValueError(f"y has NaN in its last {need} rows (the window).")
+        return Y[len(Y) - need :], index
+
+    def _predict_residual(self, tail, h):
+        """Forecasts ``(h, k)`` and normalised spreads ``(k, 1)`` from ``tail``."""
+        pred, spread = self.model_.predict_windows(self._levels(tail).T)
+        return pred[:, :h].T, spread
+
+    def predict(self, horizon=None, y=None, X=None):
+        """Forecast the periods after the training series (or after ``y``).
 
         Parameters
         ----------
         horizon : int, default=None
             Steps to forecast; None means ``self.horizon``.  Larger values need
             ``strategy="recursive"``.
+        y : pandas Series, DataFrame or array-like, default=None
+            Newer history of the same series (at least ``window`` rows) to
+            forecast from without refitting; the forecast index continues
+            from ``y``'s.  None forecasts from the end of the training series.
         X : DataFrame or array-like of shape (n, p), default=None
             Future covariate rows (required when fitted with ``X``): at least
             ``self.horizon`` rows (``horizon`` for the recursive strategy).
@@ -616,11 +831,15 @@ n_threads, precision
             Indexed by the future periods, shaped like the ``y`` of ``fit``.
         """
         h, E = self._check_predict(horizon, X)
-        ends = [len(self._y_tail)]
-        pred = self._forecast(self._y_tail, ends, h, E)[0]
-        return self._wrap(pred, future_index(self.index_, h))
+        tail, index = self._history(y)
+        if self.strategy == "residual":
+            pred, _ = self._predict_residual(tail, h)
+            pred = np.exp(pred) if self.log else pred
+        else:
+            pred = self._forecast(tail, [len(tail)], h, E)[0]
+        return self._wrap(pred, future_index(index, h))
 
-    def predict_interval(self, coverage=0.9, horizon=None, X=None):
+    def predict_interval(self, coverage=0.9, horizon=None, y=None, X=None):
         """Forecast with split-conformal prediction intervals.
 
         The half-width at step ``j`` is the ``ceil((n + 1) * coverage) / n``
@@ -634,6 +853,8 @@ n_threads, precision
             Target probability that the interval holds the truth.
         horizon : int, default=None
             Steps to forecast (at most ``self.horizon``).
+        y : pandas Series, DataFrame or array-like, default=None
+            Newer history, as for :meth:`predict`.
         X : DataFrame or array-like, default=None
             Future covariate rows, as for :meth:`predict`.
 
@@ -645,7 +866,9 @@ n_threads, precision
         """
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must be in (0, 1); got {coverage}.")
-        check_is_fitted(self, "regressor_")
+        check_is_fitted(self, "index_")
+        if self.strategy == "residual":
+            return self._interval_residual(coverage, horizon, y)
         if not hasattr(self, "conformity_scores_"):
             raise ValueError(
                 "predict_interval needs held-out errors: fit with calibration_size "
@@ -656,7 +879,7 @@ n_threads, precision
             raise ValueError(
                 f"horizon={h} exceeds the calibrated horizon {self.horizon}."
             )
-        forecast = self.predict(h, X)
+        forecast = self.predict(h, y, X)
         values = forecast.to_numpy().reshape(h, -1)
         scores = self.conformity_scores_[:, :h]
         n = len(scores)
@@ -671,11 +894,25 @@ n_threads, precision
         else:
             width = np.quantile(scores, level, axis=0, method="higher")
         parts = {"forecast": values, "lower": values - width, "upper": values + width}
+        return self._wrap_interval(parts, forecast.index)
+
+    def _interval_residual(self, coverage, horizon, y):
+        h, _ = self._check_predict(horizon, None)
+        tail, index = self._history(y)
+        pred, spread = self._predict_residual(tail, h)
+        # the validation windows' errors, in units of each window's spread
+        width = self.model_.half_width(coverage)[:h, None] * spread.T
+        parts = {"forecast": pred, "lower": pred - width, "upper": pred + width}
+        if self.log:
+            parts = {k: np.exp(v) for k, v in parts.items()}
+        return self._wrap_interval(parts, future_index(index, h))
+
+    def _wrap_interval(self, parts, index):
         if self._kind == "series":
-            return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, forecast.index)
+            return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, index)
         columns = pd.MultiIndex.from_product([self._columns, list(parts)])
-        stacked = np.stack(list(parts.values()), axis=2).reshape(h, -1)
-        return pd.DataFrame(stacked, index=forecast.index, columns=columns)
+        stacked = np.stack(list(parts.values()), axis=2).reshape(len(index), -1)
+        return pd.DataFrame(stacked, index=index, columns=columns)
 
     def score(self, y, X=None):
         """Negative mean absolute error of the forecast of ``y``'s first rows.
@@ -698,7 +935,7 @@ n_threads, precision
         """
         Y, _, _, _ = _check_target(y, "ffill" if self.fill else None)
         h = len(Y) if self.strategy == "recursive" else min(len(Y), self.horizon)
-        pred = self.predict(h, X).to_numpy().reshape(h, -1)
+        pred = self.predict(h, X=X).to_numpy().reshape(h, -1)
         return -float(np.mean(np.abs(Y[:h] - pred)))
 
     # ------------------------------------------------------------ backtest
@@ -750,13 +987,27 @@ n_threads, precision
             :func:`backtest_metrics` turns it into MAE, RMSE, MAPE and MASE.
         """
         self._validate_params()
+        if self.strategy == "residual":
+            from seqlearn.forecasting._backtest import backtest
+
+            return backtest(
+                self,
+                y,
+                initial_window=initial_window,
+                step=step,
+                refit=refit,
+                window_type=window_type,
+                seasonal_period=seasonal_period,
+            )
         # NaN stays in place: each fold fills its own past below
         Y_raw, index, columns, _ = _check_target(y, self.fill and "keep")
         E = _check_exog(X, len(Y_raw), "y")
         h, T = self.horizon, len(Y_raw)
         step = h if step is None else step
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 1:
+            raise ValueError(f"step must be a positive int; got {step!r}.")
         ends = np.arange(initial_window, T - h + 1, step)
-        if initial_window < 1 or step < 1 or not len(ends):
+        if initial_window < 1 or not len(ends):
             raise ValueError(
                 f"No origin: initial_window={initial_window} and horizon={h} leave "
                 f"no full horizon in {T} rows (or step={step} < 1)."

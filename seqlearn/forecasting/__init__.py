@@ -1,0 +1,15 @@
+"""Forecasting: the pandas-facing :class:`RNNForecaster` and backtests.
+
+``RNNForecaster`` turns a series into windows, fits a network and maps its
+outputs back to the series' scale and calendar; :func:`backtest` refits any
+forecaster at successive origins, each on the rows before it only.
+"""
+
+from seqlearn.forecasting._backtest import backtest
+from seqlearn.forecasting._forecaster import (
+    RNNForecaster,
+    backtest_metrics,
+    future_index,
+)
+
+__all__ = ["RNNForecaster", "backtest", "backtest_metrics", "future_index"]
