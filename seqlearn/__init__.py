@@ -5,6 +5,7 @@ from seqlearn.forecasting import RNNForecaster
 from seqlearn.generation import CharRNN
 from seqlearn.regressor import SequenceRegressor
 from seqlearn.tagger import SequenceTagger
+from seqlearn.translator import SequenceTranslator
 
 __version__ = "0.1.0.dev0"
 
@@ -14,5 +15,6 @@ __all__ = [
     "RNNForecaster",
     "SequenceRegressor",
     "SequenceTagger",
+    "SequenceTranslator",
     "__version__",
 ]
