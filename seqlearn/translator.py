@@ -37,7 +37,7 @@ def _pad_ids(seqs, fill=0):
 
 
 def _silent(*args, **kwargs):
-    """A sink that prints nothing (quiet early stopping)."""
+    """Print nothing (the sink of quiet early stopping)."""
 
 
 def length_limits(lengths, length_ratio, max_length=None) -> np.ndarray:
