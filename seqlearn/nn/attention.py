@@ -33,12 +33,48 @@ def masked_softmax(scores, mask):
     return weights.masked_fill(~mask, 0.0)
 
 
-def _decoder_rnn(cell, input_size, hidden_size, num_layers, dropout):
-    dropout = dropout if num_layers > 1 else 0.0
-    if cell == "peephole":
-        return PeepholeLSTM(input_size, hidden_size, num_layers, dropout=dropout)
-    cls = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}[cell]
-    return cls(input_size, hidden_size, num_layers, dropout=dropout)
+class _DecoderStack(nn.Module):
+    """Stacked recurrent cells advanced one step at a time.
+
+    ``nn.LSTMCell`` and friends: a step of ``nn.LSTM`` on a length-1 sequence
+    costs about twice as much (forward and backward) on CPU.  The peephole
+    cell has no single-step variant and runs as a length-1 ``PeepholeLSTM``.
+    The state is ``h`` (``(num_layers, N, H)``) or ``(h, c)`` for LSTMs, as in
+    ``torch.nn.LSTM``.
+    """
+
+    def __init__(self, cell, input_size, hidden_size, num_layers, dropout):
+        super().__init__()
+        self.cell = cell
+        self.lstm = cell in ("lstm", "peephole")
+        sizes = [input_size] + [hidden_size] * (num_layers - 1)
+        if cell == "peephole":
+            layers = [PeepholeLSTM(n, hidden_size) for n in sizes]
+        else:
+            cls = {"lstm": nn.LSTMCell, "gru": nn.GRUCell, "rnn": nn.RNNCell}[cell]
+            layers = [cls(n, hidden_size) for n in sizes]
+        self.layers = nn.ModuleList(layers)
+        self.drop = nn.Dropout(dropout)
+
+    def forward(self, inp, state):
+        """Advance one step: ``inp`` ``(N, H_in)`` -> ``(h_top, new state)``."""
+        hs, cs = [], []
+        for i, layer in enumerate(self.layers):
+            if i:
+                inp = self.drop(inp)
+            if self.cell == "peephole":
+                h0, c0 = state[0][i : i + 1], state[1][i : i + 1]
+                _, (h, c) = layer(inp.unsqueeze(0), (h0, c0))
+                h, c = h[0], c[0]
+            elif self.lstm:
+                h, c = layer(inp, (state[0][i], state[1][i]))
+            else:
+                h, c = layer(inp, state[i]), None
+            hs.append(h)
+            cs.append(c)
+            inp = h
+        h = torch.stack(hs)
+        return inp, ((h, torch.stack(cs)) if self.lstm else h)
 
 
 def length_penalty(length, alpha):
@@ -152,7 +188,7 @@ class AttentionSeq2Seq(nn.Module):
             num_targets, target_embedding_dim, padding_idx=0
         )
         feed = hidden_size if attention is not None else 0
-        self.decoder = _decoder_rnn(
+        self.decoder = _DecoderStack(
             cell, target_embedding_dim + feed, hidden_size, num_layers, dropout
         )
         if attention == "bahdanau":
@@ -213,8 +249,7 @@ class AttentionSeq2Seq(nn.Module):
         inp = self.target_embedding(tokens)
         if self.attention is not None:
             inp = torch.cat([inp, feed], -1)
-        out, state = self.decoder(inp.unsqueeze(0), state)
-        h = out[0]
+        h, state = self.decoder(inp, state)
         weights = None
         if self.attention is None:
             feed = h
