@@ -36,10 +36,6 @@ def _pad_ids(seqs, fill=0):
     return padded, lengths
 
 
-def _silent(*args, **kwargs):
-    """Print nothing (the sink of quiet early stopping)."""
-
-
 def length_limits(lengths, length_ratio, max_length=None) -> np.ndarray:
     """Most output tokens per input: ``max_length``, or scaled with the input.
 
@@ -396,7 +392,6 @@ default="adam"
                         lower_is_better=False,
                         patience=self.patience,
                         load_best=True,
-                        sink=print if self.verbose else _silent,
                     ),
                 ),
             ]
