@@ -439,7 +439,8 @@ default="adam"
             if target_lengths.min() < 1:
                 empty = int(np.argmin(target_lengths))
                 raise ValueError(f"y[{empty}] is an empty sequence.")
-            self.length_ratio_ = float(np.max(target_lengths / data.lengths))
+            # target_lengths count the end marker
+            self.length_ratio_ = float(np.max((target_lengths - 1) / data.lengths))
             return self._fit_net(
                 data,
                 (y_in, y_out, target_lengths),

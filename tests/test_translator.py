@@ -309,7 +309,8 @@ def test_outputs_much_longer_than_inputs_are_not_cut():
     """max_length=None scales with the input: 8x longer outputs fit."""
     X = _strings(400, 4, 1, 3, "ab")
     y = ["".join(c * 8 for c in s) for s in X]
-    model = SequenceTranslator(max_epochs=15, **FAST).fit(X, y)
+    model = SequenceTranslator(max_epochs=15, lr=0.005, batch_size=16, **FAST)
+    model.fit(X, y)
     assert model.length_ratio_ == 8
     with warnings.catch_warnings():
         warnings.simplefilter("error")
@@ -397,26 +398,29 @@ def test_make_reversal():
 
 
 # ---------------------------------------------------------------- tasks learn
+@pytest.mark.slow
 def test_addition_learns():
-    X, y = make_addition(6000, digits=2, random_state=0)
-    model = SequenceTranslator(max_epochs=6, batch_size=32, **FAST).fit(
-        X[:5000], y[:5000]
-    )
-    assert model.score(X[5000:], y[5000:]) >= 0.8
+    """The Keras recipe at a fraction of its size (the benchmark runs it all)."""
+    X, y = make_addition(22000, random_state=0)
+    model = SequenceTranslator(max_epochs=8, random_state=0, n_threads=1)
+    model.fit(X[:20000], y[:20000])
+    assert model.score(X[20000:], y[20000:]) >= 0.8
 
 
 def test_dates_learn():
-    X, y = make_date_normalization(2500, random_state=0)
-    model = SequenceTranslator(max_epochs=3, batch_size=32, **FAST).fit(
-        X[:2000], y[:2000]
-    )
-    assert model.score(X[2000:], y[2000:]) >= 0.9
+    X, y = make_date_normalization(3000, random_state=0)
+    model = SequenceTranslator(max_epochs=6, batch_size=32, lr=0.005, **FAST)
+    assert model.fit(X[:2500], y[:2500]).score(X[2500:], y[2500:]) >= 0.97
 
 
 def test_reversal_learns():
-    X, y = make_reversal(2000, max_length=8, n_symbols=10, random_state=0)
+    X, y = make_reversal(3000, max_length=8, n_symbols=10, random_state=0)
     Xt, yt = make_reversal(200, max_length=8, n_symbols=10, random_state=1)
     model = SequenceTranslator(
-        analyzer=None, target_analyzer=None, max_epochs=8, **FAST
+        analyzer=None,
+        target_analyzer=None,
+        max_epochs=10,
+        lr=0.005,
+        **{**FAST, "hidden_size": 64},
     )
-    assert model.fit(X, y).score(Xt, yt) >= 0.8
+    assert model.fit(X, y).score(Xt, yt) >= 0.9
