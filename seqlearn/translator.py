@@ -249,11 +249,12 @@ default="adam"
     Examples
     --------
     >>> from seqlearn import SequenceTranslator
-    >>> X = ["abc", "ab", "ca", "bca", "cab", "a"] * 20
+    >>> X = ["abc", "ab", "ca", "bca", "cab", "a"] * 10
     >>> y = [s[::-1] for s in X]
-    >>> model = SequenceTranslator(hidden_size=16, max_epochs=2, random_state=0)
-    >>> len(model.fit(X, y).predict(["abc", "ba"]))
-    2
+    >>> model = SequenceTranslator(hidden_size=16, lr=0.02, max_epochs=20,
+    ...                            random_state=0)
+    >>> model.fit(X, y).predict(["abc", "ca"])
+    ['cba', 'ac']
     """
 
     _parameter_constraints = {
