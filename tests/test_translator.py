@@ -424,3 +424,19 @@ def test_reversal_learns():
         **{**FAST, "hidden_size": 64},
     )
     assert model.fit(X, y).score(Xt, yt) >= 0.9
+
+
+def test_sklearn_contract():
+    from sklearn.base import clone
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+    )
+
+    est = SequenceTranslator()
+    check_no_attributes_set_in_init("SequenceTranslator", est)
+    check_parameters_default_constructible("SequenceTranslator", est)
+    check_get_params_invariance("SequenceTranslator", est)
+    params = clone(SequenceTranslator(beam_size=3, attention=None)).get_params()
+    assert params["beam_size"] == 3 and params["attention"] is None
