@@ -6,6 +6,7 @@ from seqlearn.generation import CharRNN
 from seqlearn.persistence import load, save
 from seqlearn.regressor import SequenceRegressor
 from seqlearn.tagger import SequenceTagger
+from seqlearn.translator import SequenceTranslator
 
 __version__ = "0.1.0.dev0"
 
@@ -15,6 +16,7 @@ __all__ = [
     "RNNForecaster",
     "SequenceRegressor",
     "SequenceTagger",
+    "SequenceTranslator",
     "__version__",
     "load",
     "save",

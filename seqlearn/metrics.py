@@ -32,6 +32,10 @@ __all__ = [
     "make_entity_scorer",
     "token_accuracy_scorer",
     "entity_f1_scorer",
+    "sequence_accuracy",
+    "edit_error_rate",
+    "corpus_bleu",
+    "chrf",
 ]
 
 _AVERAGES = (None, "micro", "macro", "weighted")
@@ -741,3 +745,144 @@ token_accuracy_scorer = make_scorer(token_accuracy)
 
 #: Scorer of the micro-averaged, lenient :func:`entity_f1_score`.
 entity_f1_scorer = make_entity_scorer()
+
+
+# ---------------------------------------------------------------------------
+# Sequence-to-sequence outputs (SequenceTranslator)
+# ---------------------------------------------------------------------------
+
+
+def _check_outputs(y_true, y_pred):
+    """Two equally long lists of outputs (strings or token sequences)."""
+    if isinstance(y_true, str) or isinstance(y_pred, str):
+        raise ValueError(
+            "y_true and y_pred must be lists of outputs (strings or token "
+            "lists), got a single string; wrap it in a list."
+        )
+    y_true, y_pred = list(y_true), list(y_pred)
+    if len(y_true) != len(y_pred):
+        raise ValueError(
+            "y_true and y_pred have different numbers of outputs: "
+            f"{len(y_true)} != {len(y_pred)}."
+        )
+    if not y_true:
+        raise ValueError("y_true is empty.")
+
+    def canon(seq):
+        return seq if isinstance(seq, str) else list(seq)
+
+    return [canon(s) for s in y_true], [canon(s) for s in y_pred]
+
+
+def sequence_accuracy(y_true, y_pred):
+    """Fraction of outputs predicted exactly (exact match).
+
+    Parameters
+    ----------
+    y_true, y_pred : list of str or of token sequences
+        Reference and predicted outputs; lengths may differ.
+
+    Returns
+    -------
+    score : float
+        In [0, 1].
+
+    Examples
+    --------
+    >>> from seqlearn.metrics import sequence_accuracy
+    >>> sequence_accuracy(["596", "12"], ["596", "13"])
+    0.5
+    """
+    y_true, y_pred = _check_outputs(y_true, y_pred)
+    return float(np.mean([t == p for t, p in zip(y_true, y_pred, strict=True)]))
+
+
+def edit_error_rate(y_true, y_pred):
+    """Corpus edit error rate: total Levenshtein distance over reference length.
+
+    Strings are compared character by character (character error rate),
+    token lists token by token (word or phoneme error rate, the PER of
+    grapheme-to-phoneme papers).  The distance is rapidfuzz's Levenshtein
+    distance (insertions, deletions and substitutions cost 1).
+
+    Parameters
+    ----------
+    y_true, y_pred : list of str or of token sequences
+        Reference and predicted outputs.
+
+    Returns
+    -------
+    rate : float
+        ``sum(distance) / sum(len(reference))``; 0 is perfect, it may exceed 1.
+
+    Examples
+    --------
+    >>> from seqlearn.metrics import edit_error_rate
+    >>> edit_error_rate(["kitten"], ["sitting"])
+    0.5
+    >>> edit_error_rate([["K", "AE", "T"]], [["K", "AA", "T"]])
+    0.3333333333333333
+    """
+    from rapidfuzz.distance import Levenshtein
+
+    y_true, y_pred = _check_outputs(y_true, y_pred)
+    total = sum(len(t) for t in y_true)
+    if total == 0:
+        raise ValueError("The references are all empty: the rate is undefined.")
+    dist = sum(Levenshtein.distance(t, p) for t, p in zip(y_true, y_pred, strict=True))
+    return dist / total
+
+
+def _sacrebleu():
+    try:
+        import sacrebleu
+    except ImportError as exc:
+        raise ImportError(
+            "corpus_bleu and chrf need sacrebleu (an optional extra): "
+            "pip install sacrebleu"
+        ) from exc
+    return sacrebleu
+
+
+def _as_text(outputs):
+    return [s if isinstance(s, str) else " ".join(map(str, s)) for s in outputs]
+
+
+def corpus_bleu(y_true, y_pred, **kwargs):
+    """Corpus BLEU (0-100) of sacrebleu, for word-level outputs.
+
+    Token lists are joined with spaces.  Needs the optional ``sacrebleu``
+    package; ``kwargs`` go to :func:`sacrebleu.corpus_bleu`.
+
+    Parameters
+    ----------
+    y_true, y_pred : list of str or of token sequences
+        One reference and one prediction per input.
+
+    Returns
+    -------
+    score : float
+    """
+    y_true, y_pred = _check_outputs(y_true, y_pred)
+    bleu = _sacrebleu().corpus_bleu(_as_text(y_pred), [_as_text(y_true)], **kwargs)
+    return float(bleu.score)
+
+
+def chrf(y_true, y_pred, **kwargs):
+    """Corpus chrF (0-100) of sacrebleu (character n-gram F-score).
+
+    Needs the optional ``sacrebleu`` package; ``kwargs`` go to
+    :func:`sacrebleu.corpus_chrf`.
+
+    Parameters
+    ----------
+    y_true, y_pred : list of str or of token sequences
+        One reference and one prediction per input.
+
+    Returns
+    -------
+    score : float
+    """
+    y_true, y_pred = _check_outputs(y_true, y_pred)
+    score = _sacrebleu().corpus_chrf(_as_text(y_pred), [_as_text(y_true)], **kwargs)
+    return float(score.score)

@@ -44,6 +44,7 @@ _ALLOWED = {
     "RNNForecaster": "seqlearn.forecasting:RNNForecaster",
     "_Seq2SeqRegressor": "seqlearn.forecasting:_Seq2SeqRegressor",
     "CharRNN": "seqlearn.generation:CharRNN",
+    "SequenceTranslator": "seqlearn.translator:SequenceTranslator",
     "VocabularyEncoder": "seqlearn.preprocessing:VocabularyEncoder",
     "OneHotSequenceEncoder": "seqlearn.preprocessing:OneHotSequenceEncoder",
     "SequenceScaler": "seqlearn.preprocessing:SequenceScaler",

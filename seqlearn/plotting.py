@@ -8,7 +8,7 @@ if TYPE_CHECKING:  # matplotlib and pandas are imported lazily
     import pandas as pd
     from matplotlib.axes import Axes
 
-__all__ = ["plot_forecast", "plot_history"]
+__all__ = ["plot_attention", "plot_forecast", "plot_history"]
 
 
 def _axes(ax: Axes | None) -> Axes:
@@ -135,4 +135,58 @@ def plot_forecast(
             label="interval",
         )
     ax.legend()
+    return ax
+
+
+def plot_attention(attention, source, target, *, ax=None, cmap="Greys"):
+    """Draw an attention matrix with the input and output tokens as axes.
+
+    Parameters
+    ----------
+    attention : ndarray of shape (n_output_tokens, n_input_tokens)
+        One output's weights, as returned by
+        ``SequenceTranslator.predict(X, return_attention=True)``.
+    source : str or list of str
+        The input tokens (a string is read as characters).
+    target : str or list of str
+        The output tokens (a string is read as characters).
+    ax : matplotlib Axes, default=None
+        Where to draw; None creates a figure.
+    cmap : str, default="Greys"
+        Colour map of the weights (0 to 1).
+
+    Returns
+    -------
+    ax : matplotlib Axes
+        The axes drawn on.
+
+    Examples
+    --------
+    >>> import matplotlib
+    >>> matplotlib.use("Agg")
+    >>> import numpy as np
+    >>> from seqlearn.plotting import plot_attention
+    >>> ax = plot_attention(np.eye(3)[::-1], "abc", "cba")
+    >>> [t.get_text() for t in ax.get_xticklabels()]
+    ['a', 'b', 'c']
+    """
+    import numpy as np
+
+    attention = np.asarray(attention, dtype=float)
+    source, target = list(source), list(target)
+    if attention.shape != (len(target), len(source)):
+        raise ValueError(
+            f"attention has shape {attention.shape}, but there are "
+            f"{len(target)} output and {len(source)} input tokens."
+        )
+    if ax is None:
+        fig_w = min(2 + 0.35 * len(source), 16)
+        fig_h = min(1.5 + 0.35 * len(target), 16)
+        ax = _axes(None)
+        ax.figure.set_size_inches(fig_w, fig_h)
+    ax.imshow(attention, cmap=cmap, vmin=0, vmax=1, aspect="auto")
+    ax.set_xticks(range(len(source)), source)
+    ax.set_yticks(range(len(target)), target)
+    ax.set_xlabel("input")
+    ax.set_ylabel("output")
     return ax

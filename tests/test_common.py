@@ -14,6 +14,7 @@ from seqlearn import (
     RNNForecaster,
     SequenceRegressor,
     SequenceTagger,
+    SequenceTranslator,
 )
 
 # Settings that learn the checks' small, easy problems in a fraction of a second.
@@ -95,7 +96,7 @@ API_CHECKS = [
     "check_estimator_repr",
     "check_do_not_raise_errors_in_init_or_set_params",
 ]
-API_ESTIMATORS = [CharRNN(), RNNForecaster()]
+API_ESTIMATORS = [CharRNN(), RNNForecaster(), SequenceTranslator()]
 
 
 @pytest.mark.parametrize("check", API_CHECKS)

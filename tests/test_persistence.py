@@ -20,6 +20,7 @@ from seqlearn import (
     RNNForecaster,
     SequenceRegressor,
     SequenceTagger,
+    SequenceTranslator,
 )
 from seqlearn.preprocessing import (
     OneHotSequenceEncoder,
@@ -108,6 +109,16 @@ def _text():
     return ("the cat sat on the mat. " * 12,), None
 
 
+def _translation():
+    X = ["ab", "abc", "ba", "cab", "bca"] * 4
+    return (X, [x[::-1] for x in X]), ["cba", "acb"]
+
+
+def _text_classification():
+    texts = ["a good film", "a bad film", "good, very good", "bad and dull"] * 5
+    return (texts, [1, 0, 1, 0] * 5), ["a good one", "dull"]
+
+
 def _vocabulary():
     docs = ["a cat sat", "a dog ran", "the cat ran"]
     return (docs,), docs + ["a bird"]
@@ -179,6 +190,18 @@ CASES = {
         _text,
         lambda: CharRNN(hidden_size=8, max_epochs=1, seq_len=8, random_state=0),
         lambda m, X: m.score("a cat on a mat"),
+    ),
+    "translator": (
+        _translation,
+        lambda: SequenceTranslator(
+            hidden_size=8, embedding_dim=4, max_epochs=2, random_state=0
+        ),
+        lambda m, X: m.predict(X),
+    ),
+    "classifier_text": (
+        _text_classification,
+        lambda: RNNClassifier(**TINY, char_hidden_size=3),
+        lambda m, X: m.predict_proba(X),
     ),
     "vocabulary": (
         _vocabulary,

@@ -7,6 +7,11 @@ named-entity corpus (80 documents) that ships with seqlearn.
 """
 
 from seqlearn.datasets._ner import load_dutch_ner
+from seqlearn.datasets._seq2seq import (
+    make_addition,
+    make_date_normalization,
+    make_reversal,
+)
 from seqlearn.datasets._synthetic import (
     make_adding_problem,
     make_ar_series,
@@ -19,7 +24,10 @@ __all__ = [
     "load_dutch_ner",
     "load_kjv",
     "make_adding_problem",
+    "make_addition",
     "make_ar_series",
     "make_copy_task",
+    "make_date_normalization",
+    "make_reversal",
     "make_sine_series",
 ]

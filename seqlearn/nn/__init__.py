@@ -3,6 +3,7 @@
 Nothing here imports scikit-learn: the modules can be used on their own.
 """
 
+from seqlearn.nn.attention import AttentionSeq2Seq
 from seqlearn.nn.char_encoder import CharEncoder
 from seqlearn.nn.crf import CRF, CRFLoss, allowed_transitions
 from seqlearn.nn.encoder import RecurrentEncoder
@@ -14,6 +15,7 @@ from seqlearn.nn.seq2seq import Seq2SeqModel
 from seqlearn.nn.word_tagging import WordTaggingModel
 
 __all__ = [
+    "AttentionSeq2Seq",
     "CRF",
     "CRFLoss",
     "CharEncoder",

@@ -1,0 +1,515 @@
+"""SequenceTranslator: an output sequence of another length (encoder-decoder)."""
+
+from __future__ import annotations
+
+import numbers
+import warnings
+
+import numpy as np
+import torch
+from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback, EarlyStopping
+
+from seqlearn._compat import Interval, StrOptions
+from seqlearn.base import (
+    PAD_TARGET,
+    BaseSequenceEstimator,
+    _torch_context,
+    fit_method,
+    param,
+    resolve_device,
+)
+from seqlearn.data import SequenceData, check_sequences, pad_sequences
+from seqlearn.nn.attention import AttentionSeq2Seq
+from seqlearn.preprocessing import VocabularyEncoder
+
+__all__ = ["SequenceTranslator"]
+
+_BOS, _EOS = "<bos>", "<eos>"
+
+
+def _pad_ids(seqs, fill=0):
+    """Pad a list of 1-D int arrays to ``(N, max_len)`` with ``fill``."""
+    padded, lengths = pad_sequences(list(seqs), dtype=np.int64)
+    if fill:
+        padded[np.arange(padded.shape[1]) >= lengths[:, None]] = fill
+    return padded, lengths
+
+
+def length_limits(lengths, length_ratio, max_length=None) -> np.ndarray:
+    """Most output tokens per input: ``max_length``, or scaled with the input.
+
+    None gives ``ceil(1.5 * length_ratio * length) + 5`` per input.
+    """
+    lengths = np.asarray(lengths)
+    if max_length is not None:
+        return np.full(len(lengths), max_length, dtype=np.int64)
+    return (np.ceil(1.5 * length_ratio * lengths) + 5).astype(np.int64)
+
+
+class TranslationDataset(torch.utils.data.Dataset):
+    """Source ids with teacher-forcing decoder inputs and shifted targets.
+
+    ``__getitems__`` returns ``({"x", "lengths", "y_in"}, y_out)`` trimmed to the
+    longest source and target of the batch: ``y_in`` is ``bos`` + target (0
+    after the end), ``y_out`` is target + ``eos`` (-100 after the end, ignored
+    by the loss).
+    """
+
+    def __init__(self, values, lengths, y_in, y_out, target_lengths):
+        self.values = torch.as_tensor(values)
+        self.lengths = torch.as_tensor(lengths, dtype=torch.int64)
+        self.y_in = torch.as_tensor(y_in)
+        self.y = torch.as_tensor(y_out)
+        self.target_lengths = torch.as_tensor(target_lengths, dtype=torch.int64)
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __getitem__(self, i):
+        return self.__getitems__([i])
+
+    def __getitems__(self, indices):
+        idx = torch.as_tensor(indices, dtype=torch.int64)
+        lengths = self.lengths[idx]
+        S, T = int(lengths.max()), int(self.target_lengths[idx].max())
+        x = {"x": self.values[idx, :S], "lengths": lengths, "y_in": self.y_in[idx, :T]}
+        return x, self.y[idx, :T]
+
+    def subset(self, indices) -> TranslationDataset:
+        """Return the pairs at ``indices`` as a new dataset."""
+        idx = torch.as_tensor(indices, dtype=torch.int64)
+        return TranslationDataset(
+            self.values[idx],
+            self.lengths[idx],
+            self.y_in[idx],
+            self.y[idx],
+            self.target_lengths[idx],
+        )
+
+
+class ValidationSequenceAccuracy(Callback):
+    """Record ``valid_acc``: exact match of freely decoded validation outputs.
+
+    The validation loss is teacher forced (it is the likelihood of the given
+    targets); this score is not: each validation input is greedily decoded from
+    the model's own predictions, as ``predict`` would.
+
+    Parameters
+    ----------
+    length_ratio : float
+        Largest output/input length ratio of the training pairs.
+    max_length : int or None
+        The translator's ``max_length`` (see :func:`length_limits`).
+    """
+
+    def __init__(self, length_ratio, max_length):
+        self.length_ratio = length_ratio
+        self.max_length = max_length
+
+    def on_epoch_end(self, net, dataset_valid=None, **kwargs):
+        """Decode the validation pairs and write their exact-match rate."""
+        if dataset_valid is None or not len(dataset_valid):
+            return
+        module = net.module_
+        was_training = module.training
+        module.eval()
+        correct = 0
+        n = len(dataset_valid)
+        order = np.argsort(dataset_valid.lengths.numpy(), kind="stable")
+        for start in range(0, n, 256):
+            idx = order[start : start + 256]
+            batch, y_out = dataset_valid.__getitems__(idx)
+            lengths = batch["lengths"]
+            limit = length_limits(lengths.numpy(), self.length_ratio, self.max_length)
+            tokens, out_len, _, _ = module.greedy(
+                batch["x"].to(net.device),
+                lengths,
+                torch.as_tensor(limit, device=net.device),
+            )
+            target = y_out.to(net.device)
+            real = target != PAD_TARGET
+            # a match: the same tokens and the end marker where the target ends
+            T = max(tokens.shape[1], target.shape[1])
+            pred = torch.nn.functional.pad(tokens, (0, T - tokens.shape[1] + 1))
+            pred.scatter_(1, out_len.unsqueeze(1), module.eos)
+            gold = torch.nn.functional.pad(
+                target.masked_fill(~real, 0), (0, T - target.shape[1] + 1)
+            )
+            correct += int((pred == gold).all(1).sum())
+        module.train(was_training)
+        net.history.record("valid_acc", correct / n)
+
+
+class SequenceTranslator(BaseSequenceEstimator):
+    """Encoder-decoder with attention: map sequences to sequences of another length.
+
+    ``fit(X, y)`` learns to translate each input sequence (a string or a token
+    list) into its output sequence, whose length may differ: transliteration,
+    spelling to sound, normalisation of dates or numbers, arithmetic written
+    out, word-level translation.  A recurrent encoder reads the input (padding
+    never reaches it); a bridge turns its summary into the decoder's initial
+    state; a recurrent decoder attends over the encoder states at every step
+    and feeds its attentional vector back as input (input feeding).  Training
+    uses teacher forcing; prediction and validation decode freely, greedily or
+    with a beam search batched over the inputs.
+
+    Parameters
+    ----------
+    {parameters}
+
+    Attributes
+    ----------
+    source_encoder_ : VocabularyEncoder
+        Input vocabulary (padding 0, unknown 1).
+    target_encoder_ : VocabularyEncoder
+        Output vocabulary (padding 0, unknown 1, ``<bos>`` 2, ``<eos>`` 3).
+    length_ratio_ : float
+        Largest output/input length ratio among the training pairs.
+    target_is_text_ : bool
+        Whether ``y`` was strings (``predict`` then returns strings).
+    net_ : skorch.NeuralNet
+        The trained network (its module is a
+        :class:`~seqlearn.nn.AttentionSeq2Seq`).
+    history_ : skorch.History
+        Per epoch: ``train_loss``, ``dur`` and, with early stopping,
+        ``valid_loss`` (teacher forced) and ``valid_acc`` (exact match of free
+        decoding).
+
+    Examples
+    --------
+    >>> from seqlearn import SequenceTranslator
+    >>> X = ["abc", "ab", "ca", "bca", "cab", "a"] * 10
+    >>> y = [s[::-1] for s in X]
+    >>> model = SequenceTranslator(hidden_size=16, lr=0.02, max_epochs=20,
+    ...                            random_state=0)
+    >>> model.fit(X, y).predict(["abc", "ca"])
+    ['cba', 'ac']
+    """
+
+    _param_groups = ("own", "recurrent", "bidirectional", "training")
+    # defaults that differ from the other estimators'
+    hidden_size = 128
+    bidirectional = True
+    max_epochs = 30
+    batch_size = 64
+    lr = 0.002
+    patience = 5
+
+    analyzer: str | None = param(
+        "char",
+        '{"char", "word"} or None',
+        [StrOptions({"char", "word"}), None],
+        "How an input string is split into tokens: characters, or words split "
+        "on whitespace. None: every input is already a list of string tokens. ",
+    )
+    target_analyzer: str | None = param(
+        "char",
+        '{"char", "word"} or None',
+        [StrOptions({"char", "word"}), None],
+        "The same for the outputs ``y``. ``predict`` joins char outputs with "
+        '"" and word outputs with " " when ``y`` was strings. ',
+    )
+    attention: str | None = param(
+        "bahdanau",
+        '{"bahdanau", "luong"} or None',
+        [StrOptions({"bahdanau", "luong"}), None],
+        "Attention score: additive (Bahdanau et al., 2015), bilinear (Luong et "
+        'al., 2015, "general"), or None for a plain encoder-decoder that '
+        "decodes from the bridged summary alone. ",
+    )
+    beam_size: int = param(
+        1,
+        "int",
+        [Interval(numbers.Integral, 1, None, closed="left")],
+        "1 decodes greedily; more runs beam search with that many hypotheses "
+        "per input. A decoding parameter: ``set_params`` on a fitted model "
+        "takes effect at the next ``predict``. ",
+    )
+    length_penalty: float = param(
+        0.6,
+        "float",
+        [Interval(numbers.Real, 0, None, closed="left")],
+        "Exponent ``alpha`` of the GNMT length penalty ``((5 + L) / 6) ** "
+        "alpha`` dividing each finished hypothesis's log-probability in beam "
+        "search; 0 ranks by log-probability (which favours short outputs). "
+        "Decoding parameter. ",
+    )
+    max_length: int | None = param(
+        None,
+        "int or None",
+        [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "Most output tokens. None: a limit per input that scales with its "
+        "length, ``ceil(1.5 * r * len(x)) + 5`` with ``r`` the largest "
+        "output/input length ratio among the training pairs. A warning says "
+        "when a limit cut an output. Decoding parameter. ",
+    )
+    embedding_dim: int = param(
+        32,
+        "int",
+        [Interval(numbers.Integral, 1, None, closed="left")],
+        "Size of the input token embeddings. ",
+    )
+    target_embedding_dim: int | None = param(
+        None,
+        "int or None",
+        [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "Size of the output token embeddings; None uses ``embedding_dim``. ",
+    )
+
+    # ------------------------------------------------------------ encoding
+    @staticmethod
+    def _vocabulary(analyzer, **markers):
+        if analyzer == "word":
+            return VocabularyEncoder(
+                analyzer="word", tokenizer=str.split, lowercase=False, **markers
+            )
+        return VocabularyEncoder(analyzer=analyzer, lowercase=False, **markers)
+
+    def _source(self, X, *, reset=False) -> SequenceData:
+        if reset:
+            self.source_encoder_ = self._vocabulary(self.analyzer).fit(X)
+        ids = self.source_encoder_.transform(X)
+        return check_sequences(ids, tokens=True)
+
+    # ------------------------------------------------------------ net hooks
+    def _make_module(self, data: SequenceData, n_outputs: int) -> torch.nn.Module:
+        return AttentionSeq2Seq(
+            self.cell,
+            len(self.source_encoder_.tokens_),
+            n_outputs,
+            self.hidden_size,
+            self.embedding_dim,
+            self.target_embedding_dim or self.embedding_dim,
+            num_layers=self.num_layers,
+            bidirectional=self.bidirectional,
+            dropout=self.dropout,
+            attention=self.attention,
+            bos=self.target_encoder_.vocabulary_[_BOS],
+            eos=self.target_encoder_.vocabulary_[_EOS],
+        )
+
+    def _make_dataset(self, data: SequenceData, y, sample_weight):
+        y_in, y_out, target_lengths = y
+        return TranslationDataset(
+            data.values, data.lengths, y_in, y_out, target_lengths
+        )
+
+    def _build_net(self, module, seed, **kwargs):
+        net = super()._build_net(module, seed, **kwargs)
+        # token accuracy and loss-based stopping of the core are teacher
+        # forced: stop on the exact match of freely decoded outputs instead
+        callbacks = [
+            (name, cb)
+            for name, cb in net.callbacks
+            if name not in ("valid_acc", "early_stopping")
+        ]
+        if self.early_stopping:
+            callbacks[:0] = [
+                (
+                    "valid_acc",
+                    ValidationSequenceAccuracy(self.length_ratio_, self.max_length),
+                ),
+                (
+                    "early_stopping",
+                    EarlyStopping(
+                        monitor="valid_acc",
+                        lower_is_better=False,
+                        patience=self.patience,
+                        load_best=True,
+                    ),
+                ),
+            ]
+        net.callbacks = callbacks
+        return net
+
+    def _encode_targets(self, y):
+        """Return ``(y_in, y_out, lengths)``: bos + target, target + eos."""
+        ids = self.target_encoder_.transform(y)  # bos ... eos
+        lengths = np.array([len(s) - 1 for s in ids], dtype=np.int64)
+        y_in, _ = _pad_ids([s[:-1] for s in ids])
+        y_out, _ = _pad_ids([s[1:] for s in ids], fill=PAD_TARGET)
+        return y_in, y_out, lengths
+
+    # ------------------------------------------------------------ fit
+    @fit_method
+    def fit(self, X, y):
+        """Learn to translate the sequences X into the sequences y.
+
+        Parameters
+        ----------
+        X : list of str or of token lists
+            Input sequences (split by ``analyzer``).
+        y : list of str or of token lists
+            Output sequences of any lengths (split by ``target_analyzer``).
+
+        Returns
+        -------
+        self : SequenceTranslator
+            The fitted translator.
+        """
+        data = self._source(X, reset=True)
+        if y is None or len(y) != data.n_samples:
+            raise ValueError(
+                "SequenceTranslator needs one output sequence per input: X "
+                f"has {data.n_samples}, y has {None if y is None else len(y)}."
+            )
+        y = list(y)
+        self.target_is_text_ = isinstance(y[0], str)
+        self.target_encoder_ = self._vocabulary(
+            self.target_analyzer, bos_token=_BOS, eos_token=_EOS
+        ).fit(y)
+        y_in, y_out, target_lengths = self._encode_targets(y)
+        if target_lengths.min() < 1:
+            empty = int(np.argmin(target_lengths))
+            raise ValueError(f"y[{empty}] is an empty sequence.")
+        # target_lengths count the end marker
+        self.length_ratio_ = float(np.max((target_lengths - 1) / data.lengths))
+        return self._fit_net(
+            data,
+            (y_in, y_out, target_lengths),
+            None,
+            len(self.target_encoder_.tokens_),
+        )
+
+    # ------------------------------------------------------------ decoding
+    def _decode(self, X):
+        """Decode X; return token id arrays, attention matrices, cut flags."""
+        check_is_fitted(self)
+        self._validate_params()
+        data = self._source(X)
+        limits = length_limits(data.lengths, self.length_ratio_, self.max_length)
+        module = self.net_.module_
+        module.eval()
+        device = self.net_.device
+        n = data.n_samples
+        tokens, attention, cut = [None] * n, [None] * n, np.zeros(n, bool)
+        order = np.argsort(data.lengths, kind="stable")
+        chunk = max(8, 512 // self.beam_size)
+        with _torch_context(None, resolve_device(device), self.n_threads):
+            for start in range(0, n, chunk):
+                idx = order[start : start + chunk]
+                lengths = torch.as_tensor(data.lengths[idx])
+                x = torch.as_tensor(data.values[idx, : int(lengths.max())])
+                limit = torch.as_tensor(limits[idx], device=device)
+                if self.beam_size == 1:
+                    out = module.greedy(x.to(device), lengths, limit)
+                else:
+                    out = module.beam_search(
+                        x.to(device),
+                        lengths,
+                        limit,
+                        self.beam_size,
+                        self.length_penalty,
+                    )
+                ids, out_len, attn, finished = (t.cpu().numpy() for t in out)
+                for j, i in enumerate(idx):
+                    tokens[i] = ids[j, : out_len[j]]
+                    attention[i] = attn[j, : out_len[j], : data.lengths[i]].astype(
+                        np.float64
+                    )
+                cut[idx] = ~finished
+        if cut.any():
+            warnings.warn(
+                f"{int(cut.sum())} of {n} outputs reached the length limit "
+                "before their end marker and were cut; raise max_length (None "
+                "scales the limit with each input's length).",
+                UserWarning,
+                stacklevel=3,
+            )
+        return tokens, attention
+
+    def _to_output(self, ids):
+        toks = self.target_encoder_.inverse_transform(ids)
+        if not self.target_is_text_:
+            return toks
+        sep = " " if self.target_analyzer == "word" else ""
+        return [sep.join(t) for t in toks]
+
+    def predict(self, X, return_attention=False):
+        """Translate each input sequence.
+
+        Parameters
+        ----------
+        X : list of str or of token lists
+            Input sequences.
+        return_attention : bool, default=False
+            Also return the attention weights of every output.
+
+        Returns
+        -------
+        y : list of str or of token lists
+            Strings when ``y`` was strings at fit, token lists otherwise.
+        attention : list of ndarray of shape (n_output_tokens, n_input_tokens)
+            Only with ``return_attention=True``: row ``t`` holds the weights
+            over the input tokens when output token ``t`` was emitted (each
+            row sums to 1; zeros when ``attention=None``).
+        """
+        tokens, attention = self._decode(X)
+        y = self._to_output(tokens)
+        return (y, attention) if return_attention else y
+
+    def score(self, X, y):
+        """Return the exact-match accuracy: the fraction translated exactly.
+
+        Parameters
+        ----------
+        X : list of str or of token lists
+            Input sequences.
+        y : list of str or of token lists
+            Reference outputs.
+
+        Returns
+        -------
+        score : float
+        """
+        pred, _ = self._decode(X)
+        gold = self.target_encoder_.transform(y)
+        hits = [np.array_equal(p, g[1:-1]) for p, g in zip(pred, gold, strict=True)]
+        return float(np.mean(hits))
+
+    def score_samples(self, X, y):
+        """Log-likelihood of the given outputs under the model (for rescoring).
+
+        Parameters
+        ----------
+        X : list of str or of token lists
+            Input sequences.
+        y : list of str or of token lists
+            Candidate outputs, one per input.
+
+        Returns
+        -------
+        log_likelihood : ndarray of shape (n_samples,)
+            ``sum_t log p(y_t | y_<t, x)`` over the output tokens and the end
+            marker (natural logarithm).
+        """
+        check_is_fitted(self)
+        data = self._source(X)
+        y_in, y_out, target_lengths = self._encode_targets(list(y))
+        dataset = TranslationDataset(
+            data.values, data.lengths, y_in, y_out, target_lengths
+        )
+        module = self.net_.module_
+        module.eval()
+        device = self.net_.device
+        out = np.zeros(data.n_samples)
+        with _torch_context(None, resolve_device(device), self.n_threads):
+            with torch.no_grad():
+                for start in range(0, data.n_samples, 256):
+                    idx = np.arange(start, min(start + 256, data.n_samples))
+                    batch, target = dataset.__getitems__(idx)
+                    batch = {k: v.to(device) for k, v in batch.items()}
+                    logp = torch.log_softmax(module(**batch).float(), -1)
+                    target = target.to(device)
+                    real = target != PAD_TARGET
+                    picked = logp.gather(-1, target.clamp(min=0).unsqueeze(-1))
+                    out[idx] = (picked.squeeze(-1) * real).sum(1).double().cpu()
+        return out
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = False
+        tags.input_tags.two_d_array = False
+        tags.input_tags.string = True
+        return tags

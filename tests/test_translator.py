@@ -1,0 +1,442 @@
+"""Tests of SequenceTranslator, AttentionSeq2Seq and the seq2seq datasets."""
+
+import datetime
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import GridSearchCV, train_test_split
+from sklearn.utils import check_random_state
+
+from seqlearn import SequenceTranslator
+from seqlearn.datasets import make_addition, make_date_normalization, make_reversal
+from seqlearn.metrics import edit_error_rate, sequence_accuracy
+from seqlearn.nn import AttentionSeq2Seq
+from seqlearn.nn.attention import masked_softmax
+
+FAST = dict(hidden_size=32, embedding_dim=16, random_state=0, n_threads=1)
+
+
+def _strings(n, seed, low=1, high=8, alphabet="abcdef"):
+    rng = np.random.default_rng(seed)
+    return [
+        "".join(rng.choice(list(alphabet), rng.integers(low, high + 1)))
+        for _ in range(n)
+    ]
+
+
+@pytest.fixture(scope="module")
+def reverser():
+    """A small model that reverses strings of 1-8 letters (trained once)."""
+    X = _strings(1500, 0)
+    model = SequenceTranslator(max_epochs=12, batch_size=32, **FAST)
+    return model.fit(X, [s[::-1] for s in X])
+
+
+def _ragged_batch(seed=0, n=6, vocab=12):
+    gen = torch.Generator().manual_seed(seed)
+    lengths = torch.tensor([7, 1, 4, 6, 2, 5][:n])
+    x = torch.randint(4, vocab, (n, 7), generator=gen)
+    x[torch.arange(7) >= lengths[:, None]] = 0
+    return x, lengths
+
+
+def _module(attention="bahdanau", cell="lstm", seed=0, **kwargs):
+    torch.manual_seed(seed)
+    return AttentionSeq2Seq(cell, 12, 9, 16, 8, 8, attention=attention, **kwargs).eval()
+
+
+# ---------------------------------------------------------------- the network
+@pytest.mark.parametrize("attention", ["bahdanau", "luong"])
+def test_attention_sums_to_one_on_real_steps_and_zero_on_padding(attention):
+    model = _module(attention)
+    x, lengths = _ragged_batch()
+    with torch.no_grad():
+        memory, keys, mask, state, feed = model.encode(x, lengths)
+        tokens = torch.full((len(x),), model.bos)
+        for _ in range(3):
+            logits, state, feed, weights = model.step(
+                tokens, state, feed, memory, keys, mask
+            )
+            tokens = logits.argmax(-1)
+            assert torch.allclose(weights.sum(1), torch.ones(len(x)))
+            assert torch.all(weights[~mask] == 0)
+            assert torch.all(weights[mask] > 0)
+
+
+def test_masked_softmax_is_exactly_zero_on_padding():
+    scores = torch.tensor([[1.0, 2.0, 1e4], [0.5, -3.0, 9.0]])
+    mask = torch.tensor([[True, True, False], [True, False, False]])
+    weights = masked_softmax(scores, mask)
+    assert weights[0, 2] == 0 and weights[1, 1:].eq(0).all()
+    assert torch.allclose(weights.sum(1), torch.ones(2))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru", "peephole"])
+@pytest.mark.parametrize("attention", ["bahdanau", "luong", None])
+def test_padding_invariance_of_encoder_and_decoder(cell, attention):
+    """Extra padding columns in x change no logit."""
+    model = _module(attention, cell, num_layers=2, bidirectional=True)
+    x, lengths = _ragged_batch()
+    y_in = torch.randint(2, 9, (len(x), 5))
+    wide = torch.cat([x, torch.zeros(len(x), 4, dtype=x.dtype)], 1)
+    with torch.no_grad():
+        a, b = model(x, lengths, y_in), model(wide, lengths, y_in)
+    torch.testing.assert_close(a, b)
+
+
+@pytest.mark.parametrize("attention", ["bahdanau", "luong", None])
+def test_batched_decoding_equals_one_at_a_time_on_ragged_input(attention):
+    model = _module(attention, num_layers=2)
+    x, lengths = _ragged_batch()
+    limit = torch.tensor([3, 8, 2, 6, 5, 4])
+    for decode in (
+        lambda *a: model.greedy(*a),
+        lambda *a: model.beam_search(*a, beam_size=4, alpha=0.6),
+        lambda *a: model.beam_search(*a, beam_size=3, alpha=0.0),
+    ):
+        tokens, out_len, attn, finished = decode(x, lengths, limit)
+        for i in range(len(x)):
+            n = int(lengths[i])
+            t1, l1, a1, f1 = decode(
+                x[i : i + 1, :n], lengths[i : i + 1], limit[i : i + 1]
+            )
+            L = int(out_len[i])
+            assert int(l1[0]) == L
+            assert torch.equal(t1[0, :L], tokens[i, :L])
+            assert torch.all(tokens[i, L:] == 0)
+            torch.testing.assert_close(a1[0, :L], attn[i, :L, :n])
+            assert bool(f1[0]) == bool(finished[i])
+
+
+@pytest.mark.parametrize("attention", ["bahdanau", "luong", None])
+def test_beam_size_one_is_greedy(attention):
+    model = _module(attention)
+    x, lengths = _ragged_batch()
+    # a trained-looking bias: the end marker becomes likely after a few steps
+    with torch.no_grad():
+        model.output.bias[model.eos] += 1.5
+    for alpha in (0.0, 1.0):
+        g = model.greedy(x, lengths, 9)
+        b = model.beam_search(x, lengths, 9, beam_size=1, alpha=alpha)
+        for u, v in zip(g, b, strict=True):
+            assert torch.equal(u, v)
+        assert g[3].any()
+
+
+def test_beam_search_finds_a_more_probable_output_than_greedy(reverser):
+    """Beam search maximises the (normalised) likelihood at least as well."""
+    X = _strings(60, 5, 6, 8)
+    greedy = reverser.set_params(beam_size=1).predict(X)
+    beam = reverser.set_params(beam_size=4, length_penalty=0.0).predict(X)
+    reverser.set_params(beam_size=1, length_penalty=0.6)
+    lg, lb = reverser.score_samples(X, greedy), reverser.score_samples(X, beam)
+    assert np.all(lb >= lg - 1e-4)
+
+
+def test_beam_stopping_rule_does_not_stop_early():
+    """A longer hypothesis beating a short finished one is still found.
+
+    The first step makes the end marker the single most likely token, but
+    after any other token the model is certain; with log-probabilities the
+    longer output wins, and the search must not stop when the first
+    hypothesis finishes.
+    """
+    model = _module(None)
+    V, eos = model.num_targets, model.eos
+
+    def step(tokens, state, feed, memory, keys, mask):
+        logits = torch.full((len(tokens), V), -20.0)
+        first = tokens == model.bos
+        logits[first, eos] = 0.0  # p(eos) ~ 0.33
+        logits[first, 5] = -0.1  # 0.30
+        logits[first, 6] = -0.1
+        logits[~first & (tokens == 5), 7] = 5.0
+        logits[~first & (tokens == 7), eos] = 5.0
+        logits[~first & (tokens == 6), eos] = 5.0
+        return logits, state, feed, None
+
+    model.step = step
+    x, lengths = _ragged_batch(n=2)
+    # log p: "" -1.03, "6" -1.13, "5 7" -1.13; normalised by ((5 + L) / 6) ** 2
+    # "" scores -1.03, "6" -0.83 and "5 7" -0.64, found only after "" ended
+    tokens, out_len, _, finished = model.beam_search(x, lengths, 6, 3, alpha=2.0)
+    # with a strong length penalty the longer "5 7" ranks above "" and "6"
+    assert out_len.tolist() == [2, 2]
+    assert tokens[:, :2].tolist() == [[5, 7], [5, 7]]
+    g = model.greedy(x, lengths, 6)
+    assert g[1].tolist() == [0, 0]
+
+
+# ---------------------------------------------------------------- the loss
+def test_loss_of_a_zero_model_matches_a_hand_computation():
+    """All weights 0 but the output bias: every step predicts softmax(bias)."""
+    X = ["ab", "bca", "c"]
+    y = ["xy", "y", "zxyz"]
+    model = SequenceTranslator(
+        max_epochs=1,
+        hidden_size=4,
+        embedding_dim=3,
+        **{k: v for k, v in FAST.items() if k not in ("hidden_size", "embedding_dim")},
+    ).fit(X, y)
+    module = model.net_.module_
+    bias = torch.linspace(-1, 2, module.num_targets)
+    with torch.no_grad():
+        for p in module.parameters():
+            p.zero_()
+        module.output.bias.copy_(bias)
+    vocab = model.target_encoder_.vocabulary_
+    logp = torch.log_softmax(bias, 0).numpy()
+    targets = [[vocab[c] for c in t] + [vocab["<eos>"]] for t in y]
+    hand = [sum(logp[i] for i in t) for t in targets]
+    np.testing.assert_allclose(model.score_samples(X, y), hand, rtol=1e-5)
+    # the training criterion: the mean over real target steps, padding ignored
+    dataset = model._make_dataset(model._source(X), model._encode_targets(y), None)
+    batch, target = dataset.__getitems__(np.arange(3))
+    loss = model.net_.get_loss(model.net_.infer(batch), target)
+    expected = -sum(hand) / sum(map(len, targets))
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_loss_equals_one_pair_at_a_time_stepping(reverser):
+    """The padded, teacher-forced batch loss equals unpadded step-by-step sums."""
+    X, y = ["abcdef", "a", "fe"], ["fedcba", "a", "ef"]
+    module = reverser.net_.module_.eval()
+    vocab = reverser.target_encoder_.vocabulary_
+    total, count = 0.0, 0
+    with torch.no_grad():
+        for src, tgt in zip(X, y, strict=True):
+            ids = torch.tensor([reverser.source_encoder_.transform([src])[0]])
+            memory, keys, mask, state, feed = module.encode(
+                ids, torch.tensor([len(src)])
+            )
+            prev = module.bos
+            for tok in [vocab[c] for c in tgt] + [module.eos]:
+                logits, state, feed, _ = module.step(
+                    torch.tensor([prev]), state, feed, memory, keys, mask
+                )
+                total += torch.log_softmax(logits[0], 0)[tok].item()
+                count += 1
+                prev = tok
+    batch_ll = reverser.score_samples(X, y)
+    assert batch_ll.sum() == pytest.approx(total, rel=1e-5)
+
+
+# ---------------------------------------------------------------- estimator
+def test_reverser_learns_and_predicts_strings(reverser):
+    X = _strings(200, 1)
+    y = [s[::-1] for s in X]
+    pred = reverser.predict(X)
+    assert all(isinstance(p, str) for p in pred)
+    assert sequence_accuracy(y, pred) >= 0.9
+    assert reverser.score(X, y) == pytest.approx(sequence_accuracy(y, pred))
+    assert edit_error_rate(y, pred) < 0.05
+
+
+@pytest.mark.parametrize("beam_size", [1, 3])
+def test_predict_batched_equals_one_at_a_time(reverser, beam_size):
+    X = _strings(12, 2, 1, 9)
+    reverser.set_params(beam_size=beam_size)
+    try:
+        batched, attn = reverser.predict(X, return_attention=True)
+        for i, x in enumerate(X):
+            single, a1 = reverser.predict([x], return_attention=True)
+            assert single[0] == batched[i]
+            np.testing.assert_allclose(a1[0], attn[i], atol=1e-5)
+    finally:
+        reverser.set_params(beam_size=1)
+
+
+def test_predict_attention_shapes_and_rows(reverser):
+    X = ["abc", "fedcba"]
+    pred, attn = reverser.predict(X, return_attention=True)
+    for x, p, a in zip(X, pred, attn, strict=True):
+        assert a.shape == (len(p), len(x))
+        np.testing.assert_allclose(a.sum(1), 1, rtol=1e-5)
+    # a reverser attends to the mirrored input position
+    assert np.argmax(attn[1], axis=1).tolist() == list(range(5, -1, -1))
+
+
+def test_predict_never_uses_teacher_forcing(reverser):
+    """predict decodes from its own outputs: the teacher-forced forward is unused."""
+    module = reverser.net_.module_
+
+    def forbidden(*args, **kwargs):
+        raise AssertionError("teacher-forced forward called at predict")
+
+    module.forward = forbidden
+    try:
+        reverser.predict(["abc", "de"])
+        reverser.set_params(beam_size=2).predict(["abc"])
+    finally:
+        del module.forward
+        reverser.set_params(beam_size=1)
+
+
+def test_validation_scores_free_decoding_not_teacher_forcing():
+    """valid_acc is the exact match of greedy predict on the held-out pairs.
+
+    Teacher forcing would feed the gold prefix, so the recorded score would
+    be that of a different, easier task (token accuracy given the truth).
+    """
+    X = _strings(600, 3)
+    y = [s[::-1] for s in X]
+    model = SequenceTranslator(
+        max_epochs=3, early_stopping=True, validation_fraction=0.2, patience=5, **FAST
+    ).fit(X, y)
+    seed = int(check_random_state(0).randint(2**31 - 1))
+    _, valid = train_test_split(np.arange(600), test_size=120, random_state=seed)
+    Xv, yv = [X[i] for i in valid], [y[i] for i in valid]
+    best = max(model.history_[:, "valid_acc"])
+    assert best < 1  # an unfinished model: teacher forcing would score higher
+    assert model.score(Xv, yv) == pytest.approx(best)
+
+
+def test_decoding_parameters_take_effect_without_refit(reverser):
+    X = ["abcdef", "abcdefab"]
+    with pytest.warns(UserWarning, match="length limit"):
+        cut = reverser.set_params(max_length=3).predict(X)
+    assert [len(p) for p in cut] == [3, 3]
+    reverser.set_params(max_length=None)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        full = reverser.predict(X)
+    assert [len(p) for p in full] == [6, 8]
+
+
+def test_outputs_much_longer_than_inputs_are_not_cut():
+    """max_length=None scales with the input: 8x longer outputs fit."""
+    X = _strings(400, 4, 1, 3, "ab")
+    y = ["".join(c * 8 for c in s) for s in X]
+    model = SequenceTranslator(max_epochs=15, lr=0.005, batch_size=16, **FAST)
+    model.fit(X, y)
+    assert model.length_ratio_ == 8
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pred = model.predict(["ab", "bab"])
+    assert pred == ["aaaaaaaabbbbbbbb", "bbbbbbbbaaaaaaaabbbbbbbb"]
+
+
+def test_token_lists_and_word_analyzer():
+    X, y = make_reversal(300, max_length=4, n_symbols=5, random_state=0)
+    model = SequenceTranslator(
+        analyzer=None, target_analyzer=None, max_epochs=1, **FAST
+    )
+    pred = model.fit(X, y).predict(X[:3])
+    assert all(isinstance(p, list) for p in pred)
+    words = [" ".join(x) for x in X]
+    model = SequenceTranslator(
+        analyzer="word", target_analyzer="word", max_epochs=1, **FAST
+    )
+    pred = model.fit(words, [" ".join(t) for t in y]).predict(words[:3])
+    assert all(isinstance(p, str) for p in pred)
+    assert model.source_encoder_.tokens_[2:] == sorted(
+        model.source_encoder_.tokens_[2:],
+        key=lambda t: -model.source_encoder_.token_counts_[t],
+    )
+
+
+def test_reproducible_with_random_state():
+    X = _strings(200, 6)
+    y = [s[::-1] for s in X]
+    a = SequenceTranslator(max_epochs=2, **FAST).fit(X, y)
+    b = SequenceTranslator(max_epochs=2, **FAST).fit(X, y)
+    assert a.history_[:, "train_loss"] == b.history_[:, "train_loss"]
+    np.testing.assert_array_equal(a.score_samples(X, y), b.score_samples(X, y))
+
+
+def test_quiet_by_default(capsys):
+    X = _strings(100, 7)
+    SequenceTranslator(max_epochs=2, early_stopping=True, patience=1, **FAST).fit(
+        X, [s[::-1] for s in X]
+    )
+    assert capsys.readouterr().out == ""
+
+
+def test_grid_search_uses_exact_match():
+    X = _strings(120, 8, 1, 4)
+    y = [s[::-1] for s in X]
+    search = GridSearchCV(
+        SequenceTranslator(max_epochs=1, **FAST), {"attention": ["luong", None]}, cv=2
+    ).fit(X, y)
+    assert set(search.cv_results_["mean_test_score"]) <= set(np.linspace(0, 1, 61))
+    assert 0 <= search.best_score_ <= 1
+
+
+def test_invalid_input():
+    with pytest.raises(ValueError, match="one output sequence per input"):
+        SequenceTranslator(max_epochs=1).fit(["ab", "c"], ["ba"])
+    with pytest.raises(TypeError, match="list of tokens"):
+        SequenceTranslator(analyzer=None, max_epochs=1).fit(["ab"], ["ba"])
+    with pytest.raises(ValueError, match="attention"):
+        SequenceTranslator(attention="dot", max_epochs=1).fit(["ab"], ["ba"])
+
+
+# ---------------------------------------------------------------- datasets
+def test_make_addition_follows_the_keras_recipe():
+    X, y = make_addition(2000, random_state=0)
+    pairs = [tuple(sorted(map(int, x.split("+")))) for x in X]
+    assert len(set(pairs)) == 2000
+    assert all(sum(p) == int(t) for p, t in zip(pairs, y, strict=True))
+    assert max(max(p) for p in pairs) < 1000
+    assert make_addition(50, random_state=1) == make_addition(50, random_state=1)
+
+
+def test_make_date_normalization_is_well_posed():
+    X, y = make_date_normalization(3000, random_state=0)
+    assert len(set(X)) == 3000
+    assert all("," not in x and x == x.lower() for x in X)
+    dates = [datetime.date.fromisoformat(d) for d in y]
+    assert min(dates).year >= 1970 and max(dates).year <= 2019
+
+
+def test_make_reversal():
+    X, y = make_reversal(500, min_length=26, max_length=30, random_state=0)
+    assert all(26 <= len(x) <= 30 and t == x[::-1] for x, t in zip(X, y, strict=True))
+    assert len({s for x in X for s in x}) == 50
+
+
+# ---------------------------------------------------------------- tasks learn
+@pytest.mark.slow
+def test_addition_learns():
+    """The Keras recipe at a fraction of its size (the benchmark runs it all)."""
+    X, y = make_addition(22000, random_state=0)
+    model = SequenceTranslator(max_epochs=8, random_state=0, n_threads=1)
+    model.fit(X[:20000], y[:20000])
+    assert model.score(X[20000:], y[20000:]) >= 0.8
+
+
+def test_dates_learn():
+    X, y = make_date_normalization(3000, random_state=0)
+    model = SequenceTranslator(max_epochs=6, batch_size=32, lr=0.005, **FAST)
+    assert model.fit(X[:2500], y[:2500]).score(X[2500:], y[2500:]) >= 0.97
+
+
+def test_reversal_learns():
+    X, y = make_reversal(3000, max_length=8, n_symbols=10, random_state=0)
+    Xt, yt = make_reversal(200, max_length=8, n_symbols=10, random_state=1)
+    model = SequenceTranslator(
+        analyzer=None,
+        target_analyzer=None,
+        max_epochs=10,
+        lr=0.005,
+        **{**FAST, "hidden_size": 64},
+    )
+    assert model.fit(X, y).score(Xt, yt) >= 0.9
+
+
+def test_sklearn_contract():
+    from sklearn.base import clone
+    from sklearn.utils.estimator_checks import (
+        check_get_params_invariance,
+        check_no_attributes_set_in_init,
+        check_parameters_default_constructible,
+    )
+
+    est = SequenceTranslator()
+    check_no_attributes_set_in_init("SequenceTranslator", est)
+    check_parameters_default_constructible("SequenceTranslator", est)
+    check_get_params_invariance("SequenceTranslator", est)
+    params = clone(SequenceTranslator(beam_size=3, attention=None)).get_params()
+    assert params["beam_size"] == 3 and params["attention"] is None
