@@ -62,6 +62,11 @@ def run(cell, length, args):
         batch_size=args.batch_size,
         lr=args.lr,
         max_epochs=args.max_epochs,
+        # a test of the recurrent cells' memory: no convolutional front-end
+        # (it would shorten the sequence) and the plain constant-lr budget
+        conv_channels=None,
+        min_updates=0,
+        lr_schedule="constant",
         random_state=0,
         callbacks=[("solved", StopWhenSolved(X_test, y_test, y))],
     )

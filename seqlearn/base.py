@@ -242,8 +242,8 @@ SHARED_PARAMS = {
             [StrOptions({"auto"}), Interval(numbers.Integral, 0, None, closed="left")],
             "Minimum number of optimizer steps: a small data set trains for more "
             "than ``max_epochs`` epochs until it has had this many updates. "
-            f'"auto": {LONG_SERIES_UPDATES} when the longest training sequence has '
-            f"at least {LONG_SERIES} steps, else 0.",
+            f'"auto": {LONG_SERIES_UPDATES} when the training sequences are '
+            f"numeric and the longest has at least {LONG_SERIES} steps, else 0.",
         ),
         "lr_schedule": param(
             "auto",
@@ -252,8 +252,8 @@ SHARED_PARAMS = {
             '"warmup_cosine" warms the learning rate up over the first 10 % of '
             "the optimizer steps, then lowers it along a cosine to 1 % of ``lr`` "
             '(:class:`~seqlearn.callbacks.WarmupCosineLR`); "constant" keeps '
-            '``lr``; "auto" picks "warmup_cosine" when the longest training '
-            f"sequence has at least {LONG_SERIES} steps.",
+            '``lr``; "auto" picks "warmup_cosine" when the training sequences '
+            f"are numeric and the longest has at least {LONG_SERIES} steps.",
         ),
     },
     "class_weight": {
@@ -1055,7 +1055,9 @@ class BaseSequenceEstimator(BaseEstimator):
         """
         if "budget" not in self._param_groups:
             return self.max_epochs, False
-        long = int(data.lengths.max()) >= LONG_SERIES
+        # chosen on numeric series: token ids and text keep the plain budget
+        numeric = self.input_kind_ in ("tabular", "sequence")
+        long = numeric and int(data.lengths.max()) >= LONG_SERIES
         min_updates = self.min_updates
         if min_updates == "auto":
             min_updates = LONG_SERIES_UPDATES if long else 0
