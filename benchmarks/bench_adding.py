@@ -20,6 +20,7 @@ import torch
 from skorch.callbacks import Callback
 
 from seqlearn import SequenceRegressor
+from seqlearn.callbacks import StopTraining
 from seqlearn.datasets import make_adding_problem
 
 SOLVED = 0.01
@@ -50,7 +51,7 @@ class StopWhenSolved(Callback):
         mse = float(np.mean((out * self.scale_ + self.mean_ - self.y) ** 2))
         net.history.record("test_mse", mse)
         if mse < self.threshold:
-            raise KeyboardInterrupt  # skorch ends training cleanly on it
+            raise StopTraining  # ends fit, keeping the model
 
 
 def run(cell, length, args):

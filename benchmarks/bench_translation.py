@@ -30,6 +30,7 @@ import _common
 from skorch.callbacks import Callback
 
 from seqlearn import SequenceTranslator
+from seqlearn.callbacks import StopTraining
 from seqlearn.datasets import make_addition, make_date_normalization, make_reversal
 from seqlearn.metrics import sequence_accuracy
 
@@ -58,7 +59,7 @@ class TimeLimit(Callback):
         import time
 
         if time.perf_counter() - self.start_ > 60 * self.minutes:
-            raise KeyboardInterrupt  # skorch ends fit cleanly on this
+            raise StopTraining  # ends fit, keeping the model
 
 
 def _decode(model, X, beam):

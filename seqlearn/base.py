@@ -50,7 +50,7 @@ from seqlearn._compat import (
     fit_context,
     validate_data,
 )
-from seqlearn.callbacks import WarmupCosineLR, budget_epochs
+from seqlearn.callbacks import StopTraining, WarmupCosineLR, budget_epochs
 from seqlearn.data import (
     BucketBatchIterator,
     SequenceData,
@@ -614,6 +614,8 @@ class SeqNet(NeuralNet):
         self.notify("on_train_begin", X=X, y=y)
         try:
             self.fit_loop(X, y, **fit_params)
+        except StopTraining:
+            pass
         except KeyboardInterrupt:
             # skorch's EarlyStopping stops training by raising
             # KeyboardInterrupt: only that one is swallowed

@@ -10,7 +10,25 @@ import math
 
 from skorch.callbacks import Callback
 
-__all__ = ["WarmupCosineLR", "budget_epochs", "lr_at_step"]
+__all__ = ["StopTraining", "WarmupCosineLR", "budget_epochs", "lr_at_step"]
+
+
+class StopTraining(Exception):  # noqa: N818 (a signal, not an error)
+    """Raise from a callback to end training early and keep the model.
+
+    ``KeyboardInterrupt`` (Ctrl-C) propagates out of ``fit`` and leaves the
+    estimator as it was; a callback that wants to stop and keep what was
+    learnt so far raises this instead.
+
+    Examples
+    --------
+    >>> from skorch.callbacks import Callback
+    >>> from seqlearn.callbacks import StopTraining
+    >>> class StopBelow(Callback):
+    ...     def on_epoch_end(self, net, **kwargs):
+    ...         if net.history[-1, "train_loss"] < 0.1:
+    ...             raise StopTraining
+    """
 
 
 def lr_at_step(step, total_steps, base_lr, warmup_fraction=0.1, final_lr_ratio=0.01):

@@ -16,6 +16,7 @@ from skorch.callbacks import Callback
 import seqlearn
 from seqlearn import CharRNN, RNNClassifier, SequenceRegressor, SequenceTagger
 from seqlearn.base import SHARED_PARAMS, BaseSequenceEstimator, LossDivergedError
+from seqlearn.callbacks import StopTraining
 
 SMALL = {"hidden_size": 8, "max_epochs": 3, "random_state": 0}
 CORE_ESTIMATORS = [RNNClassifier, SequenceRegressor, SequenceTagger, CharRNN]
@@ -224,3 +225,16 @@ def test_public_api_is_importable_from_one_place():
     for name in seqlearn.__all__:
         assert hasattr(seqlearn, name)
     assert issubclass(RNNClassifier, BaseSequenceEstimator)
+
+
+class _StopAfter(Callback):
+    def on_epoch_end(self, net, **kwargs):
+        if len(net.history) == 2:
+            raise StopTraining
+
+
+def test_a_callback_stops_training_and_keeps_the_model():
+    est = fit(
+        RNNClassifier(**{**SMALL, "max_epochs": 10}, callbacks=[("s", _StopAfter())])
+    )
+    assert len(est.history_) == 2 and hasattr(est, "net_")
