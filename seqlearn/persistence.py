@@ -43,6 +43,8 @@ _ALLOWED = {
     "SequenceTagger": "seqlearn.tagger:SequenceTagger",
     "RNNForecaster": "seqlearn.forecasting:RNNForecaster",
     "_Seq2SeqRegressor": "seqlearn.forecasting:_Seq2SeqRegressor",
+    "ResidualModel": "seqlearn.forecasting._residual:ResidualModel",
+    "_ResidualNet": "seqlearn.forecasting._network:_ResidualNet",
     "CharRNN": "seqlearn.generation:CharRNN",
     "VocabularyEncoder": "seqlearn.preprocessing:VocabularyEncoder",
     "OneHotSequenceEncoder": "seqlearn.preprocessing:OneHotSequenceEncoder",
@@ -112,6 +114,10 @@ class _Encoder:
         if isinstance(obj, tuple):
             items = [self.encode(v, f"{path}.{i}") for i, v in enumerate(obj)]
             return {"__type__": "tuple", "items": items}
+        if type(obj) in (set, frozenset):
+            items = sorted(obj, key=repr)
+            items = [self.encode(v, f"{path}.{i}") for i, v in enumerate(items)]
+            return {"__type__": type(obj).__name__, "items": items}
         if isinstance(obj, dict) and type(obj) in (dict, collections.Counter):
             items = [
                 [self.encode(k, f"{path}.key"), self.encode(v, f"{path}.{k}")]
@@ -365,6 +371,12 @@ class _Decoder:
 
     def _tuple(self, obj):
         return tuple(self.decode(v) for v in obj["items"])
+
+    def _set(self, obj):
+        return {self._key(v) for v in obj["items"]}
+
+    def _frozenset(self, obj):
+        return frozenset(self._set(obj))
 
     def _dict(self, obj):
         return {self._key(k): self.decode(v) for k, v in obj["items"]}

@@ -600,7 +600,7 @@ n_threads, precision
         # columns are separate series: one global model learns from all
         model.fit(series)
         self.model_, self.window_, self.season_length_ = model, L, m
-        self.history_ = model.history_ if model.module_ is not None else []
+        self.history_ = model.history_ if model.network_ is not None else []
         self.n_targets_, self.n_exog_ = Y.shape[1], 0
         self._y_tail = Y[len(Y) - L :]
         self._x_tail = None
