@@ -42,7 +42,7 @@ _ALLOWED = {
     "SequenceRegressor": "seqlearn.regressor:SequenceRegressor",
     "SequenceTagger": "seqlearn.tagger:SequenceTagger",
     "RNNForecaster": "seqlearn.forecasting:RNNForecaster",
-    "_Seq2SeqRegressor": "seqlearn.forecasting:_Seq2SeqRegressor",
+    "_Seq2SeqRegressor": "seqlearn.forecasting._forecaster:_Seq2SeqRegressor",
     "ResidualModel": "seqlearn.forecasting._residual:ResidualModel",
     "_ResidualNet": "seqlearn.forecasting._network:_ResidualNet",
     "CharRNN": "seqlearn.generation:CharRNN",
