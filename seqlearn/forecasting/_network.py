@@ -79,7 +79,7 @@ class StepCallback(Callback):
     def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
         """Report a training step."""
         if training:
-            self.fn(self.step_, float(loss))
+            self.fn(self.step_, loss.item())
             self.step_ += 1
 
 
