@@ -246,7 +246,13 @@ class _ResidualNet(RegressorMixin, BaseSequenceEstimator):
                     ),
                 )
             )
-        net.callbacks = own + list(net.callbacks)
+        # validation is ours (median MAE every ``every`` steps), not the core's
+        core = [
+            cb
+            for cb in net.callbacks
+            if not (isinstance(cb, tuple) and cb[0] == "early_stopping")
+        ]
+        net.callbacks = own + core
         return net
 
     # ------------------------------------------------------------ fit

@@ -77,9 +77,9 @@ class ResidualModel(BaseEstimator):
         self.window, self.horizon, self.season = window, horizon, season
         self.n_models, self.hidden_size, self.cell = n_models, hidden_size, cell
         self.max_steps, self.lr, self.batch_size = max_steps, lr, batch_size
-        self.patience, self.seed, self.variant = patience, seed, set(variant)
+        self.patience, self.seed, self.variant = patience, seed, variant
         self.early_stopping = early_stopping
-        self.callbacks = callbacks or []
+        self.callbacks = callbacks
 
     # ------------------------------------------------------------ windows
     def _normalise(self, past):
@@ -194,7 +194,7 @@ class ResidualModel(BaseEstimator):
         # callables f(step, loss) are run after every optimizer step
         callbacks = [
             cb if isinstance(cb, Callback | tuple) else StepCallback(cb)
-            for cb in self.callbacks
+            for cb in self.callbacks or ()
         ]
         network = _ResidualNet(
             n_models=self.n_models,
