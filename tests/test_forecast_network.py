@@ -1,5 +1,7 @@
 """The forecaster's inner estimators: on the training core, clonable, refittable."""
 
+import pickle
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -57,6 +59,9 @@ def test_residual_network_is_a_core_estimator_and_clones(series):
     assert params["hidden_size"] == 16 and params["cell"] == "lstm"
     # trained by the core: a skorch history of one optimizer step per epoch
     assert len(fc.history_) == 30 and "valid_mae" in fc.history_[-1]
+    pd.testing.assert_series_equal(
+        pickle.loads(pickle.dumps(fc)).predict(), fc.predict()
+    )
     # the whole residual model clones and refits to the same forecasts
     model = clone(fc.model_).fit([series.to_numpy()])
     past = series.to_numpy()[None, -fc.window_ :]

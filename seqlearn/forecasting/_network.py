@@ -111,6 +111,10 @@ class RandomBatchIterator:
             yield self.dataset.__getitems__(torch.randperm(n)[: self.batch_size])
 
 
+def _quiet(text):
+    """Discard EarlyStopping's messages (a module-level function: picklable)."""
+
+
 class EnsembleValidation(EarlyStopping):
     """Score validation windows every ``every`` steps; optionally stop early.
 
@@ -140,7 +144,7 @@ class EnsembleValidation(EarlyStopping):
             threshold=0.0,
             threshold_mode="abs",
             load_best=stop,
-            sink=lambda text: None,
+            sink=_quiet,
         )
         self.x, self.y, self.every, self.stop = x, y, every, stop
 
