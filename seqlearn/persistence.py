@@ -42,7 +42,9 @@ _ALLOWED = {
     "SequenceRegressor": "seqlearn.regressor:SequenceRegressor",
     "SequenceTagger": "seqlearn.tagger:SequenceTagger",
     "RNNForecaster": "seqlearn.forecasting:RNNForecaster",
-    "_Seq2SeqRegressor": "seqlearn.forecasting:_Seq2SeqRegressor",
+    "_Seq2SeqRegressor": "seqlearn.forecasting._forecaster:_Seq2SeqRegressor",
+    "ResidualModel": "seqlearn.forecasting._residual:ResidualModel",
+    "_ResidualNet": "seqlearn.forecasting._network:_ResidualNet",
     "CharRNN": "seqlearn.generation:CharRNN",
     "SequenceTranslator": "seqlearn.translator:SequenceTranslator",
     "VocabularyEncoder": "seqlearn.preprocessing:VocabularyEncoder",
@@ -113,6 +115,10 @@ class _Encoder:
         if isinstance(obj, tuple):
             items = [self.encode(v, f"{path}.{i}") for i, v in enumerate(obj)]
             return {"__type__": "tuple", "items": items}
+        if type(obj) in (set, frozenset):
+            items = sorted(obj, key=repr)
+            items = [self.encode(v, f"{path}.{i}") for i, v in enumerate(items)]
+            return {"__type__": type(obj).__name__, "items": items}
         if isinstance(obj, dict) and type(obj) in (dict, collections.Counter):
             items = [
                 [self.encode(k, f"{path}.key"), self.encode(v, f"{path}.{k}")]
@@ -366,6 +372,12 @@ class _Decoder:
 
     def _tuple(self, obj):
         return tuple(self.decode(v) for v in obj["items"])
+
+    def _set(self, obj):
+        return {self._key(v) for v in obj["items"]}
+
+    def _frozenset(self, obj):
+        return frozenset(self._set(obj))
 
     def _dict(self, obj):
         return {self._key(k): self.decode(v) for k, v in obj["items"]}

@@ -283,9 +283,7 @@ class RNNForecaster(BaseEstimator):
 default="residual"
         ``"residual"``: linear base plus a recurrent ensemble's correction,
         on windows normalised one by one (see above; ``scaling``,
-        ``difference``, ``calibration_size`` and covariates do not apply, and
-        ``callbacks`` are callables ``f(step, loss)`` run after every
-        optimizer step).
+        ``difference``, ``calibration_size`` and covariates do not apply).
         ``"multioutput"``: one network emits all ``horizon`` steps.
         ``"recursive"``: a one-step network is fed back its own predictions
         (``predict`` may then go beyond ``horizon``).  ``"seq2seq"``: an
@@ -328,17 +326,71 @@ default="residual"
         (:meth:`predict_interval`): an int is a count, a float a fraction of
         the training windows.  ``fit`` then trains a second network on the
         rows before those origins and keeps its absolute errors there.
-    cell, hidden_size, num_layers, bidirectional, dropout, pooling, \
-max_epochs, batch_size, lr, optimizer, weight_decay, gradient_clip, \
-early_stopping, validation_fraction, patience, device, verbose, callbacks, \
-n_threads, precision
-        Passed to :class:`~seqlearn.SequenceRegressor` (see there);
-        ``pooling`` does not apply to ``"seq2seq"``.  ``"residual"`` uses
-        ``cell`` ("gru" or "lstm"), ``hidden_size`` (per model), ``lr``,
-        ``batch_size``, ``patience`` and ``callbacks``.  Defaults here:
-        ``hidden_size=16``, ``max_epochs=60``, ``lr=0.005``.
+    cell : {"lstm", "gru", "rnn", "peephole"}, default="lstm"
+        Recurrent cell: LSTM, GRU, vanilla tanh RNN or LSTM with peephole
+        connections.  ``"residual"`` takes "gru" or "lstm" (any other cell
+        gives "gru").
+    hidden_size : int, default=16
+        Features of the hidden state (per direction); with ``"residual"``,
+        of each network of the ensemble.
+    num_layers : int, default=1
+        Number of stacked recurrent layers (not ``"residual"``: one layer).
+    bidirectional : bool, default=False
+        Also read each window backwards and concatenate both directions (not
+        ``"residual"``).
+    dropout : float, default=0.0
+        Dropout on non-recurrent edges: between stacked layers and on the
+        encoder output (not ``"residual"``).
+    pooling : {"last", "mean", "max", "attention"}, default="last"
+        How the per-step states become one vector per window (see
+        :class:`~seqlearn.SequenceRegressor`); does not apply to ``"seq2seq"``
+        and ``"residual"``.
+    max_epochs : int, default=60
+        Number of passes over the training windows (``"residual"`` counts
+        optimizer steps instead: ``max_steps``).
+    batch_size : int, default=32
+        Windows per mini-batch (``"residual"``: per optimizer step).
+    lr : float, default=0.005
+        Learning rate.
+    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer \
+class, default="adam"
+        Optimizer: a name, or a subclass of ``torch.optim.Optimizer`` that
+        needs no closure (not LBFGS); ``"residual"`` uses Adam.
+    weight_decay : float, default=0.0
+        Weight decay (L2 penalty) passed to the optimizer (not
+        ``"residual"``).
+    gradient_clip : float or None, default=1.0
+        Maximum norm of the gradient; None disables clipping (``"residual"``
+        clips at 1.0).
+    early_stopping : bool, default=False
+        Hold out ``validation_fraction`` of the training windows and stop when
+        the validation loss has not improved for ``patience`` epochs,
+        restoring the best weights.  ``"residual"`` validates on its latest
+        training windows every 10 steps instead.
+    validation_fraction : float, default=0.1
+        Fraction held out when ``early_stopping=True`` (not ``"residual"``).
+    patience : int, default=10
+        Epochs without improvement before stopping (``"residual"``: scorings,
+        10 steps apart).
+    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
+        Where to train; "auto" picks CUDA when available (not
+        ``"residual"``, which trains on the CPU).
     random_state : int, RandomState instance or None, default=None
         Seeds every network (and makes ``fit`` reproducible).
+    verbose : int, default=0
+        0 prints nothing; 1 shows one progress bar per fit; 2 prints a table
+        row per epoch (not ``"residual"``).
+    callbacks : list of (name, skorch callback) or None, default=None
+        Extra skorch callbacks (e.g. ``LRScheduler``).  ``"residual"`` also
+        takes plain callables ``f(step, loss)``, run after every optimizer
+        step.
+    n_threads : int or None, default=None
+        Torch threads used during fit and predict; None keeps torch's setting
+        (not ``"residual"``).
+    precision : {"32", "bf16"}, default="32"
+        "bf16" runs forward passes under ``torch.autocast`` in bfloat16
+        (mixed precision: weights, gradients and the loss stay float32); not
+        ``"residual"``.
 
     Attributes
     ----------
@@ -347,7 +399,9 @@ n_threads, precision
         ``"residual"``).
     model_ : ResidualModel
         The fitted base and ensemble (``"residual"``): ``model_.base_`` names
-        the chosen base, ``model_.shrink_`` the weight of the correction.
+        the chosen base, ``model_.shrink_`` the weight of the correction,
+        ``model_.network_`` the fitted ensemble (an estimator on the training
+        core; None when no network was trained).
     window_ : int
         Window used (``"residual"``).
     season_length_ : int
@@ -361,7 +415,7 @@ n_threads, precision
     conformity_scores_ : ndarray of shape (n_origins, horizon, n_targets)
         Absolute errors at the calibration origins (``calibration_size`` set).
     history_ : skorch.History
-        Training history of ``regressor_`` (see
+        Training history of ``regressor_`` or of ``model_.network_`` (see
         :func:`seqlearn.plotting.plot_history`).
 
     See Also
@@ -600,7 +654,7 @@ n_threads, precision
         # columns are separate series: one global model learns from all
         model.fit(series)
         self.model_, self.window_, self.season_length_ = model, L, m
-        self.history_ = model.history_ if model.module_ is not None else []
+        self.history_ = model.history_ if model.network_ is not None else []
         self.n_targets_, self.n_exog_ = Y.shape[1], 0
         self._y_tail = Y[len(Y) - L :]
         self._x_tail = None

@@ -22,10 +22,11 @@ series has never reached, or a series on another scale, looks familiar.
 from __future__ import annotations
 
 import numpy as np
-import torch
 from numpy.lib.stride_tricks import sliding_window_view
+from sklearn.base import BaseEstimator
+from skorch.callbacks import Callback
 
-from seqlearn.nn.forecast import EnsembleRecurrent
+from seqlearn.forecasting._network import StepCallback, _ResidualNet
 
 ALPHAS = (0.1, 1.0, 10.0, 100.0)
 SHRINK = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -46,7 +47,7 @@ def _season_pattern(x, m, h):
     return np.tile(x[:, -m:], (1, reps))[:, :h]
 
 
-class ResidualModel:
+class ResidualModel(BaseEstimator):
     """Fit-on-arrays core of ``RNNForecaster(strategy="residual")``.
 
     Parameters are plain attributes (the estimator validates them).
@@ -76,9 +77,9 @@ class ResidualModel:
         self.window, self.horizon, self.season = window, horizon, season
         self.n_models, self.hidden_size, self.cell = n_models, hidden_size, cell
         self.max_steps, self.lr, self.batch_size = max_steps, lr, batch_size
-        self.patience, self.seed, self.variant = patience, seed, set(variant)
+        self.patience, self.seed, self.variant = patience, seed, variant
         self.early_stopping = early_stopping
-        self.callbacks = callbacks or []
+        self.callbacks = callbacks
 
     # ------------------------------------------------------------ windows
     def _normalise(self, past):
@@ -170,14 +171,14 @@ class ResidualModel:
         _, self.base_, params = best
         base_tr = self._base_predict(self.base_, params, x[train])
         base_val = self._base_predict(self.base_, params, x[val])
-        self.module_ = None
+        self.network_ = None
         correction = np.zeros_like(base_val)
         if "no_net" not in self.variant:
             correction = self._fit_network(
                 x[train], t[train] - base_tr, x[val], t[val] - base_val
             )
         shrinks = (1.0,) if "no_shrink" in self.variant else SHRINK
-        if self.module_ is None:
+        if self.network_ is None:
             shrinks = (0.0,)
         maes = [np.abs(base_val + s * correction - t[val]).mean() for s in shrinks]
         self.shrink_ = float(shrinks[int(np.argmin(maes))])
@@ -188,61 +189,39 @@ class ResidualModel:
         return self
 
     def _fit_network(self, x_tr, r_tr, x_val, r_val):
-        torch.manual_seed(self.seed)
-        gen = torch.Generator().manual_seed(self.seed)
-        module = EnsembleRecurrent(1, self.hidden_size, self.horizon, self.n_models)
-        opt = torch.optim.Adam(module.parameters(), lr=self.lr)
-        X = torch.as_tensor(x_tr[:, :, None], dtype=torch.float32)
-        R = torch.as_tensor(r_tr, dtype=torch.float32)[:, None, :]
-        Xv = torch.as_tensor(x_val[:, :, None], dtype=torch.float32)
-        Rv = torch.as_tensor(r_val, dtype=torch.float32)
-        n, bs = len(X), min(self.batch_size, len(X))
+        """Train the ensemble on the training core; its validation correction."""
         early = self.early_stopping and "no_early_stopping" not in self.variant
-        best, best_state, bad, every = np.inf, None, 0, 10
-        self.history_ = []
-        for step in range(self.max_steps):
-            idx = torch.randperm(n, generator=gen)[:bs] if bs < n else slice(None)
-            opt.zero_grad()
-            loss = (module(X[idx]) - R[idx]).abs().mean()
-            if not torch.isfinite(loss):
-                raise FloatingPointError(
-                    f"the training loss became {loss.item()} at step {step}: lower "
-                    "lr, or check the series for extreme values."
-                )
-            loss.backward()
-            module.mask_gradients()
-            torch.nn.utils.clip_grad_norm_(module.parameters(), 1.0)
-            opt.step()
-            for cb in self.callbacks:
-                cb(step, loss.item())
-            if (step + 1) % every == 0 or step + 1 == self.max_steps:
-                with torch.no_grad():
-                    v = (module(Xv).median(dim=1).values - Rv).abs().mean().item()
-                self.history_.append((step + 1, loss.item(), v))
-                if v < best:
-                    best, bad = v, 0
-                    best_state = {k: p.clone() for k, p in module.state_dict().items()}
-                else:
-                    bad += 1
-                    if early and bad >= self.patience:
-                        break
-        if early and best_state is not None:
-            module.load_state_dict(best_state)
-        module.eval()
-        self.module_ = module
+        # callables f(step, loss) are run after every optimizer step
+        callbacks = [
+            cb if isinstance(cb, Callback | tuple) else StepCallback(cb)
+            for cb in self.callbacks or ()
+        ]
+        network = _ResidualNet(
+            n_models=self.n_models,
+            hidden_size=self.hidden_size,
+            cell=self.cell,
+            max_epochs=self.max_steps,
+            lr=self.lr,
+            batch_size=self.batch_size,
+            patience=self.patience,
+            early_stopping=early,
+            random_state=self.seed,
+            callbacks=callbacks or None,
+        )
+        network.fit(x_tr, r_tr, validation_data=(x_val, r_val))
+        self.network_ = network
+        self.history_ = network.history_
         return self._net(x_val)
 
     def _net(self, x):
-        with torch.no_grad():
-            out = self.module_(torch.as_tensor(x[:, :, None], dtype=torch.float32))
-        return out.median(dim=1).values.double().numpy()
+        return self.network_.predict(x)
 
     # ------------------------------------------------------------ predict
     def predict_windows(self, past):
         """Forecasts ``(n, h)`` and normalised spreads ``(n, 1)`` for windows."""
         x, anchor, spread = self._normalise(np.asarray(past, dtype=np.float64))
         z = self._base_predict(self.base_, self.base_params_, x)
-        if self.module_ is not None and self.shrink_:
+        if self.network_ is not None and self.shrink_:
             z = z + self.shrink_ * self._net(x)
         return z * spread + anchor, spread
 

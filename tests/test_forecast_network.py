@@ -1,0 +1,115 @@
+"""The forecaster's inner estimators: on the training core, clonable, refittable."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from sklearn.base import clone
+
+from seqlearn import RNNForecaster
+from seqlearn.forecasting._network import _ResidualNet
+
+FAST = dict(hidden_size=8, max_epochs=2, random_state=0)
+
+
+@pytest.fixture(scope="module")
+def series():
+    t = np.arange(120)
+    values = 50 + 10 * np.sin(2 * np.pi * t / 12) + 0.3 * t
+    values += np.random.default_rng(0).normal(scale=0.5, size=len(t))
+    index = pd.period_range("2000-01", periods=len(t), freq="M")
+    return pd.Series(values, index=index)
+
+
+def _windows(seed=0, n=60, L=12, h=4):
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, L)).cumsum(axis=1)
+    y = x[:, -1:] + 0.1 * np.arange(1, h + 1)
+    return x, y
+
+
+@pytest.mark.parametrize("strategy", ["multioutput", "recursive", "seq2seq"])
+def test_clone_of_fitted_regressor_refits(series, strategy):
+    fc = RNNForecaster(window=12, horizon=3, strategy=strategy, **FAST).fit(series)
+    reg = fc.regressor_
+    twin = clone(reg)
+    assert twin.get_params() == reg.get_params()
+    assert not hasattr(twin, "net_")
+    n_in = reg._module_args["n_step_features"]
+    n_out = reg._module_args["n_outputs"]
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(30, 12, n_in)), rng.normal(size=(30, n_out))
+    a = twin.fit(X, y).predict(X)
+    b = clone(reg).fit(X, y).predict(X)
+    assert a.shape == (30, n_out) and np.isfinite(a).all()
+    np.testing.assert_array_equal(a, b)  # same parameters, same seed: same fit
+    # the forecaster's own network was not touched
+    assert reg.net_ is not twin.net_
+
+
+def test_residual_network_is_a_core_estimator_and_clones(series):
+    fc = RNNForecaster(horizon=4, n_models=3, max_steps=30, random_state=0)
+    fc.fit(series)
+    net = fc.model_.network_
+    assert isinstance(net, _ResidualNet)
+    params = net.get_params()
+    assert params["n_models"] == 3 and params["max_epochs"] == 30
+    assert params["hidden_size"] == 16 and params["cell"] == "lstm"
+    # trained by the core: a skorch history of one optimizer step per epoch
+    assert len(fc.history_) == 30 and "valid_mae" in fc.history_[-1]
+    pd.testing.assert_series_equal(
+        pickle.loads(pickle.dumps(fc)).predict(), fc.predict()
+    )
+    # the whole residual model clones and refits to the same forecasts
+    model = clone(fc.model_).fit([series.to_numpy()])
+    past = series.to_numpy()[None, -fc.window_ :]
+    np.testing.assert_array_equal(
+        model.predict_windows(past)[0], fc.model_.predict_windows(past)[0]
+    )
+    x, y = _windows(h=4)
+    x = x[:, -fc.window_ :]
+    twin = clone(net)
+    assert twin.get_params() == params and not hasattr(twin, "net_")
+    a = twin.fit(x, y).predict(x)
+    b = clone(net).fit(x, y).predict(x)
+    assert a.shape == (len(x), 4)
+    np.testing.assert_array_equal(a, b)
+
+
+def test_residual_network_keeps_members_independent():
+    x, y = _windows()
+    net = _ResidualNet(n_models=3, hidden_size=4, max_epochs=20, random_state=0)
+    net.fit(x, y)
+    module = net.net_.module_
+    weight = module.rnn.weight_hh_l0.detach()
+    # the cross-model blocks stayed zero through training (gradient mask)
+    assert torch.equal(weight * (1 - module.hh_mask), torch.zeros_like(weight))
+    assert weight.abs().sum() > 0
+    members = net.predict_members(x)
+    assert members.shape == (len(x), 3, y.shape[1])
+    np.testing.assert_allclose(
+        net.predict(x), np.median(members, axis=1), rtol=1e-6, atol=1e-6
+    )
+    # the members differ (independent initialisations)
+    assert not np.allclose(members[:, 0], members[:, 1])
+
+
+def test_residual_network_early_stopping_keeps_best_weights():
+    x, y = _windows(n=80)
+    net = _ResidualNet(
+        n_models=2,
+        hidden_size=4,
+        max_epochs=400,
+        lr=0.05,
+        every=2,
+        patience=2,
+        early_stopping=True,
+        random_state=0,
+    ).fit(x[:60], y[:60], validation_data=(x[60:], y[60:]))
+    scores = [row["valid_mae"] for row in net.history_ if "valid_mae" in row]
+    assert len(net.history_) < 400  # stopped early
+    best = min(scores)
+    pred = net.predict(x[60:])
+    np.testing.assert_allclose(np.abs(pred - y[60:]).mean(), best, rtol=1e-5)
