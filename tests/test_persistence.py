@@ -62,6 +62,8 @@ def _flat(parts):
         return parts.to_numpy()
     if isinstance(parts, str):
         return np.array([parts])
+    if isinstance(parts, list) and all(isinstance(p, str) for p in parts):
+        return np.array(parts)  # translations
     if isinstance(parts, list):
         return np.concatenate([np.asarray(p).reshape(len(p), -1) for p in parts])
     return np.asarray(parts)
