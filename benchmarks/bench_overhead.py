@@ -135,6 +135,8 @@ def seqlearn_estimator(cfg):
         max_epochs=cfg.epochs,
         lr=0.005,
         gradient_clip=1.0,
+        # the same module as the hand loop: no convolutional front-end
+        conv_channels=None,
         random_state=0,
     )
 
