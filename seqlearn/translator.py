@@ -19,7 +19,12 @@ from seqlearn.base import (
     param,
     resolve_device,
 )
-from seqlearn.data import SequenceData, check_sequences, pad_sequences
+from seqlearn.data import (
+    BatchDataset,
+    SequenceData,
+    check_sequences,
+    pad_sequences,
+)
 from seqlearn.nn.attention import AttentionSeq2Seq
 from seqlearn.preprocessing import VocabularyEncoder
 
@@ -47,7 +52,7 @@ def length_limits(lengths, length_ratio, max_length=None) -> np.ndarray:
     return (np.ceil(1.5 * length_ratio * lengths) + 5).astype(np.int64)
 
 
-class TranslationDataset(torch.utils.data.Dataset):
+class TranslationDataset(BatchDataset):
     """Source ids with teacher-forcing decoder inputs and shifted targets.
 
     ``__getitems__`` returns ``({"x", "lengths", "y_in"}, y_out)`` trimmed to the
@@ -62,12 +67,6 @@ class TranslationDataset(torch.utils.data.Dataset):
         self.y_in = torch.as_tensor(y_in)
         self.y = torch.as_tensor(y_out)
         self.target_lengths = torch.as_tensor(target_lengths, dtype=torch.int64)
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def __getitem__(self, i):
-        return self.__getitems__([i])
 
     def __getitems__(self, indices):
         idx = torch.as_tensor(indices, dtype=torch.int64)
@@ -509,7 +508,7 @@ class SequenceTranslator(BaseSequenceEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = False
-        tags.input_tags.two_d_array = False
+        # strings or token lists only
         tags.input_tags.string = True
+        tags.input_tags.two_d_array = tags.input_tags.three_d_array = False
         return tags
