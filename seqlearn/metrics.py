@@ -854,10 +854,13 @@ Parameters
 ----------
 y_true, y_pred : list of str or of token sequences
     One reference and one prediction per input.
+**kwargs
+    Options of the sacrebleu function named above.
 
 Returns
 -------
 score : float
+    The score, from 0 to 100.
 """
 
 

@@ -57,6 +57,9 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
     def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and targets y.
 
+        The network learns the targets standardised by ``y_mean_`` and
+        ``y_scale_``; ``predict`` maps its outputs back.
+
         Parameters
         ----------
         X : array-like of shape (n_samples, n_timesteps[, n_features]) or list
