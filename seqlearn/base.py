@@ -356,6 +356,9 @@ SHARED_PARAMS = {
         ),
     },
 }
+#: The groups of the estimators that read X with the recurrent encoder and its
+#: optional embedding and convolutional front-end, in their ``__init__`` order.
+ENCODER_GROUPS = ("recurrent", "bidirectional", "embedding", "conv")
 
 
 _ANNOTATIONS = {

@@ -7,7 +7,9 @@ from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 
+from seqlearn import _docstrings as doc
 from seqlearn.base import (
+    ENCODER_GROUPS,
     BaseSequenceEstimator,
     check_class_weight,
     fit_method,
@@ -15,6 +17,11 @@ from seqlearn.base import (
 )
 
 
+@doc.fill_doc(
+    fitted_input=doc.FITTED_INPUT_DOC,
+    word_features=doc.WORD_FEATURES_DOC,
+    fitted_net=doc.fitted_net_doc("``valid_loss`` and ``valid_acc``."),
+)
 class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     """Recurrent neural network classifier: one label per sequence.
 
@@ -30,23 +37,14 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     ----------
     classes_ : ndarray of shape (n_classes,)
         Class labels.
-    n_features_in_ : int
-        Features per time step; for 2-D input, its number of columns.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names, when fitted on a DataFrame with string column names.
+    {fitted_input}
     input_kind_ : {"tabular", "sequence", "tokens", "words"}
         What X was at fit: a 2-D array, 3-D/ragged sequences, token ids or
         text ("words": raw texts or token lists of str).
     num_embeddings_ : int
         Embedding table size (token ids and text only).
-    word_features_ : WordFeatureEncoder
-        Text input only: the word and character vocabularies
-        (:class:`~seqlearn.preprocessing.WordFeatureEncoder`).
-    net_ : skorch.NeuralNet
-        The trained network.
-    history_ : skorch.History
-        Per epoch: ``train_loss``, ``dur`` and, with early stopping,
-        ``valid_loss`` and ``valid_acc``.
+    {word_features}
+    {fitted_net}
 
     Examples
     --------
@@ -61,10 +59,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     """
 
     _param_groups = (
-        "recurrent",
-        "bidirectional",
-        "embedding",
-        "conv",
+        *ENCODER_GROUPS,
         "words",
         "pooling",
         "class_weight",
@@ -73,6 +68,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
     )
 
     @fit_method
+    @doc.fill_doc(fit_returns=doc.fit_returns_doc("RNNClassifier", "classifier"))
     def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and their labels y.
 
@@ -84,13 +80,7 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
             text: raw strings or token lists of str.
         y : array-like of shape (n_samples,)
             Labels of any type.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence in the loss.
-
-        Returns
-        -------
-        self : RNNClassifier
-            The fitted classifier.
+        {fit_returns}
         """
         data = self._validate_X(X, reset=True)
         y = self._check_y(data, y)
@@ -114,13 +104,11 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
             stratify=True,
         )
 
+    @doc.fill_doc(parameters=doc.PREDICT_PARAMETERS_DOC)
     def predict_proba(self, X):
         """Return class probabilities of each sequence.
 
-        Parameters
-        ----------
-        X : array-like or list
-            Sequences, as in ``fit``.
+        {parameters}
 
         Returns
         -------
@@ -130,13 +118,11 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         data = self._validate_X(X, reset=False)
         return softmax(self._forward(data))
 
+    @doc.fill_doc(parameters=doc.PREDICT_PARAMETERS_DOC)
     def predict(self, X):
         """Return the most probable label of each sequence.
 
-        Parameters
-        ----------
-        X : array-like or list
-            Sequences, as in ``fit``.
+        {parameters}
 
         Returns
         -------

@@ -493,7 +493,26 @@ def _check_ragged(seqs, *, tokens: bool, input_name: str) -> SequenceData:
     return SequenceData(padded, lengths, tabular=False)
 
 
-class SequenceDataset(torch.utils.data.Dataset):
+class BatchDataset(torch.utils.data.Dataset):
+    """A dataset of ``self.lengths`` items that collates whole batches.
+
+    Subclasses define ``__getitems__(indices)``, which returns one batch
+    trimmed to its longest item; ``dataset[i]`` is the batch of item ``i``.
+    """
+
+    lengths: torch.Tensor
+
+    def __len__(self) -> int:
+        return len(self.lengths)
+
+    def __getitem__(self, i):
+        return self.__getitems__([i])
+
+    def __getitems__(self, indices):
+        raise NotImplementedError
+
+
+class SequenceDataset(BatchDataset):
     """Padded sequences with optional targets and sample weights.
 
     Indexing with a list of indices (``__getitems__``) returns one collated
@@ -537,12 +556,6 @@ class SequenceDataset(torch.utils.data.Dataset):
             None if sample_weight is None else torch.as_tensor(sample_weight)
         )
         self.per_step = per_step
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def __getitem__(self, i):
-        return self.__getitems__([i])
 
     def __getitems__(self, indices):
         idx = torch.as_tensor(indices, dtype=torch.int64)

@@ -256,10 +256,10 @@ class CharRNN(BaseSequenceEstimator):
 
     Attributes
     ----------
-    encoder_ : VocabularyEncoder
-        The fitted character (or symbol) vocabulary.
     input_kind_ : {"text", "ids"}
         Whether ``fit`` saw strings or integer sequences.
+    encoder_ : VocabularyEncoder
+        The fitted character (or symbol) vocabulary.
     n_tokens_ : int
         Vocabulary size, with the reserved padding and unknown ids.
     start_probs_ : ndarray of shape (`n_tokens_`,)
@@ -393,7 +393,7 @@ class CharRNN(BaseSequenceEstimator):
         return RecurrentLanguageModel(
             self.cell,
             n_outputs,
-            self.hidden_size,
+            hidden_size=self.hidden_size,
             num_layers=self.num_layers,
             dropout=self.dropout,
             embedding_dim=self.embedding_dim,

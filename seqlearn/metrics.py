@@ -848,41 +848,48 @@ def _as_text(outputs):
     return [s if isinstance(s, str) else " ".join(map(str, s)) for s in outputs]
 
 
+# Parameters and Returns of the sacrebleu corpus scores (see fill_doc).
+_CORPUS_SCORE_DOC = """\
+Parameters
+----------
+y_true, y_pred : list of str or of token sequences
+    One reference and one prediction per input.
+**kwargs
+    Options of the sacrebleu function named above.
+
+Returns
+-------
+score : float
+    The score, from 0 to 100.
+"""
+
+
+def _corpus_score(name, y_true, y_pred, kwargs):
+    """Return ``sacrebleu.<name>(...).score`` of the outputs joined as text."""
+    y_true, y_pred = _check_outputs(y_true, y_pred)
+    metric = getattr(_sacrebleu(), name)
+    return float(metric(_as_text(y_pred), [_as_text(y_true)], **kwargs).score)
+
+
+@fill_doc(parameters=_CORPUS_SCORE_DOC)
 def corpus_bleu(y_true, y_pred, **kwargs):
     """Corpus BLEU (0-100) of sacrebleu, for word-level outputs.
 
     Token lists are joined with spaces.  Needs the optional ``sacrebleu``
     package; ``kwargs`` go to :func:`sacrebleu.corpus_bleu`.
 
-    Parameters
-    ----------
-    y_true, y_pred : list of str or of token sequences
-        One reference and one prediction per input.
-
-    Returns
-    -------
-    score : float
+    {parameters}
     """
-    y_true, y_pred = _check_outputs(y_true, y_pred)
-    bleu = _sacrebleu().corpus_bleu(_as_text(y_pred), [_as_text(y_true)], **kwargs)
-    return float(bleu.score)
+    return _corpus_score("corpus_bleu", y_true, y_pred, kwargs)
 
 
+@fill_doc(parameters=_CORPUS_SCORE_DOC)
 def chrf(y_true, y_pred, **kwargs):
     """Corpus chrF (0-100) of sacrebleu (character n-gram F-score).
 
     Needs the optional ``sacrebleu`` package; ``kwargs`` go to
     :func:`sacrebleu.corpus_chrf`.
 
-    Parameters
-    ----------
-    y_true, y_pred : list of str or of token sequences
-        One reference and one prediction per input.
-
-    Returns
-    -------
-    score : float
+    {parameters}
     """
-    y_true, y_pred = _check_outputs(y_true, y_pred)
-    score = _sacrebleu().corpus_chrf(_as_text(y_pred), [_as_text(y_true)], **kwargs)
-    return float(score.score)
+    return _corpus_score("corpus_chrf", y_true, y_pred, kwargs)

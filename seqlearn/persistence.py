@@ -176,22 +176,13 @@ class _Encoder:
                 "step": index.step,
                 "name": name,
             }
-        if isinstance(index, pd.DatetimeIndex):
-            return {
-                "__type__": "datetime_index",
-                "values": self._array(index.asi8, path),
-                "unit": index.unit,
-                "tz": None if index.tz is None else str(index.tz),
-                "freq": index.freqstr,
-                "name": name,
-            }
-        if isinstance(index, pd.PeriodIndex):
-            return {
-                "__type__": "period_index",
-                "values": self._array(index.asi8, path),
-                "freq": index.freqstr,
-                "name": name,
-            }
+        if isinstance(index, pd.DatetimeIndex | pd.PeriodIndex):
+            out = {"values": self._array(index.asi8, path), "freq": index.freqstr}
+            if isinstance(index, pd.PeriodIndex):
+                return {"__type__": "period_index", **out, "name": name}
+            tz = None if index.tz is None else str(index.tz)
+            out.update(unit=index.unit, tz=tz, name=name)
+            return {"__type__": "datetime_index", **out}
         if type(index) is pd.Index and index.dtype.kind in "biufO":
             return {
                 "__type__": "index",

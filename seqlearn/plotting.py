@@ -162,9 +162,9 @@ def plot_attention(attention, source, target, *, ax=None, cmap="Greys"):
 
     Examples
     --------
+    >>> import numpy as np
     >>> import matplotlib
     >>> matplotlib.use("Agg")
-    >>> import numpy as np
     >>> from seqlearn.plotting import plot_attention
     >>> ax = plot_attention(np.eye(3)[::-1], "abc", "cba")
     >>> [t.get_text() for t in ax.get_xticklabels()]

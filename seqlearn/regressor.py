@@ -6,10 +6,15 @@ import numpy as np
 from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_array
 
-from seqlearn.base import BaseSequenceEstimator, fit_method
+from seqlearn import _docstrings as doc
+from seqlearn.base import ENCODER_GROUPS, BaseSequenceEstimator, fit_method
 from seqlearn.data import check_float32_range
 
 
+@doc.fill_doc(
+    fitted_input=doc.FITTED_INPUT_DOC,
+    fitted_net=doc.fitted_net_doc("``valid_loss`` (on standardised targets)."),
+)
 class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
     """Recurrent neural network regressor: a value or vector per sequence.
 
@@ -24,48 +29,36 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
 
     Attributes
     ----------
-    n_features_in_ : int
-        Features per time step; for 2-D input, its number of columns.
-    feature_names_in_ : ndarray of shape (`n_features_in_`,)
-        Column names, when fitted on a DataFrame with string column names.
+    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
+        Target standardisation learnt at fit.
+    {fitted_input}
     input_kind_ : {"tabular", "sequence", "tokens"}
         What X was at fit.
     num_embeddings_ : int
         Embedding table size (token input only).
-    y_mean_, y_scale_ : ndarray of shape (n_outputs,)
-        Target standardisation learnt at fit.
-    net_ : skorch.NeuralNet
-        The trained network.
-    history_ : skorch.History
-        Per epoch: ``train_loss``, ``dur`` and, with early stopping,
-        ``valid_loss`` (on standardised targets).
+    {fitted_net}
 
     Examples
     --------
     >>> import numpy as np
     >>> from seqlearn import SequenceRegressor
-    >>> rng = np.random.default_rng(0)
-    >>> X = rng.normal(size=(40, 6, 1))
+    >>> X = np.random.default_rng(0).normal(size=(40, 6, 1))
     >>> y = X[:, -1, 0]
     >>> reg = SequenceRegressor(hidden_size=8, max_epochs=2, random_state=0)
     >>> reg.fit(X, y).predict(X[:3]).shape
     (3,)
     """
 
-    _param_groups = (
-        "recurrent",
-        "bidirectional",
-        "embedding",
-        "conv",
-        "pooling",
-        "training",
-        "budget",
-    )
+    _param_groups = (*ENCODER_GROUPS, "pooling", "training", "budget")
     _loss_kind = "mse"
 
     @fit_method
+    @doc.fill_doc(fit_returns=doc.fit_returns_doc("SequenceRegressor", "regressor"))
     def fit(self, X, y, sample_weight=None):
         """Fit the network to sequences X and targets y.
+
+        The network learns the targets standardised by ``y_mean_`` and
+        ``y_scale_``; ``predict`` maps its outputs back.
 
         Parameters
         ----------
@@ -73,13 +66,7 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
             Sequences, as for :class:`RNNClassifier`.
         y : array-like of shape (n_samples,) or (n_samples, n_outputs)
             Targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence in the loss.
-
-        Returns
-        -------
-        self : SequenceRegressor
-            The fitted regressor.
+        {fit_returns}
         """
         data = self._validate_X(X, reset=True)
         y = self._check_y(data, y)
@@ -104,13 +91,11 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
         y_std /= self.y_scale_.astype(np.float32)
         return self._fit_net(data, y_std, sample_weight, y_std.shape[1])
 
+    @doc.fill_doc(parameters=doc.PREDICT_PARAMETERS_DOC)
     def predict(self, X):
         """Predict the target of each sequence.
 
-        Parameters
-        ----------
-        X : array-like or list
-            Sequences, as in ``fit``.
+        {parameters}
 
         Returns
         -------

@@ -9,8 +9,10 @@ import torch
 from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import check_classification_targets
 
+from seqlearn import _docstrings as doc
 from seqlearn._compat import Interval, StrOptions
 from seqlearn.base import (
+    ENCODER_GROUPS,
     BaseSequenceEstimator,
     _torch_context,
     check_class_weight,
@@ -66,6 +68,11 @@ def _raw_lengths(X):
     return np.array([len(s) for s in X], dtype=np.int64)
 
 
+@doc.fill_doc(
+    fitted_input=doc.FITTED_INPUT_DOC,
+    word_features=doc.WORD_FEATURES_DOC,
+    fitted_net=doc.fitted_net_doc("``valid_loss`` and ``valid_acc`` (token accuracy)."),
+)
 class SequenceTagger(BaseSequenceEstimator):
     """Recurrent neural network tagger: one label per step.
 
@@ -90,25 +97,20 @@ class SequenceTagger(BaseSequenceEstimator):
 
     Attributes
     ----------
+    {fitted_input}
     classes_ : ndarray of shape (n_classes,)
         Step labels.
-    n_features_in_ : int
-        Features per time step; for 2-D input, its number of columns.
     input_kind_ : {"tabular", "sequence", "tokens", "words"}
         What X was at fit ("words": token strings).
     num_embeddings_ : int
         Embedding table size (token ids and token strings only).
-    word_features_ : WordFeatureEncoder
-        Text input only: the word and character vocabularies
-        (:class:`~seqlearn.preprocessing.WordFeatureEncoder`).
-    net_ : skorch.NeuralNet
-        The trained network.
-    history_ : skorch.History
-        Per epoch: ``train_loss``, ``dur`` and, with early stopping,
-        ``valid_loss`` and ``valid_acc`` (token accuracy).
+    {word_features}
+    {fitted_net}
 
     Examples
     --------
+    Token ids, one label per step:
+
     >>> import numpy as np
     >>> from seqlearn import SequenceTagger
     >>> rng = np.random.default_rng(0)
@@ -129,16 +131,7 @@ class SequenceTagger(BaseSequenceEstimator):
     ['B-PER', 'O', 'O', 'B-LOC']
     """
 
-    _param_groups = (
-        "recurrent",
-        "bidirectional",
-        "embedding",
-        "conv",
-        "words",
-        "own",
-        "class_weight",
-        "training",
-    )
+    _param_groups = (*ENCODER_GROUPS, "words", "own", "class_weight", "training")
     _param_docs = {
         "embedding_dim": "None: X is numeric; an int: X holds token ids (0 is "
         "padding) embedded into vectors of this size.  With token strings: the "
@@ -168,6 +161,13 @@ class SequenceTagger(BaseSequenceEstimator):
     )
 
     @fit_method
+    @doc.fill_doc(
+        fit_returns=doc.fit_returns_doc(
+            "SequenceTagger",
+            "tagger",
+            "Weight of each sequence (applied to each of its steps).",
+        )
+    )
     def fit(self, X, y=None, sample_weight=None):
         """Fit the network to sequences X and their per-step labels y.
 
@@ -179,13 +179,7 @@ class SequenceTagger(BaseSequenceEstimator):
         y : list of array-like of shape (T_i,), or array of shape \
 (n_samples, n_timesteps)
             One label per step of each sequence.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weight of each sequence (applied to each of its steps).
-
-        Returns
-        -------
-        self : SequenceTagger
-            The fitted tagger.
+        {fit_returns}
         """
         if self.crf and self.class_weight is not None:
             raise ValueError(
@@ -273,16 +267,14 @@ class SequenceTagger(BaseSequenceEstimator):
         )
         return self._forward(data), data.lengths, rectangular
 
+    @doc.fill_doc(parameters=doc.PREDICT_PARAMETERS_DOC)
     def predict_proba(self, X):
         """Return per-step label probabilities.
 
         With ``crf=True`` these are the CRF's marginals ``p(y_t | x)``
         (forward-backward), else the per-step softmax.
 
-        Parameters
-        ----------
-        X : array-like or list
-            Sequences, as in ``fit``.
+        {parameters}
 
         Returns
         -------
@@ -297,15 +289,13 @@ class SequenceTagger(BaseSequenceEstimator):
             proba = softmax(scores)
         return proba if rectangular else unpad(proba, lengths)
 
+    @doc.fill_doc(parameters=doc.PREDICT_PARAMETERS_DOC)
     def predict(self, X):
         """Return the most probable label of every step.
 
         With ``crf=True``, the most probable tag path (Viterbi).
 
-        Parameters
-        ----------
-        X : array-like or list
-            Sequences, as in ``fit``.
+        {parameters}
 
         Returns
         -------

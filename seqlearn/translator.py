@@ -11,7 +11,9 @@ from sklearn.utils.validation import check_is_fitted
 from skorch.callbacks import Callback, EarlyStopping
 
 from seqlearn._compat import Interval, StrOptions
+from seqlearn._docstrings import fill_doc
 from seqlearn.base import (
+    _POSITIVE_INT,
     PAD_TARGET,
     BaseSequenceEstimator,
     _torch_context,
@@ -19,7 +21,12 @@ from seqlearn.base import (
     param,
     resolve_device,
 )
-from seqlearn.data import SequenceData, check_sequences, pad_sequences
+from seqlearn.data import (
+    BatchDataset,
+    SequenceData,
+    check_sequences,
+    pad_sequences,
+)
 from seqlearn.nn.attention import AttentionSeq2Seq
 from seqlearn.preprocessing import VocabularyEncoder
 
@@ -47,7 +54,7 @@ def length_limits(lengths, length_ratio, max_length=None) -> np.ndarray:
     return (np.ceil(1.5 * length_ratio * lengths) + 5).astype(np.int64)
 
 
-class TranslationDataset(torch.utils.data.Dataset):
+class TranslationDataset(BatchDataset):
     """Source ids with teacher-forcing decoder inputs and shifted targets.
 
     ``__getitems__`` returns ``({"x", "lengths", "y_in"}, y_out)`` trimmed to the
@@ -62,12 +69,6 @@ class TranslationDataset(torch.utils.data.Dataset):
         self.y_in = torch.as_tensor(y_in)
         self.y = torch.as_tensor(y_out)
         self.target_lengths = torch.as_tensor(target_lengths, dtype=torch.int64)
-
-    def __len__(self) -> int:
-        return len(self.lengths)
-
-    def __getitem__(self, i):
-        return self.__getitems__([i])
 
     def __getitems__(self, indices):
         idx = torch.as_tensor(indices, dtype=torch.int64)
@@ -141,6 +142,21 @@ class ValidationSequenceAccuracy(Callback):
         net.history.record("valid_acc", correct / n)
 
 
+def _pairs_doc(y):
+    """Return the Parameters section for inputs X and outputs y (see fill_doc)."""
+    return (
+        "Parameters\n----------\nX : list of str or of token lists\n"
+        f"    Input sequences.\ny : list of str or of token lists\n    {y}\n"
+    )
+
+
+def _analyzer_param(doc):
+    """Declare a ``{"char", "word"} or None`` parameter, "char" by default."""
+    return param(
+        "char", '{"char", "word"} or None', [StrOptions({"char", "word"}), None], doc
+    )
+
+
 class SequenceTranslator(BaseSequenceEstimator):
     """Encoder-decoder with attention: map sequences to sequences of another length.
 
@@ -196,17 +212,11 @@ class SequenceTranslator(BaseSequenceEstimator):
     lr = 0.002
     patience = 5
 
-    analyzer: str | None = param(
-        "char",
-        '{"char", "word"} or None',
-        [StrOptions({"char", "word"}), None],
+    analyzer: str | None = _analyzer_param(
         "How an input string is split into tokens: characters, or words split "
         "on whitespace. None: every input is already a list of string tokens. ",
     )
-    target_analyzer: str | None = param(
-        "char",
-        '{"char", "word"} or None',
-        [StrOptions({"char", "word"}), None],
+    target_analyzer: str | None = _analyzer_param(
         "The same for the outputs ``y``. ``predict`` joins char outputs with "
         '"" and word outputs with " " when ``y`` was strings. ',
     )
@@ -221,7 +231,7 @@ class SequenceTranslator(BaseSequenceEstimator):
     beam_size: int = param(
         1,
         "int",
-        [Interval(numbers.Integral, 1, None, closed="left")],
+        _POSITIVE_INT,
         "1 decodes greedily; more runs beam search with that many hypotheses "
         "per input. A decoding parameter: ``set_params`` on a fitted model "
         "takes effect at the next ``predict``. ",
@@ -238,22 +248,19 @@ class SequenceTranslator(BaseSequenceEstimator):
     max_length: int | None = param(
         None,
         "int or None",
-        [Interval(numbers.Integral, 1, None, closed="left"), None],
+        [*_POSITIVE_INT, None],
         "Most output tokens. None: a limit per input that scales with its "
         "length, ``ceil(1.5 * r * len(x)) + 5`` with ``r`` the largest "
         "output/input length ratio among the training pairs. A warning says "
         "when a limit cut an output. Decoding parameter. ",
     )
     embedding_dim: int = param(
-        32,
-        "int",
-        [Interval(numbers.Integral, 1, None, closed="left")],
-        "Size of the input token embeddings. ",
+        32, "int", _POSITIVE_INT, "Size of the input token embeddings. "
     )
     target_embedding_dim: int | None = param(
         None,
         "int or None",
-        [Interval(numbers.Integral, 1, None, closed="left"), None],
+        [*_POSITIVE_INT, None],
         "Size of the output token embeddings; None uses ``embedding_dim``. ",
     )
 
@@ -449,34 +456,27 @@ class SequenceTranslator(BaseSequenceEstimator):
         y = self._to_output(tokens)
         return (y, attention) if return_attention else y
 
+    @fill_doc(parameters=_pairs_doc("Reference outputs."))
     def score(self, X, y):
         """Return the exact-match accuracy: the fraction translated exactly.
 
-        Parameters
-        ----------
-        X : list of str or of token lists
-            Input sequences.
-        y : list of str or of token lists
-            Reference outputs.
+        {parameters}
 
         Returns
         -------
         score : float
+            Fraction of the inputs whose output is exactly ``y``.
         """
         pred, _ = self._decode(X)
         gold = self.target_encoder_.transform(y)
         hits = [np.array_equal(p, g[1:-1]) for p, g in zip(pred, gold, strict=True)]
         return float(np.mean(hits))
 
+    @fill_doc(parameters=_pairs_doc("Candidate outputs, one per input."))
     def score_samples(self, X, y):
         """Log-likelihood of the given outputs under the model (for rescoring).
 
-        Parameters
-        ----------
-        X : list of str or of token lists
-            Input sequences.
-        y : list of str or of token lists
-            Candidate outputs, one per input.
+        {parameters}
 
         Returns
         -------
@@ -509,7 +509,7 @@ class SequenceTranslator(BaseSequenceEstimator):
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = False
-        tags.input_tags.two_d_array = False
+        # strings or token lists only
         tags.input_tags.string = True
+        tags.input_tags.two_d_array = tags.input_tags.three_d_array = False
         return tags

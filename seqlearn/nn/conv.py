@@ -12,9 +12,20 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from seqlearn._docstrings import fill_doc
 from seqlearn.nn._validation import check_dropout, check_positive_int
 
 __all__ = ["ConvFrontEnd", "FCNBranch", "conv_output_lengths"]
+
+# The Parameters section of the front-ends' ``forward`` (see fill_doc).
+_FORWARD_PARAMETERS_DOC = """\
+Parameters
+----------
+x : Tensor of shape (N, L, H_in)
+    Padded batch; values at padded positions are ignored.
+lengths : Tensor of shape (N,)
+    Real steps of every sequence, each in ``[1, L]``.
+"""
 
 
 def conv_output_lengths(lengths, stride):
@@ -204,15 +215,11 @@ class ConvFrontEnd(nn.Module):
         self.stack = _ConvStack(input_size, channels, kernel_size, stride, dropout)
         self.output_size = self.stack.output_size
 
+    @fill_doc(parameters=_FORWARD_PARAMETERS_DOC)
     def forward(self, x, lengths):
         """Convolve a padded batch.
 
-        Parameters
-        ----------
-        x : Tensor of shape (N, L, H_in)
-            Padded batch; values at padded positions are ignored.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence, each in ``[1, L]``.
+        {parameters}
 
         Returns
         -------
@@ -264,15 +271,11 @@ class FCNBranch(nn.Module):
         self.stack = _ConvStack(input_size, channels, kernel_sizes, 1, dropout)
         self.output_size = self.stack.output_size
 
+    @fill_doc(parameters=_FORWARD_PARAMETERS_DOC)
     def forward(self, x, lengths):
         """Return the mean over real steps of the last block, ``(N, channels[-1])``.
 
-        Parameters
-        ----------
-        x : Tensor of shape (N, L, H_in)
-            Padded batch; values at padded positions are ignored.
-        lengths : Tensor of shape (N,)
-            Real steps of every sequence, each in ``[1, L]``.
+        {parameters}
         """
         y, lengths = self.stack(x, lengths)
         # padded steps are zero: the sum over all steps is the sum over real ones
