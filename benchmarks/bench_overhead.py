@@ -135,8 +135,11 @@ def seqlearn_estimator(cfg):
         max_epochs=cfg.epochs,
         lr=0.005,
         gradient_clip=1.0,
-        # the same module as the hand loop: no convolutional front-end
+        # the same module and epochs as the hand loop: no convolutional
+        # front-end, no minimum number of updates, a constant learning rate
         conv_channels=None,
+        min_updates=0,
+        lr_schedule="constant",
         random_state=0,
     )
 

@@ -206,6 +206,13 @@ class AttentionSeq2Seq(nn.Module):
     def encode(self, x, lengths):
         """Encode the source; return the decoder's starting point.
 
+        Parameters
+        ----------
+        x : Tensor of shape (N, S) int64
+            Source ids, 0 after each sequence's end.
+        lengths : Tensor of shape (N,)
+            Source lengths.
+
         Returns
         -------
         memory : Tensor of shape (N, S, D * H)
@@ -236,9 +243,25 @@ class AttentionSeq2Seq(nn.Module):
     def step(self, tokens, state, feed, memory, keys, mask):
         """Advance the decoder one step from the previous tokens.
 
+        Parameters
+        ----------
+        tokens : Tensor of shape (N,) int64
+            The previous output token of each sequence (``bos`` at first).
+        state : Tensor or tuple of Tensor
+            Decoder state, as :meth:`encode` and this method return it.
+        feed : Tensor of shape (N, H)
+            The previous attentional vector (input feeding).
+        memory : Tensor of shape (N, S, D * H)
+            Encoder states.
+        keys : Tensor of shape (N, S, H) or None
+            Projected encoder states (None without attention).
+        mask : Tensor of shape (N, S) bool
+            True at real source steps.
+
         Returns
         -------
         logits : Tensor of shape (N, num_targets)
+            Unnormalised scores of the next token.
         state : Tensor or tuple
             New decoder state.
         feed : Tensor of shape (N, H)
@@ -295,6 +318,7 @@ class AttentionSeq2Seq(nn.Module):
         Returns
         -------
         logits : Tensor of shape (N, T, num_targets)
+            Unnormalised scores of every target step.
         """
         memory, keys, mask, state, feed = self.encode(x, lengths)
         logits = []
@@ -310,8 +334,10 @@ class AttentionSeq2Seq(nn.Module):
 
         Parameters
         ----------
-        x, lengths : Tensor
-            Source batch, as in ``forward``.
+        x : Tensor of shape (N, S) int64
+            Source ids, as in ``forward``.
+        lengths : Tensor of shape (N,)
+            Source lengths.
         max_length : int or Tensor of shape (N,)
             Most output tokens (end marker excluded) per sequence.
 
@@ -320,6 +346,7 @@ class AttentionSeq2Seq(nn.Module):
         tokens : Tensor of shape (N, T) int64
             Output ids without markers, 0 after each output's end.
         out_lengths : Tensor of shape (N,)
+            Tokens in each output.
         attention : Tensor of shape (N, T, S)
             Attention of each emitted token (zeros without attention).
         finished : Tensor of shape (N,) bool
@@ -374,7 +401,12 @@ class AttentionSeq2Seq(nn.Module):
 
         Parameters
         ----------
-        x, lengths, max_length : as in :meth:`greedy`
+        x : Tensor of shape (N, S) int64
+            Source ids, as in :meth:`greedy`.
+        lengths : Tensor of shape (N,)
+            Source lengths.
+        max_length : int or Tensor of shape (N,)
+            Most output tokens per sequence, as in :meth:`greedy`.
         beam_size : int
             Live hypotheses per input.
         alpha : float, default=0.0
@@ -382,9 +414,15 @@ class AttentionSeq2Seq(nn.Module):
 
         Returns
         -------
-        tokens, out_lengths, attention, finished : as in :meth:`greedy`
-            The best hypothesis per input; where none finished before the
-            limit, the best cut one (``finished`` False).
+        tokens : Tensor of shape (N, T) int64
+            The best hypothesis per input (as in :meth:`greedy`); where none
+            finished before the limit, the best cut one.
+        out_lengths : Tensor of shape (N,)
+            Tokens in each output.
+        attention : Tensor of shape (N, T, S)
+            Attention of each emitted token.
+        finished : Tensor of shape (N,) bool
+            False where the limit cut the best hypothesis.
         """
         N, S = x.shape
         K, V = beam_size, self.num_targets
