@@ -1,4 +1,6 @@
-"""Normalising dates with an encoder-decoder: where does the model look?
+"""
+Normalising dates with an encoder-decoder: where does the model look?
+=====================================================================
 
 The reader learns how :class:`seqlearn.SequenceTranslator` maps strings to
 strings of another length: "saturday march 9 1991" to "1991-03-09".  A

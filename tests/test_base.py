@@ -293,7 +293,12 @@ def test_forecaster_passes_precision_through():
 
     series = np.sin(np.arange(120) / 4.0)
     fc = RNNForecaster(
-        window=12, horizon=3, max_epochs=2, precision="bf16", random_state=0
+        window=12,
+        horizon=3,
+        strategy="recursive",
+        max_epochs=2,
+        precision="bf16",
+        random_state=0,
     ).fit(series)
     assert fc.regressor_.precision == "bf16"
     assert np.all(np.isfinite(fc.predict()))
