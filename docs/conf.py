@@ -89,6 +89,16 @@ API_MODULES = [
         "Padding, lengths and batching shared by every estimator.",
     ),
     ("seqlearn.nn", "PyTorch modules", "The networks the estimators train."),
+    (
+        "seqlearn.callbacks",
+        "Training callbacks",
+        "The learning-rate schedule, the update budget and stopping early.",
+    ),
+    (
+        "seqlearn.base",
+        "The training core",
+        "Shared hyperparameters, the base estimator and the training errors.",
+    ),
     ("seqlearn.plotting", "Plotting", "Figures of forecasts and training histories."),
     (
         "seqlearn.parallel",

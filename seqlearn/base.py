@@ -100,6 +100,7 @@ def param(default, type, constraints, doc):
     Returns
     -------
     dataclasses.Field
+        The field, with the constraint and the doc in its metadata.
     """
     meta = {"type": type, "constraints": constraints, "doc": " ".join(doc.split())}
     return dataclasses.field(default=default, metadata=meta)
@@ -483,7 +484,20 @@ class SequenceLoss(torch.nn.Module):
         )
 
     def forward(self, y_pred, y_true):
-        """Return the mean weighted loss of a batch."""
+        """Return the mean weighted loss of a batch.
+
+        Parameters
+        ----------
+        y_pred : Tensor of shape (N, C), (N, L, C) or (N, n_outputs)
+            Logits or values.
+        y_true : Tensor or dict
+            Targets, or ``{"y": targets, "sample_weight": weights}``.
+
+        Returns
+        -------
+        Tensor
+            The loss, a scalar.
+        """
         weight = None
         if isinstance(y_true, dict):
             y_true, weight = y_true["y"], y_true["sample_weight"]
@@ -767,6 +781,16 @@ def fit_method(fit):
     ``InvalidParameterError``) and by ``_check_params`` (device, optimizer,
     callbacks) before any data is read; any exception or ``KeyboardInterrupt``
     raised while fitting leaves the estimator exactly as it was.
+
+    Parameters
+    ----------
+    fit : callable
+        The estimator's ``fit(self, ...)``.
+
+    Returns
+    -------
+    callable
+        The wrapped ``fit``.
     """
 
     @fit_context(prefer_skip_nested_validation=True)

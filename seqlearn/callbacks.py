@@ -54,6 +54,7 @@ def lr_at_step(step, total_steps, base_lr, warmup_fraction=0.1, final_lr_ratio=0
     Returns
     -------
     float
+        The learning rate of that step.
     """
     warmup = math.ceil(warmup_fraction * total_steps)
     if step < warmup:
@@ -91,6 +92,7 @@ def budget_epochs(
     Returns
     -------
     int
+        The number of epochs to train.
 
     Examples
     --------
@@ -139,7 +141,13 @@ class WarmupCosineLR(Callback):
         self.final_lr_ratio = final_lr_ratio
 
     def initialize(self):
-        """Check the arguments (skorch calls this when the net is built)."""
+        """Check the arguments (skorch calls this when the net is built).
+
+        Returns
+        -------
+        self : WarmupCosineLR
+            The callback.
+        """
         if not 0 <= self.warmup_fraction < 1:
             raise ValueError(
                 f"warmup_fraction must be in [0, 1), got {self.warmup_fraction!r}."
