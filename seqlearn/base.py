@@ -68,6 +68,7 @@ from seqlearn.preprocessing._tokens import CASES, WordFeatureEncoder, is_text
 __all__ = [
     "SHARED_PARAMS",
     "BaseSequenceEstimator",
+    "DeclaredParams",
     "LossDivergedError",
     "SequenceLoss",
     "fit_method",
@@ -811,7 +812,24 @@ def resolve_device(device):
 
 
 # ====================================================================== core
-class BaseSequenceEstimator(BaseEstimator):
+class DeclaredParams:
+    """Mixin: hyperparameters declared as fields, from ``SHARED_PARAMS`` groups.
+
+    A subclass names the groups it takes in ``_param_groups`` ("own" marks
+    where its own ``param(...)`` fields go) and becomes a keyword-only
+    dataclass: ``__init__`` only stores its arguments, ``_parameter_constraints``
+    and the docstring's Parameters section (at ``{parameters}``) are built from
+    the fields.  A plain class attribute named like a shared parameter
+    overrides its default.
+    """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        if not cls.__dict__.get("_abstract", False):
+            _make_params(cls)
+
+
+class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
     """The training core of the seqlearn estimators (not for direct use).
 
     A subclass declares its hyperparameters as ``_param_groups`` (names of
@@ -821,6 +839,8 @@ class BaseSequenceEstimator(BaseEstimator):
     arguments, as scikit-learn requires.
     """
 
+    # the base declares no parameters itself: each estimator lists its groups
+    _abstract = True
     _param_groups = (
         "recurrent",
         "bidirectional",
@@ -833,10 +853,6 @@ class BaseSequenceEstimator(BaseEstimator):
     _per_step = False
     # the skorch net class; seqlearn.parallel.DataParallelMixin swaps it
     _net_cls = SeqNet
-
-    def __init_subclass__(cls, **kwargs):
-        super().__init_subclass__(**kwargs)
-        _make_params(cls)
 
     # ------------------------------------------------------------ params
     def _check_params(self):

@@ -50,7 +50,9 @@ def outputs(est):
 
 
 # ---------------------------------------------------------------- one table
-@pytest.mark.parametrize("cls", CORE_ESTIMATORS)
+@pytest.mark.parametrize(
+    "cls", [*CORE_ESTIMATORS, seqlearn.SequenceTranslator, seqlearn.RNNForecaster]
+)
 def test_parameters_come_from_the_shared_table(cls):
     shared = {n: f for group in SHARED_PARAMS.values() for n, f in group.items()}
     fields = {f.name: f for f in dataclasses.fields(cls)}

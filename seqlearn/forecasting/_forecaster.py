@@ -20,37 +20,25 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import Interval, StrOptions
-from seqlearn.base import param
+from seqlearn.base import SHARED_PARAMS, DeclaredParams, param
 from seqlearn.forecasting._residual import ResidualModel
 from seqlearn.nn import Seq2SeqModel
 from seqlearn.regressor import SequenceRegressor
 
 __all__ = ["RNNForecaster", "backtest_metrics", "future_index"]
 
-# SequenceRegressor parameters that pass through unchanged (embeddings are
-# left out: a forecaster's inputs are real values, never token ids).
-_REGRESSOR_PARAMS = (
-    "cell",
-    "hidden_size",
-    "num_layers",
-    "bidirectional",
-    "dropout",
-    "pooling",
-    "max_epochs",
-    "batch_size",
-    "lr",
-    "optimizer",
-    "weight_decay",
-    "gradient_clip",
-    "early_stopping",
-    "validation_fraction",
-    "patience",
-    "device",
-    "verbose",
-    "callbacks",
-    "n_threads",
-    "precision",
+# The shared parameters the inner networks take from the forecaster: every
+# one of its groups but the seed (each network gets its own); embeddings do not
+# apply (a forecaster's inputs are real values, never token ids).
+_REGRESSOR_PARAMS = tuple(
+    name
+    for group in ("recurrent", "bidirectional", "pooling", "training")
+    for name in SHARED_PARAMS[group]
+    if name != "random_state"
 )
+# The windows are short: the inner regressors read them directly, with the
+# epochs asked for (no convolutional front-end, no long-series budget).
+_WINDOW_REGRESSOR = {"conv_channels": None, "min_updates": 0, "lr_schedule": "constant"}
 
 
 class _Seq2SeqRegressor(SequenceRegressor):
@@ -253,7 +241,7 @@ def _undifference(dz, tail, lag):
     return sums[:, :h] + np.tile(tail, (1, m, 1))[:, :h]
 
 
-class RNNForecaster(BaseEstimator):
+class RNNForecaster(DeclaredParams, BaseEstimator):
     """Recurrent neural network forecaster for pandas series.
 
     ``fit`` learns from a series (or several aligned series) to forecast the
@@ -273,124 +261,7 @@ class RNNForecaster(BaseEstimator):
 
     Parameters
     ----------
-    window : int or None, default=None
-        Number of past steps the network reads.  None: ``max(2 * season, h,
-        8)``, at most half of the rows left after one horizon (24 for the
-        strategies other than ``"residual"``).
-    horizon : int, default=12
-        Number of future steps forecast.
-    strategy : {"residual", "multioutput", "recursive", "seq2seq"}, \
-default="residual"
-        ``"residual"``: linear base plus a recurrent ensemble's correction,
-        on windows normalised one by one (see above; ``scaling``,
-        ``difference``, ``calibration_size`` and covariates do not apply).
-        ``"multioutput"``: one network emits all ``horizon`` steps.
-        ``"recursive"``: a one-step network is fed back its own predictions
-        (``predict`` may then go beyond ``horizon``).  ``"seq2seq"``: an
-        encoder reads the window and a decoder unrolls the horizon
-        (:class:`~seqlearn.nn.Seq2SeqModel`).
-    season_length : int or None, default=None
-        Seasonal period of ``"residual"``; None takes it from the index
-        frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business
-        days, 24 hourly) and keeps it only where the data show it (the
-        first differences correlate at that lag).
-    n_models : int, default=5
-        Networks in the ``"residual"`` ensemble, combined by the median.
-    max_steps : int, default=300
-        Optimizer steps of ``"residual"`` (with ``early_stopping=True``, the
-        latest training windows are scored every 10 steps and the best
-        weights kept; off by default: it scored worse on the selection
-        origins of the benchmark).
-    scaling : {"window", "standard", "none"}, default="window"
-        Target scaling in model space.  ``"window"``: each input window is
-        centred and scaled by its own mean and standard deviation, and its
-        targets with the same numbers (instance normalisation: the level is
-        read off the window, so trends do not leave the training range); the
-        window's mean and log-spread, on the training rows' scale, are two
-        more input channels.  ``"standard"``: one mean and scale learnt on
-        the training rows (often better for a stationary series, such as a
-        cycle whose amplitude matters).
-    difference : int, default=0
-        Lag of a difference applied before scaling (0: none, 1: first
-        difference, 12: yearly difference of monthly data); forecasts are
-        integrated back.
-    log : bool, default=False
-        Model the logarithm of the series (positive series only): turns a
-        multiplicative seasonality into an additive one.
-    fill : {"ffill", "interpolate"} or None, default=None
-        How to fill NaN in ``y``; None makes NaN an error.  Filling uses past
-        values only (``"interpolate"`` fills inner gaps linearly, and both
-        carry the last value forward at the end).
-    calibration_size : int, float or None, default=None
-        Forecast origins held out for split-conformal intervals
-        (:meth:`predict_interval`): an int is a count, a float a fraction of
-        the training windows.  ``fit`` then trains a second network on the
-        rows before those origins and keeps its absolute errors there.
-    cell : {"lstm", "gru", "rnn", "peephole"}, default="lstm"
-        Recurrent cell: LSTM, GRU, vanilla tanh RNN or LSTM with peephole
-        connections.  ``"residual"`` takes "gru" or "lstm" (any other cell
-        gives "gru").
-    hidden_size : int, default=16
-        Features of the hidden state (per direction); with ``"residual"``,
-        of each network of the ensemble.
-    num_layers : int, default=1
-        Number of stacked recurrent layers (not ``"residual"``: one layer).
-    bidirectional : bool, default=False
-        Also read each window backwards and concatenate both directions (not
-        ``"residual"``).
-    dropout : float, default=0.0
-        Dropout on non-recurrent edges: between stacked layers and on the
-        encoder output (not ``"residual"``).
-    pooling : {"last", "mean", "max", "attention"}, default="last"
-        How the per-step states become one vector per window (see
-        :class:`~seqlearn.SequenceRegressor`); does not apply to ``"seq2seq"``
-        and ``"residual"``.
-    max_epochs : int, default=60
-        Number of passes over the training windows (``"residual"`` counts
-        optimizer steps instead: ``max_steps``).
-    batch_size : int, default=32
-        Windows per mini-batch (``"residual"``: per optimizer step).
-    lr : float, default=0.005
-        Learning rate.
-    optimizer : {"adam", "adamw", "sgd", "rmsprop"} or torch optimizer \
-class, default="adam"
-        Optimizer: a name, or a subclass of ``torch.optim.Optimizer`` that
-        needs no closure (not LBFGS); ``"residual"`` uses Adam.
-    weight_decay : float, default=0.0
-        Weight decay (L2 penalty) passed to the optimizer (not
-        ``"residual"``).
-    gradient_clip : float or None, default=1.0
-        Maximum norm of the gradient; None disables clipping (``"residual"``
-        clips at 1.0).
-    early_stopping : bool, default=False
-        Hold out ``validation_fraction`` of the training windows and stop when
-        the validation loss has not improved for ``patience`` epochs,
-        restoring the best weights.  ``"residual"`` validates on its latest
-        training windows every 10 steps instead.
-    validation_fraction : float, default=0.1
-        Fraction held out when ``early_stopping=True`` (not ``"residual"``).
-    patience : int, default=10
-        Epochs without improvement before stopping (``"residual"``: scorings,
-        10 steps apart).
-    device : {"cpu", "cuda", "auto"} or torch.device, default="cpu"
-        Where to train; "auto" picks CUDA when available (not
-        ``"residual"``, which trains on the CPU).
-    random_state : int, RandomState instance or None, default=None
-        Seeds every network (and makes ``fit`` reproducible).
-    verbose : int, default=0
-        0 prints nothing; 1 shows one progress bar per fit; 2 prints a table
-        row per epoch (not ``"residual"``).
-    callbacks : list of (name, skorch callback) or None, default=None
-        Extra skorch callbacks (e.g. ``LRScheduler``).  ``"residual"`` also
-        takes plain callables ``f(step, loss)``, run after every optimizer
-        step.
-    n_threads : int or None, default=None
-        Torch threads used during fit and predict; None keeps torch's setting
-        (not ``"residual"``).
-    precision : {"32", "bf16"}, default="32"
-        "bf16" runs forward passes under ``torch.autocast`` in bfloat16
-        (mixed precision: weights, gradients and the loss stay float32); not
-        ``"residual"``.
+    {parameters}
 
     Attributes
     ----------
@@ -449,97 +320,191 @@ class, default="adam"
     PeriodIndex(['2005-01', '2005-02', '2005-03'], dtype='period[M]')
     """
 
-    _parameter_constraints: dict = {
-        **{
-            k: v
-            for k, v in SequenceRegressor._parameter_constraints.items()
-            if k not in ("embedding_dim", "num_embeddings")
-        },
-        "window": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "horizon": [Interval(numbers.Integral, 1, None, closed="left")],
-        "strategy": [StrOptions({"residual", "multioutput", "recursive", "seq2seq"})],
-        "season_length": [Interval(numbers.Integral, 1, None, closed="left"), None],
-        "n_models": [Interval(numbers.Integral, 1, None, closed="left")],
-        "max_steps": [Interval(numbers.Integral, 1, None, closed="left")],
-        "scaling": [StrOptions({"window", "standard", "none"})],
-        "difference": [Interval(numbers.Integral, 0, None, closed="left")],
-        "log": ["boolean"],
-        "fill": [StrOptions({"ffill", "interpolate"}), None],
-        "calibration_size": [
+    _param_groups = ("own", "recurrent", "bidirectional", "pooling", "training")
+    # defaults that differ from the other estimators' (small series, small nets)
+    hidden_size = 16
+    max_epochs = 60
+    # shared parameters whose meaning differs here (what "residual" uses)
+    _param_docs = {
+        "cell": (
+            "Recurrent cell: LSTM, GRU, vanilla tanh RNN or LSTM with peephole "
+            'connections. ``"residual"`` takes "gru" or "lstm" (any other '
+            'cell gives "gru"). '
+        ),
+        "hidden_size": (
+            'Features of the hidden state (per direction); with ``"residual"``, '
+            "of each network of the ensemble. "
+        ),
+        "num_layers": (
+            'Number of stacked recurrent layers (not ``"residual"``: one layer). '
+        ),
+        "bidirectional": (
+            "Also read each window backwards and concatenate both directions (not "
+            '``"residual"``). '
+        ),
+        "dropout": (
+            "Dropout on non-recurrent edges: between stacked layers and on the "
+            'encoder output (not ``"residual"``). '
+        ),
+        "pooling": (
+            "How the per-step states become one vector per window (see "
+            ":class:`~seqlearn.SequenceRegressor`); does not apply to "
+            '``"seq2seq"`` and ``"residual"``. '
+        ),
+        "max_epochs": (
+            'Number of passes over the training windows (``"residual"`` counts '
+            "optimizer steps instead: ``max_steps``). "
+        ),
+        "batch_size": ('Windows per mini-batch (``"residual"``: per optimizer step). '),
+        "optimizer": (
+            "Optimizer: a name, or a subclass of ``torch.optim.Optimizer`` that "
+            'needs no closure (not LBFGS); ``"residual"`` uses Adam. '
+        ),
+        "weight_decay": (
+            'Weight decay (L2 penalty) passed to the optimizer (not ``"residual"``). '
+        ),
+        "gradient_clip": (
+            "Maximum norm of the gradient; None disables clipping "
+            '(``"residual"`` clips at 1.0). '
+        ),
+        "early_stopping": (
+            "Hold out ``validation_fraction`` of the training windows and stop "
+            "when the validation loss has not improved for ``patience`` epochs, "
+            'restoring the best weights. ``"residual"`` validates on its latest '
+            "training windows every 10 steps instead. "
+        ),
+        "validation_fraction": (
+            'Fraction held out when ``early_stopping=True`` (not ``"residual"``). '
+        ),
+        "patience": (
+            'Epochs without improvement before stopping (``"residual"``: '
+            "scorings, 10 steps apart). "
+        ),
+        "device": (
+            'Where to train; "auto" picks CUDA when available (not '
+            '``"residual"``, which trains on the CPU). '
+        ),
+        "random_state": ("Seeds every network (and makes ``fit`` reproducible). "),
+        "verbose": (
+            "0 prints nothing; 1 shows one progress bar per fit; 2 prints a table "
+            'row per epoch (not ``"residual"``). '
+        ),
+        "callbacks": (
+            'Extra skorch callbacks (e.g. ``LRScheduler``). ``"residual"`` also '
+            "takes plain callables ``f(step, loss)``, run after every optimizer "
+            "step. "
+        ),
+        "n_threads": (
+            "Torch threads used during fit and predict; None keeps torch's setting "
+            '(not ``"residual"``). '
+        ),
+        "precision": (
+            '"bf16" runs forward passes under ``torch.autocast`` in bfloat16 '
+            "(mixed precision: weights, gradients and the loss stay float32); not "
+            '``"residual"``. '
+        ),
+    }
+
+    window: int | None = param(
+        None,
+        "int or None",
+        [Interval(numbers.Integral, 1, None, closed="left"), None],
+        "Number of past steps the network reads. None: ``max(2 * season, h, "
+        "8)``, at most half of the rows left after one horizon (24 for the "
+        'strategies other than ``"residual"``). ',
+    )
+    horizon: int = param(
+        12,
+        "int",
+        [Interval(numbers.Integral, 1, None, closed="left")],
+        "Number of future steps forecast. ",
+    )
+    strategy: str = param(
+        "residual",
+        '{"residual", "multioutput", "recursive", "seq2seq"}',
+        [StrOptions({"residual", "multioutput", "recursive", "seq2seq"})],
+        '``"residual"``: linear base plus a recurrent ensemble\'s correction, '
+        "on windows normalised one by one (see above; ``scaling``, "
+        "``difference``, ``calibration_size`` and covariates do not apply). "
+        '``"multioutput"``: one network emits all ``horizon`` steps. '
+        '``"recursive"``: a one-step network is fed back its own predictions '
+        '(``predict`` may then go beyond ``horizon``). ``"seq2seq"``: an '
+        "encoder reads the window and a decoder unrolls the horizon "
+        "(:class:`~seqlearn.nn.Seq2SeqModel`). ",
+    )
+    season_length: int | None = param(
+        None,
+        "int or None",
+        [Interval(numbers.Integral, 1, None, closed="left"), None],
+        'Seasonal period of ``"residual"``; None takes it from the index '
+        "frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business "
+        "days, 24 hourly) and keeps it only where the data show it (the first "
+        "differences correlate at that lag). ",
+    )
+    n_models: int = param(
+        5,
+        "int",
+        [Interval(numbers.Integral, 1, None, closed="left")],
+        'Networks in the ``"residual"`` ensemble, combined by the median. ',
+    )
+    max_steps: int = param(
+        300,
+        "int",
+        [Interval(numbers.Integral, 1, None, closed="left")],
+        'Optimizer steps of ``"residual"`` (with ``early_stopping=True``, '
+        "the latest training windows are scored every 10 steps and the best "
+        "weights kept; off by default: it scored worse on the selection "
+        "origins of the benchmark). ",
+    )
+    scaling: str = param(
+        "window",
+        '{"window", "standard", "none"}',
+        [StrOptions({"window", "standard", "none"})],
+        'Target scaling in model space. ``"window"``: each input window is '
+        "centred and scaled by its own mean and standard deviation, and its "
+        "targets with the same numbers (instance normalisation: the level is "
+        "read off the window, so trends do not leave the training range); the "
+        "window's mean and log-spread, on the training rows' scale, are two "
+        'more input channels. ``"standard"``: one mean and scale learnt on '
+        "the training rows (often better for a stationary series, such as a "
+        "cycle whose amplitude matters). ",
+    )
+    difference: int = param(
+        0,
+        "int",
+        [Interval(numbers.Integral, 0, None, closed="left")],
+        "Lag of a difference applied before scaling (0: none, 1: first "
+        "difference, 12: yearly difference of monthly data); forecasts are "
+        "integrated back. ",
+    )
+    log: bool = param(
+        False,
+        "bool",
+        ["boolean"],
+        "Model the logarithm of the series (positive series only): turns a "
+        "multiplicative seasonality into an additive one. ",
+    )
+    fill: str | None = param(
+        None,
+        '{"ffill", "interpolate"} or None',
+        [StrOptions({"ffill", "interpolate"}), None],
+        "How to fill NaN in ``y``; None makes NaN an error. Filling uses past "
+        'values only (``"interpolate"`` fills inner gaps linearly, and both '
+        "carry the last value forward at the end). ",
+    )
+    calibration_size: int | float | None = param(
+        None,
+        "int, float or None",
+        [
             Interval(numbers.Integral, 1, None, closed="left"),
             Interval(numbers.Real, 0, 1, closed="neither"),
             None,
         ],
-    }
-
-    def __init__(
-        self,
-        *,
-        window=None,
-        horizon=12,
-        strategy="residual",
-        season_length=None,
-        n_models=5,
-        max_steps=300,
-        scaling="window",
-        difference=0,
-        log=False,
-        fill=None,
-        calibration_size=None,
-        cell="lstm",
-        hidden_size=16,
-        num_layers=1,
-        bidirectional=False,
-        dropout=0.0,
-        pooling="last",
-        max_epochs=60,
-        batch_size=32,
-        lr=0.005,
-        optimizer="adam",
-        weight_decay=0.0,
-        gradient_clip=1.0,
-        early_stopping=False,
-        validation_fraction=0.1,
-        patience=10,
-        device="cpu",
-        random_state=None,
-        verbose=0,
-        callbacks=None,
-        n_threads=None,
-        precision="32",
-    ):
-        self.window = window
-        self.horizon = horizon
-        self.strategy = strategy
-        self.season_length = season_length
-        self.n_models = n_models
-        self.max_steps = max_steps
-        self.scaling = scaling
-        self.difference = difference
-        self.log = log
-        self.fill = fill
-        self.calibration_size = calibration_size
-        self.cell = cell
-        self.hidden_size = hidden_size
-        self.num_layers = num_layers
-        self.bidirectional = bidirectional
-        self.dropout = dropout
-        self.pooling = pooling
-        self.max_epochs = max_epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.weight_decay = weight_decay
-        self.gradient_clip = gradient_clip
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.patience = patience
-        self.device = device
-        self.random_state = random_state
-        self.verbose = verbose
-        self.callbacks = callbacks
-        self.n_threads = n_threads
-        self.precision = precision
+        "Forecast origins held out for split-conformal intervals "
+        "(:meth:`predict_interval`): an int is a count, a float a fraction of "
+        "the training windows. ``fit`` then trains a second network on the "
+        "rows before those origins and keeps its absolute errors there. ",
+    )
 
     # ------------------------------------------------------------ fit
     def fit(self, y, X=None):
@@ -697,6 +662,7 @@ class, default="adam"
         inputs, mu, sd = self._inputs(full[:, :L], exog)
         targets = (full[:, L:] - mu) / sd
         params = {k: getattr(self, k) for k in _REGRESSOR_PARAMS}
+        params.update(_WINDOW_REGRESSOR)
         if self.strategy == "seq2seq":
             reg = _Seq2SeqRegressor(**params, random_state=seed, horizon=H)
         else:
