@@ -805,9 +805,8 @@ n_threads, precision
         return Y[len(Y) - need :], index
 
     def _predict_residual(self, tail, h):
-        """Forecasts ``(h, k)`` and normalised spreads ``(k, 1)`` from ``tail``."""
-        pred, spread = self.model_.predict_windows(self._levels(tail).T)
-        return pred[:, :h].T, spread
+        """Forecasts ``(h, k)`` from ``tail``."""
+        return self.model_.predict_windows(self._levels(tail).T)[:, :h].T
 
     def predict(self, horizon=None, y=None, X=None):
         """Forecast the periods after the training series (or after ``y``).
@@ -833,7 +832,7 @@ n_threads, precision
         h, E = self._check_predict(horizon, X)
         tail, index = self._history(y)
         if self.strategy == "residual":
-            pred, _ = self._predict_residual(tail, h)
+            pred = self._predict_residual(tail, h)
             pred = np.exp(pred) if self.log else pred
         else:
             pred = self._forecast(tail, [len(tail)], h, E)[0]
@@ -899,10 +898,9 @@ n_threads, precision
     def _interval_residual(self, coverage, horizon, y):
         h, _ = self._check_predict(horizon, None)
         tail, index = self._history(y)
-        pred, spread = self._predict_residual(tail, h)
-        # the validation windows' errors, in units of each window's spread
-        width = self.model_.half_width(coverage)[:h, None] * spread.T
-        parts = {"forecast": pred, "lower": pred - width, "upper": pred + width}
+        bands = self.model_.predict_interval_windows(self._levels(tail).T, coverage)
+        names = ("forecast", "lower", "upper")
+        parts = {k: b[:, :h].T for k, b in zip(names, bands, strict=True)}
         if self.log:
             parts = {k: np.exp(v) for k, v in parts.items()}
         return self._wrap_interval(parts, future_index(index, h))

@@ -72,6 +72,9 @@ class ResidualModel:
         seed=0,
         variant=(),
         callbacks=None,
+        margin=0.2,
+        log_margin=0.1,
+        n_combine=1,
     ):
         self.window, self.horizon, self.season = window, horizon, season
         self.n_models, self.hidden_size, self.cell = n_models, hidden_size, cell
@@ -79,6 +82,8 @@ class ResidualModel:
         self.patience, self.seed, self.variant = patience, seed, set(variant)
         self.early_stopping = early_stopping
         self.callbacks = callbacks or []
+        self.margin, self.log_margin = margin, log_margin
+        self.n_combine = n_combine
 
     # ------------------------------------------------------------ windows
     def _normalise(self, past):
@@ -117,6 +122,8 @@ class ResidualModel:
         return names + [f"ridge{a}" for a in ALPHAS]
 
     def _base_fit(self, name, x, t):
+        if "+" in name:  # a combination: the mean of its parts
+            return [self._base_fit(n, x, t) for n in name.split("+")]
         if name.startswith("ridge"):
             return _ridge_fit(x, t, float(name[5:]))
         if name == "zero_mean":
@@ -124,6 +131,9 @@ class ResidualModel:
         return None
 
     def _base_predict(self, name, params, x):
+        if "+" in name:
+            parts = zip(name.split("+"), params, strict=True)
+            return np.mean([self._base_predict(n, p, x) for n, p in parts], axis=0)
         h = self.horizon
         if name == "naive":
             return np.zeros((len(x), h))
@@ -141,15 +151,9 @@ class ResidualModel:
         return x @ coef + bias
 
     # ------------------------------------------------------------ fit
-    def fit(self, series):
-        """Fit on a list of 1-D float arrays (one global model for all)."""
+    def _split(self, age):
+        """Training and validation masks over windows by their age."""
         h = self.horizon
-        allv = np.concatenate(series)
-        self.level_ = float(allv.mean())
-        self.scale_ = float(allv.std()) or 1.0
-        past, fut, age = self._windows(series)
-        x, anchor, spread = self._normalise(past)
-        t = (fut - anchor) / spread
         n_win = age.max() + 1
         n_val = int(np.clip(n_win // 4, 1, 24))
         # the latest windows validate; the training windows' targets end
@@ -159,15 +163,98 @@ class ResidualModel:
         train = age >= n_val + max(gap - 1, 0)
         if train.sum() < 2:  # too short to validate: train and score on all
             train = val = np.ones(len(age), bool)
-        # base: the candidate with the lowest validation MAE
-        best = None
+        return train, val
+
+    def _select_base(self, x, t, train, val, spread_ratio):
+        """Score every base candidate by its validation MAE (raw-spread units).
+
+        ``spread_ratio`` maps a normalised error back to units of the raw
+        window's spread (ones on the raw scale); returns ``{name: (mae,
+        params)}``.
+        """
+        out = {}
         for name in self._base_candidates(x):
             params = self._base_fit(name, x[train], t[train])
             pred = self._base_predict(name, params, x[val])
-            mae = np.abs(pred - t[val]).mean()
-            if best is None or mae < best[0]:
-                best = (mae, name, params)
-        _, self.base_, params = best
+            err = np.abs(pred - t[val]) * spread_ratio
+            out[name] = (float(err.mean()), params, pred)
+        return out
+
+    def _pick(self, scores, t_val, spread_ratio):
+        """Choose the simplest base that validates about as well as any.
+
+        Returns ``(mae, name, params)``.
+        Candidates come in tiers of growing complexity: the last value; the
+        drift and seasonal forecasts; the ridge regressions.  A tier wins
+        when its best validates within ``margin`` of the best of it and all
+        more complex tiers (a few overlapping validation windows are weak
+        evidence, and a random walk's best forecast is its last value).
+        The result is the mean of the ``n_combine`` best candidates of that
+        tier.
+        """
+        margin = 0.0 if "no_margin" in self.variant else self.margin
+        tiers = [["naive"], ["drift", "season", "season_drift"]]
+        if "no_tiers" in self.variant:
+            tiers = [["naive"], []]
+        tiers.append([k for k in scores if k not in tiers[0] + tiers[1]])
+        tiers = [[k for k in tier if k in scores] for tier in tiers]
+        tiers = [tier for tier in tiers if tier]
+        for i, tier in enumerate(tiers):
+            rest = [k for later in tiers[i:] for k in later]
+            best = min(scores[k][0] for k in rest)
+            top = sorted(tier, key=lambda k: scores[k][0])
+            if scores[top[0]][0] <= (1 + margin) * best:
+                break
+        top = top[: self.n_combine]
+        if len(top) == 1:
+            return scores[top[0]][0], top[0], scores[top[0]][1]
+        pred = np.mean([scores[k][2] for k in top], axis=0)
+        mae = float((np.abs(pred - t_val) * spread_ratio).mean())
+        return mae, "+".join(top), [scores[k][1] for k in top]
+
+    def _space(self, series, log):
+        """Windows in model space (log levels or raw): x, t, anchor, spread."""
+        past, fut, age = self._windows([np.log(s) for s in series] if log else series)
+        x, anchor, spread = self._normalise(past)
+        return x, (fut - anchor) / spread, anchor, spread, age
+
+    def fit(self, series):
+        """Fit on a list of 1-D float arrays (one global model for all)."""
+        positive = all((s > 0).all() for s in series)
+        spaces = [False]
+        # log levels (a multiplicative season made additive) are a candidate
+        # for positive seasonal series only in the ablation: they did not
+        # validate better on the selection origins
+        seasonal = self.season > 1 or "log_any" in self.variant
+        if positive and seasonal and "log" in self.variant:
+            spaces.append(True)
+        raw = np.concatenate(series)
+        self.level_, self.scale_ = float(raw.mean()), float(raw.std()) or 1.0
+        rx, rt, ranchor, rspread, age = self._space(series, False)
+        train, val = self._split(age)
+        choice = {}
+        for log in spaces:
+            if log:
+                lv = np.log(raw)
+                self.level_, self.scale_ = float(lv.mean()), float(lv.std()) or 1.0
+                x, t, anchor, spread, _ = self._space(series, True)
+                # a log-space error e near the forecast f is about f * e in
+                # raw units: compare both spaces on the raw windows' spread
+                ratio = (spread * np.exp(anchor) / rspread)[val]
+            else:
+                x, t, anchor, spread, ratio = rx, rt, ranchor, rspread, 1.0
+            scores = self._select_base(x, t, train, val, ratio)
+            choice[log] = self._pick(scores, t[val], ratio)
+        # log levels only where they validate clearly better
+        cut = (1 - self.log_margin) * choice[False][0]
+        self.log_ = bool(True in choice and choice[True][0] < cut)
+        _, self.base_, params = choice[self.log_]
+        if self.log_:
+            x, t, anchor, spread, _ = self._space(series, True)
+        else:
+            lv = raw
+            self.level_, self.scale_ = float(lv.mean()), float(lv.std()) or 1.0
+            x, t, anchor, spread = rx, rt, ranchor, rspread
         base_tr = self._base_predict(self.base_, params, x[train])
         base_val = self._base_predict(self.base_, params, x[val])
         self.module_ = None
@@ -181,11 +268,37 @@ class ResidualModel:
             shrinks = (0.0,)
         maes = [np.abs(base_val + s * correction - t[val]).mean() for s in shrinks]
         self.shrink_ = float(shrinks[int(np.argmin(maes))])
-        # conformal scores: validation errors of the final combination
-        self.scores_ = np.abs(base_val + self.shrink_ * correction - t[val])
+        combo = np.abs(base_val + self.shrink_ * correction - t[val])
+        self.scores_ = self._calibration_scores(x, t, age, val, combo)
         # the base is refit on every window with its chosen setting
         self.base_params_ = self._base_fit(self.base_, x, t)
         return self
+
+    def _calibration_scores(self, x, t, age, val, combo):
+        """Absolute normalised errors ``(n, h)`` for the conformal intervals.
+
+        Default: the chosen base's errors at rolling origins over the latest
+        half of the windows (each block of windows forecast by the base fitted
+        on the windows whose targets end before the block starts), so the
+        scores cover far more of the series than the validation windows do.
+        The validation windows' errors of the final combination are added.
+        """
+        if "val_calibration" in self.variant:
+            return combo
+        h = self.horizon
+        n_win = age.max() + 1
+        first = n_win // 2
+        blocks = np.linspace(0, first, 5).astype(int)
+        errs = [combo]
+        for lo, hi in zip(blocks[:-1], blocks[1:], strict=True):
+            block = (age >= lo) & (age < hi) & ~val
+            fit_on = age >= hi + h - 1
+            if block.sum() == 0 or fit_on.sum() < 2:
+                continue
+            params = self._base_fit(self.base_, x[fit_on], t[fit_on])
+            pred = self._base_predict(self.base_, params, x[block])
+            errs.append(np.abs(pred - t[block]))
+        return np.concatenate(errs)
 
     def _fit_network(self, x_tr, r_tr, x_val, r_val):
         torch.manual_seed(self.seed)
@@ -238,13 +351,32 @@ class ResidualModel:
         return out.median(dim=1).values.double().numpy()
 
     # ------------------------------------------------------------ predict
-    def predict_windows(self, past):
-        """Forecasts ``(n, h)`` and normalised spreads ``(n, 1)`` for windows."""
-        x, anchor, spread = self._normalise(np.asarray(past, dtype=np.float64))
+    def _model_space(self, past):
+        """Normalised model-space windows of raw ``past`` and their forecasts."""
+        past = np.asarray(past, dtype=np.float64)
+        x, anchor, spread = self._normalise(np.log(past) if self.log_ else past)
         z = self._base_predict(self.base_, self.base_params_, x)
         if self.module_ is not None and self.shrink_:
             z = z + self.shrink_ * self._net(x)
-        return z * spread + anchor, spread
+        return z, anchor, spread
+
+    def _to_levels(self, z, anchor, spread):
+        out = z * spread + anchor
+        return np.exp(out) if self.log_ else out
+
+    def predict_windows(self, past):
+        """Forecasts ``(n, h)`` for raw windows ``past`` (n, L)."""
+        return self._to_levels(*self._model_space(past))
+
+    def predict_interval_windows(self, past, coverage):
+        """Forecast, lower and upper bounds ``(n, h)`` each, for raw windows."""
+        z, anchor, spread = self._model_space(past)
+        width = self.half_width(coverage)
+        return (
+            self._to_levels(z, anchor, spread),
+            self._to_levels(z - width, anchor, spread),
+            self._to_levels(z + width, anchor, spread),
+        )
 
     def half_width(self, coverage):
         """Conformal half-width per step in normalised units ``(h,)``.
