@@ -75,6 +75,7 @@ class ResidualModel:
         margin=0.2,
         log_margin=0.1,
         n_combine=1,
+        net_margin=0.0,
     ):
         self.window, self.horizon, self.season = window, horizon, season
         self.n_models, self.hidden_size, self.cell = n_models, hidden_size, cell
@@ -83,7 +84,7 @@ class ResidualModel:
         self.early_stopping = early_stopping
         self.callbacks = callbacks or []
         self.margin, self.log_margin = margin, log_margin
-        self.n_combine = n_combine
+        self.n_combine, self.net_margin = n_combine, net_margin
 
     # ------------------------------------------------------------ windows
     def _normalise(self, past):
@@ -267,7 +268,11 @@ class ResidualModel:
         if self.module_ is None:
             shrinks = (0.0,)
         maes = [np.abs(base_val + s * correction - t[val]).mean() for s in shrinks]
-        self.shrink_ = float(shrinks[int(np.argmin(maes))])
+        best = int(np.argmin(maes))
+        # the correction must beat the base alone by a margin (shrinks[0] = 0)
+        if maes[best] > (1 - self.net_margin) * maes[0]:
+            best = 0
+        self.shrink_ = float(shrinks[best])
         combo = np.abs(base_val + self.shrink_ * correction - t[val])
         self.scores_ = self._calibration_scores(x, t, age, val, combo)
         # the base is refit on every window with its chosen setting
@@ -277,18 +282,19 @@ class ResidualModel:
     def _calibration_scores(self, x, t, age, val, combo):
         """Absolute normalised errors ``(n, h)`` for the conformal intervals.
 
-        Default: the chosen base's errors at rolling origins over the latest
-        half of the windows (each block of windows forecast by the base fitted
-        on the windows whose targets end before the block starts), so the
-        scores cover far more of the series than the validation windows do.
-        The validation windows' errors of the final combination are added.
+        The validation windows' errors of the final combination, and the
+        chosen base's errors at rolling origins over all earlier windows (in 8
+        blocks, each forecast by the base fitted on the windows whose targets
+        end before the block starts): the scores cover the whole series, not
+        only its latest stretch (which under-covered: 69% for 80%).
         """
         if "val_calibration" in self.variant:
             return combo
         h = self.horizon
         n_win = age.max() + 1
-        first = n_win // 2
-        blocks = np.linspace(0, first, 5).astype(int)
+        half = "cal_half" in self.variant  # the latest half only, 4 blocks
+        first = n_win // 2 if half else n_win
+        blocks = np.linspace(0, first, 5 if half else 9).astype(int)
         errs = [combo]
         for lo, hi in zip(blocks[:-1], blocks[1:], strict=True):
             block = (age >= lo) & (age < hi) & ~val
@@ -381,11 +387,15 @@ class ResidualModel:
     def half_width(self, coverage):
         """Conformal half-width per step in normalised units ``(h,)``.
 
-        The validation windows are few (at most 24 per series), too few for a
-        95% quantile per step; so each step's errors are divided by their
+        Each step's split-conformal quantile of the scores.  With too few
+        scores for that quantile, each step's errors are divided by their
         mean at that step, the ratios of all steps are pooled (``n * h`` of
         them) and the pooled quantile is scaled back by each step's mean.
         """
+        n = len(self.scores_)
+        if (n + 1) * (1 - coverage) >= 1 and "cal_pooled" not in self.variant:
+            level = min(1.0, np.ceil((n + 1) * coverage) / n)
+            return np.quantile(self.scores_, level, axis=0, method="higher")
         profile = self.scores_.mean(axis=0)
         profile = np.where(profile > 0, profile, 1e-12)
         ratios = (self.scores_ / profile).ravel()
