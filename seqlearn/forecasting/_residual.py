@@ -5,9 +5,14 @@ normalisation): a window of ``L`` past values and its ``h`` targets are shifted
 by the window's last value and divided by the window's spread, so a level the
 series has never reached, or a series on another scale, looks familiar.
 
-1. *Base*: the best, on the latest training windows (time-ordered
-   validation), of the last value, the last season (when the data shows one),
-   and ridge regressions of the targets on the lags with a few penalties.
+1. *Base*: chosen on the latest training windows (time-ordered validation)
+   among tiers of growing complexity: the last value; a drift, the last
+   season and the last season plus the yearly change (when the data show a
+   season); ridge regressions of the targets on the lags with a few
+   penalties.  The simplest tier whose best candidate validates within
+   ``margin`` (20%) of every more complex one wins: a few overlapping
+   validation windows are weak evidence, and the last value is about the
+   best forecast of a random walk (stock prices).
 2. *Correction*: ``n_models`` small recurrent networks, trained as one
    batched module (:class:`~seqlearn.nn.forecast.EnsembleRecurrent`), predict
    the base's residual for the whole step budget (early stopping on the
@@ -15,8 +20,13 @@ series has never reached, or a series on another scale, looks familiar.
    worse on the selection origins), and the median over models is added to
    the base, shrunk towards zero by the factor that validates best (zero when
    it does not help).
-3. *Intervals*: the validation windows' absolute errors, in normalised units,
-   give split-conformal half-widths that scale with each window's spread.
+3. *Intervals*: absolute errors in normalised units (the validation windows'
+   errors of the final forecast, and the base's errors at rolling origins
+   over the whole series) give per-step split-conformal half-widths that
+   scale with each window's spread.
+
+Log levels (for a multiplicative season) are an ablation variant only: on the
+selection origins they did not validate better.
 """
 
 from __future__ import annotations
@@ -52,7 +62,17 @@ class ResidualModel:
     Parameters are plain attributes (the estimator validates them).
     ``variant`` switches parts off for the ablation: a set of names among
     ``"no_base"``, ``"no_net"``, ``"no_early_stopping"``, ``"no_shrink"``,
-    ``"global_scaling"``.
+    ``"global_scaling"``, ``"no_margin"``, ``"no_tiers"``, ``"log"`` (log
+    levels as a candidate for positive seasonal series, kept when they
+    validate ``log_margin`` better; ``"log_any"``: for every positive
+    series), ``"val_calibration"`` (scores from the validation windows only),
+    ``"cal_half"`` (rolling origins over the latest half) and
+    ``"cal_pooled"`` (pooled ratios instead of per-step quantiles).
+    ``margin``: how much better a more complex base tier must validate;
+    ``n_combine``: mean of that many best candidates of the chosen tier
+    (1: the best; 2-3 scored worse on the selection origins); ``net_margin``:
+    how much better the network's correction must validate than the base
+    alone (0.05 scored slightly worse: 0.5796 against 0.5781).
     """
 
     def __init__(
