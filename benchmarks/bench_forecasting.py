@@ -51,6 +51,7 @@ VARIANTS = {
     "no network (base only)": {"_variant": ("no_net",)},
     "no margin (best base on validation)": {"_variant": ("no_margin",)},
     "no tiers (margin over the last value only)": {"_variant": ("no_tiers",)},
+    "no smoothed-level bases": {"_variant": ("no_smooth",)},
     "log levels when they validate 10% better": {"_variant": ("log",)},
     "calibration on validation windows, pooled (before)": {
         "_variant": ("val_calibration", "cal_pooled")

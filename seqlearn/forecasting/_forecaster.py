@@ -264,13 +264,13 @@ class RNNForecaster(BaseEstimator):
 
     The default strategy, ``"residual"``, normalises each window by its last
     value and spread, picks a linear base forecast on the latest training
-    windows (the last value unless a drift or the last season, when the data
-    show one, validates 20% better, and those unless a ridge regression on the
-    lags validates 20% better still), and adds the median correction of an
-    ensemble of ``n_models`` small recurrent networks trained as one batched
-    module, shrunk towards zero by the factor that validates best.  The
-    columns of a DataFrame are then separate series that train one global
-    model; the other strategies forecast them jointly.
+    windows (the last value unless a drift, a smoothed level or the last
+    season, when the data show one, validates 20% better, and those unless a
+    ridge regression on the lags validates 20% better still), and adds the
+    median correction of an ensemble of ``n_models`` small recurrent networks
+    trained as one batched module, shrunk towards zero by the factor that
+    validates best.  The columns of a DataFrame are then separate series
+    that train one global model; the other strategies forecast them jointly.
 
     Parameters
     ----------

@@ -6,9 +6,10 @@ by the window's last value and divided by the window's spread, so a level the
 series has never reached, or a series on another scale, looks familiar.
 
 1. *Base*: chosen on the latest training windows (time-ordered validation)
-   among tiers of growing complexity: the last value; a drift, the last
-   season and the last season plus the yearly change (when the data show a
-   season); ridge regressions of the targets on the lags with a few
+   among tiers of growing complexity: the last value; a drift, exponentially
+   smoothed levels (simple exponential smoothing, alpha 0.2 and 0.5 over the
+   window), the last season and the last season plus the yearly change (when
+   the data show a season); ridge regressions of the targets on the lags with a few
    penalties.  The simplest tier whose best candidate validates within
    ``margin`` (20%) of every more complex one wins: a few overlapping
    validation windows are weak evidence, and the last value is about the
@@ -62,8 +63,8 @@ class ResidualModel:
     Parameters are plain attributes (the estimator validates them).
     ``variant`` switches parts off for the ablation: a set of names among
     ``"no_base"``, ``"no_net"``, ``"no_early_stopping"``, ``"no_shrink"``,
-    ``"global_scaling"``, ``"no_margin"``, ``"no_tiers"``, ``"log"`` (log
-    levels as a candidate for positive seasonal series, kept when they
+    ``"global_scaling"``, ``"no_margin"``, ``"no_tiers"``, ``"no_smooth"``,
+    ``"log"`` (log levels as a candidate for positive seasonal series, kept when they
     validate ``log_margin`` better; ``"log_any"``: for every positive
     series), ``"val_calibration"`` (scores from the validation windows only),
     ``"cal_half"`` (rolling origins over the latest half) and
@@ -136,6 +137,8 @@ class ResidualModel:
     def _base_candidates(self, x):
         """Names of the base forecasts to validate."""
         names = ["naive", "drift"]
+        if "no_smooth" not in self.variant:  # exponentially smoothed levels
+            names += ["ses0.2", "ses0.5"]
         if self.season > 1 and self.window >= 2 * self.season:
             names += ["season", "season_drift"]
         if "no_base" in self.variant:
@@ -158,6 +161,10 @@ class ResidualModel:
         h = self.horizon
         if name == "naive":
             return np.zeros((len(x), h))
+        if name.startswith("ses"):  # simple exponential smoothing's level
+            a = float(name[3:])
+            w = a * (1 - a) ** np.arange(x.shape[1])[::-1]
+            return np.repeat(x @ (w / w.sum()), h).reshape(len(x), h)
         if name == "drift":  # the last value plus the window's mean change
             slope = (x[:, -1:] - x[:, :1]) / (x.shape[1] - 1)
             return slope * np.arange(1, h + 1)
@@ -214,7 +221,8 @@ class ResidualModel:
         tier.
         """
         margin = 0.0 if "no_margin" in self.variant else self.margin
-        tiers = [["naive"], ["drift", "season", "season_drift"]]
+        simple = ["drift", "season", "season_drift", "ses0.2", "ses0.5"]
+        tiers = [["naive"], simple]
         if "no_tiers" in self.variant:
             tiers = [["naive"], []]
         tiers.append([k for k in scores if k not in tiers[0] + tiers[1]])
