@@ -53,6 +53,7 @@ VARIANTS = {
     "no tiers (margin over the last value only)": {"_variant": ("no_tiers",)},
     "no smoothed-level bases": {"_variant": ("no_smooth",)},
     "log levels when they validate 10% better": {"_variant": ("log",)},
+    "log levels and no tiers": {"_variant": ("log", "no_tiers")},
     "calibration on validation windows, pooled (before)": {
         "_variant": ("val_calibration", "cal_pooled")
     },
