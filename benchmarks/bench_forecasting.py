@@ -49,13 +49,15 @@ M_BY_FREQ = {"M": 12, "Q": 4, "Y": 1}
 VARIANTS = {
     "default": {},
     "no network (base only)": {"_variant": ("no_net",)},
-    "no linear base": {"_variant": ("no_base",)},
-    "global scaling": {"_variant": ("global_scaling",)},
-    "early stopping (default before the ablation)": {"early_stopping": True},
-    "no shrinkage": {"_variant": ("no_shrink",)},
-    "n_models=1": {"n_models": 1},
-    "season from frequency only": {"_variant": ("season_from_freq",)},
-    "window max(2m, 2h)": {"_variant": ("long_window",)},
+    "no margin (best base on validation)": {"_variant": ("no_margin",)},
+    "no tiers (margin over the last value only)": {"_variant": ("no_tiers",)},
+    "no smoothed-level bases": {"_variant": ("no_smooth",)},
+    "log levels when they validate 10% better": {"_variant": ("log",)},
+    "log levels and no tiers": {"_variant": ("log", "no_tiers")},
+    "calibration on validation windows, pooled (before)": {
+        "_variant": ("val_calibration", "cal_pooled")
+    },
+    "calibration: rolling origins over the latest half": {"_variant": ("cal_half",)},
 }
 
 
@@ -276,17 +278,20 @@ def ablation(series, names, seeds, only):
         row = {"variant": label}
         for split in ("select", "test"):
             rel = []
+            cover = {0.8: [0, 0], 0.95: [0, 0]}
             for name in names:
                 y, m = series[name]
                 h = horizon_of(y)
                 ends = origins(y, h, split == "select")
                 if ends[0] < 2 * h + 4:
                     continue  # too short for selection origins (shampoo)
-                scores, _ = forecaster_scores(y, m, h, ends, seeds, params, None)
+                scores, _ = forecaster_scores(y, m, h, ends, seeds, params, cover)
                 rel.append(scores)
             by_seed = np.exp(np.log(np.array(rel)).mean(axis=0))
             row[f"{split} geomean"] = by_seed.mean()
             row[f"{split} worst series"] = np.array(rel).mean(axis=1).max()
+            for c, (inside, total) in cover.items():
+                row[f"{split} cov{round(c * 100)}"] = inside / total
         rows.append(row)
         print(
             f"{label}: "
