@@ -516,3 +516,22 @@ def test_residual_calibrates_on_rolling_origins_over_the_whole_series():
     assert band["upper"].iloc[-1] - band["lower"].iloc[-1] > 1.5 * (
         band["upper"].iloc[0] - band["lower"].iloc[0]
     )
+
+
+def test_fit_memory_on_a_million_points_is_bounded():
+    # issue 14 item 7: fitting on 1,000,000 points with window 100 peaked at
+    # 456x the series; the residual strategy now learns from the latest
+    # MAX_WINDOWS windows, so the data side stays a few times the series
+    import tracemalloc
+
+    rng = np.random.default_rng(0)
+    y = pd.Series(np.cumsum(rng.normal(size=1_000_000)))
+    fc = RNNForecaster(horizon=12, window=100, max_steps=5, random_state=0)
+    tracemalloc.start()
+    try:
+        fc.fit(y)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak <= 10 * y.nbytes, peak / y.nbytes
+    assert np.isfinite(fc.predict()).all()

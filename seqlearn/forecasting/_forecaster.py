@@ -426,7 +426,9 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         [StrOptions({"residual", "multioutput", "recursive", "seq2seq"})],
         '``"residual"``: linear base plus a recurrent ensemble\'s correction, '
         "on windows normalised one by one (see above; ``scaling``, "
-        "``difference``, ``calibration_size`` and covariates do not apply). "
+        "``difference``, ``calibration_size`` and covariates do not apply; it "
+        "learns from the latest 10,000 windows of each series, which bounds "
+        "the memory of a fit on a long series). "
         '``"multioutput"``: one network emits all ``horizon`` steps. '
         '``"recursive"``: a one-step network is fed back its own predictions '
         '(``predict`` may then go beyond ``horizon``). ``"seq2seq"``: an '

@@ -42,6 +42,12 @@ from seqlearn.forecasting._network import StepCallback, _ResidualNet
 ALPHAS = (0.1, 1.0, 10.0, 100.0)
 SHRINK = (0.0, 0.25, 0.5, 0.75, 1.0)
 
+# Windows of each series the residual strategy learns from (the latest ones):
+# plenty for its small networks and linear bases, and it bounds the memory of
+# a fit on a long series (a 1,000,000-point series would otherwise copy every
+# window several times over).
+MAX_WINDOWS = 10_000
+
 
 def _ridge_fit(X, Y, alpha):
     """Ridge with an unpenalised intercept: returns ``(coef (L, h), bias (h,))``."""
@@ -128,7 +134,8 @@ class ResidualModel(BaseEstimator):
         L, h = self.window, self.horizon
         past, fut, age = [], [], []
         for s in series:
-            w = sliding_window_view(s, L + h)
+            # the latest MAX_WINDOWS only: memory stays bounded on long series
+            w = sliding_window_view(s, L + h)[-MAX_WINDOWS:]
             past.append(w[:, :L])
             fut.append(w[:, L:])
             age.append(np.arange(len(w))[::-1])
