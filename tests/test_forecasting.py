@@ -535,3 +535,16 @@ def test_fit_memory_on_a_million_points_is_bounded():
         tracemalloc.stop()
     assert peak <= 10 * y.nbytes, peak / y.nbytes
     assert np.isfinite(fc.predict()).all()
+
+
+def test_a_diverging_forecast_is_a_clear_error():
+    # issue 14 item 6: an unstable network's recursive forecast used to fail
+    # with "X contains infinity" about a finite series
+    from seqlearn.base import LossDivergedError
+
+    y = np.sin(np.arange(200) / 4.0) + np.arange(200) / 50
+    fc = RNNForecaster(
+        horizon=6, strategy="recursive", lr=1e12, max_epochs=5, random_state=0
+    ).fit(y)
+    with pytest.raises(LossDivergedError, match="forecast diverged.*Lower lr"):
+        fc.predict()

@@ -20,7 +20,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import Interval, StrOptions
-from seqlearn.base import SHARED_PARAMS, DeclaredParams, param
+from seqlearn.base import SHARED_PARAMS, DeclaredParams, LossDivergedError, param
 from seqlearn.forecasting._residual import ResidualModel
 from seqlearn.nn import Seq2SeqModel
 from seqlearn.regressor import SequenceRegressor
@@ -712,6 +712,15 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
 
     def _step(self, past, exog):
         """One network call: model-space forecasts (n, H, k) for windows ``past``."""
+        # a recursive forecast feeds its own outputs back: an unstable network
+        # blows them up step by step (say so, not "X contains infinity")
+        if not np.all(np.abs(past) < np.finfo(np.float32).max):
+            loss = self.history_[-1, "train_loss"]
+            raise LossDivergedError(
+                "The forecast diverged: the fitted network's outputs grow without "
+                f"bound (its last training loss was {loss:.3g}). Lower lr, set "
+                "gradient_clip, or refit with another random_state."
+            )
         x, mu, sd = self._inputs(past, exog)
         out = self.regressor_.predict(x).reshape(len(x), -1, self.n_targets_)
         return out * sd + mu
