@@ -208,7 +208,6 @@ def _plain_sklearn_roles(app, what, name, obj, options, lines):
         lines[:] = [_ROLE.sub(r"\1", line) for line in lines]
 
 
-
 def setup(app):
     """Connect the docstring hooks above."""
     app.connect("autodoc-skip-member", _skip_member)
