@@ -440,3 +440,22 @@ def test_sklearn_contract():
     check_get_params_invariance("SequenceTranslator", est)
     params = clone(SequenceTranslator(beam_size=3, attention=None)).get_params()
     assert params["beam_size"] == 3 and params["attention"] is None
+
+
+@pytest.mark.parametrize("exc", [KeyboardInterrupt, RuntimeError("boom")])
+def test_failed_or_interrupted_fit_keeps_the_previous_model(exc):
+    from skorch.callbacks import Callback
+
+    class Raise(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            if len(net.history) == 2:
+                raise exc
+
+    X = ["ab", "abc", "ba", "cab", "bca"] * 4
+    y = [x[::-1] for x in X]
+    model = SequenceTranslator(**FAST, max_epochs=3).fit(X, y)
+    before, net = model.predict(X), model.net_
+    model.set_params(callbacks=[("raise", Raise())], random_state=1)
+    with pytest.raises(type(exc) if isinstance(exc, Exception) else exc):
+        model.fit(X, y)
+    assert model.net_ is net and model.predict(X) == before

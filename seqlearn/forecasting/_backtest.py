@@ -112,22 +112,48 @@ def backtest(
         m = seasonal_period
         with np.errstate(invalid="ignore"):
             scale = np.nanmean(np.abs(train[m:] - train[:-m]), axis=0)
-        truth = values[end : end + h]
-        error = truth - pred
-        k = len(columns)
         frames.append(
-            pd.DataFrame(
-                {
-                    "fold": fold,
-                    "origin": index[end],
-                    "time": np.repeat(index[end : end + h], k),
-                    "step": np.repeat(np.arange(1, h + 1), k),
-                    "target": np.tile(np.array(columns, dtype=object), h),
-                    "y_true": truth.ravel(),
-                    "y_pred": pred.ravel(),
-                    "error": error.ravel(),
-                    "scaled_error": (error / scale).ravel(),
-                }
-            )
+            fold_frame(fold, index, end, columns, values[end : end + h], pred, scale)
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def fold_frame(fold, index, end, columns, truth, pred, scale):
+    """One backtest fold as rows of (origin, time, step, target) with errors.
+
+    Parameters
+    ----------
+    fold : int
+        Number of the fold.
+    index : pandas.Index
+        Index of the whole series; ``index[end]`` is the fold's origin.
+    end : int
+        Row of the first forecast period.
+    columns : list
+        Names of the series.
+    truth, pred : ndarray of shape (h, k)
+        Observed and forecast values.
+    scale : ndarray of shape (k,)
+        In-sample naive MAE of each series (scales ``scaled_error``).
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns ``fold``, ``origin``, ``time``, ``step``, ``target``,
+        ``y_true``, ``y_pred``, ``error``, ``scaled_error``.
+    """
+    h, k = truth.shape
+    error = truth - pred
+    return pd.DataFrame(
+        {
+            "fold": fold,
+            "origin": index[end],
+            "time": np.repeat(index[end : end + h], k),
+            "step": np.repeat(np.arange(1, h + 1), k),
+            "target": np.tile(np.array(columns, dtype=object), h),
+            "y_true": truth.ravel(),
+            "y_pred": pred.ravel(),
+            "error": error.ravel(),
+            "scaled_error": (error / scale).ravel(),
+        }
+    )

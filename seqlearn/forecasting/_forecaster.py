@@ -21,6 +21,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import Interval, StrOptions
 from seqlearn.base import SHARED_PARAMS, DeclaredParams, LossDivergedError, param
+from seqlearn.forecasting._backtest import backtest, fold_frame
 from seqlearn.forecasting._residual import ResidualModel
 from seqlearn.nn import Seq2SeqModel
 from seqlearn.regressor import SequenceRegressor
@@ -1018,8 +1019,6 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         """
         self._validate_params()
         if self.strategy == "residual":
-            from seqlearn.forecasting._backtest import backtest
-
             return backtest(
                 self,
                 y,
@@ -1061,22 +1060,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             m = seasonal_period
             scale = np.abs(Y[start + m : end] - Y[start : end - m]).mean(axis=0)
             truth = Y_raw[end : end + h]
-            error = truth - pred
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "fold": fold,
-                        "origin": index[end],
-                        "time": np.repeat(index[end : end + h], len(columns)),
-                        "step": np.repeat(np.arange(1, h + 1), len(columns)),
-                        "target": np.tile(np.array(columns, dtype=object), h),
-                        "y_true": truth.ravel(),
-                        "y_pred": pred.ravel(),
-                        "error": error.ravel(),
-                        "scaled_error": (error / scale).ravel(),
-                    }
-                )
-            )
+            frames.append(fold_frame(fold, index, end, columns, truth, pred, scale))
         return pd.concat(frames, ignore_index=True)
 
 

@@ -335,22 +335,20 @@ class _ResidualNet(RegressorMixin, BaseSequenceEstimator):
         return self._forward(self._validate_X(X, reset=False))
 
     def predict(self, X):
-        """Median forecast over the members.
+        """Median over the members of :meth:`predict_members`.
 
         Parameters
         ----------
-        X : array-like of shape (n_windows, L) or (n_windows, L, n_features)
-            Windows, as in ``fit``.
+        X : array-like
+            Windows, as for :meth:`predict_members`.
 
         Returns
         -------
         y : ndarray of shape (n_windows, horizon)
-            The median over members (float64).
+            The median forecast (float64).
         """
-        data = self._validate_X(X, reset=False)
-        with torch.no_grad():
-            out = torch.as_tensor(self._forward(data), dtype=torch.float32)
-            return out.median(dim=1).values.double().numpy()
+        members = torch.as_tensor(self.predict_members(X))
+        return members.median(dim=1).values.numpy()
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

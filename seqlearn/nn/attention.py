@@ -309,9 +309,9 @@ class AttentionSeq2Seq(nn.Module):
         Parameters
         ----------
         x : Tensor of shape (N, S) int64
-            Source ids, 0 after each sequence's end.
+            Source ids, as in :meth:`encode`.
         lengths : Tensor of shape (N,)
-            Source lengths.
+            Source lengths, as in :meth:`encode`.
         y_in : Tensor of shape (N, T) int64
             Decoder inputs: ``bos`` followed by the target (padding after).
 
