@@ -203,7 +203,7 @@ class SequenceTranslator(BaseSequenceEstimator):
     ['cba', 'ac']
     """
 
-    _param_groups = ("own", "recurrent", "bidirectional", "training")
+    _param_groups = ("own", "recurrent", "bidirectional", "training", "budget")
     # defaults that differ from the other estimators'
     hidden_size = 128
     bidirectional = True
@@ -276,6 +276,7 @@ class SequenceTranslator(BaseSequenceEstimator):
     def _source(self, X, *, reset=False) -> SequenceData:
         if reset:
             self.source_encoder_ = self._vocabulary(self.analyzer).fit(X)
+            self.input_kind_ = "tokens"
         ids = self.source_encoder_.transform(X)
         return check_sequences(ids, tokens=True)
 
