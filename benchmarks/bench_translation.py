@@ -184,7 +184,7 @@ def run_g2p(args):
     for split, refs in (("dev", dev), ("test", test)):
         for beam in (1, args.beam):
             model.set_params(beam_size=beam)
-            dec_s, (wer, per) = _common.timed(lambda: _wer_per(model, refs))
+            dec_s, (wer, per) = _common.timed(lambda r=refs: _wer_per(model, r))
             rows.append(
                 [
                     "g2p",

@@ -44,6 +44,7 @@ _ALLOWED = {
     "RNNForecaster": "seqlearn.forecasting:RNNForecaster",
     "_Seq2SeqRegressor": "seqlearn.forecasting._forecaster:_Seq2SeqRegressor",
     "ResidualModel": "seqlearn.forecasting._residual:ResidualModel",
+    "TargetTransformer": "seqlearn.forecasting:TargetTransformer",
     "_ResidualNet": "seqlearn.forecasting._network:_ResidualNet",
     "CharRNN": "seqlearn.generation:CharRNN",
     "SequenceTranslator": "seqlearn.translator:SequenceTranslator",

@@ -7,9 +7,10 @@ import torch
 from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
+import seqlearn
 from seqlearn import RNNForecaster
 from seqlearn.forecasting import backtest, backtest_metrics, future_index
-from seqlearn.forecasting._forecaster import _undifference
+from seqlearn.forecasting._transforms import _undifference
 from seqlearn.nn import Seq2SeqModel
 
 STRATEGIES = ["multioutput", "recursive", "seq2seq"]
@@ -86,9 +87,14 @@ def test_array_and_dataframe_targets():
     assert list(pred.index) == [80, 81, 82, 83]
     frame = pd.DataFrame(values, columns=["a", "b"])
     for strategy in STRATEGIES:
-        fc.set_params(strategy=strategy)
+        fc.set_params(strategy=strategy, multivariate=True)
         pred = fc.fit(frame).predict()
         assert list(pred.columns) == ["a", "b"] and pred.shape == (4, 2)
+        # joint forecasting is explicit: without it a window strategy refuses
+        with pytest.raises(ValueError, match="multivariate=True"):
+            clone(fc).set_params(multivariate=False).fit(frame)
+    with pytest.raises(ValueError, match="strategy='residual' does not"):
+        clone(fc).set_params(strategy="residual").fit(frame)
 
 
 def test_recursive_predicts_beyond_horizon_others_refuse(airline):
@@ -441,6 +447,53 @@ def test_global_model_over_columns():
     band = fc.predict_interval(coverage=0.8)
     assert band.columns.nlevels == 2
     assert (band.xs("upper", axis=1, level=1) >= pred).all().all()
+
+
+def test_long_frame_with_an_id_column_is_one_global_model(tmp_path):
+    vega = pytest.importorskip("vega_datasets")
+    # the long format as it ships: one row per (symbol, date), GOOG shorter
+    long = vega.data.stocks().set_index("date")
+    cut = long.index.max() - pd.DateOffset(months=12)
+    train = long[long.index <= cut]
+    fc = RNNForecaster(horizon=12, id_column="symbol", **FAST_DEFAULT).fit(train)
+    wide = train.reset_index().pivot(index="date", columns="symbol", values="price")
+    ref = RNNForecaster(horizon=12, **FAST_DEFAULT).fit(wide)
+    pred = fc.predict()
+    # long in, long out: the id column and the value column, 12 rows a symbol
+    assert list(pred.columns) == ["symbol", "price"] and len(pred) == 5 * 12
+    assert sorted(pred["symbol"].unique()) == sorted(long["symbol"].unique())
+    # the same model and numbers as the wide frame's
+    expected = ref.predict()
+    for symbol, rows in pred.groupby("symbol"):
+        np.testing.assert_allclose(rows["price"], expected[symbol])
+        assert rows.index.equals(expected.index)
+    band = fc.predict_interval(coverage=0.8)
+    assert list(band.columns) == ["symbol", "forecast", "lower", "upper"]
+    assert (band["lower"] <= band["forecast"]).all()
+    assert (band["forecast"] <= band["upper"]).all()
+    # newer history in the same format; scoring and backtests read it too
+    np.testing.assert_allclose(fc.predict(y=train)["price"], pred["price"])
+    test = long[long.index > cut]
+    assert fc.score(test) == pytest.approx(
+        ref.score(
+            test[["symbol", "price"]]
+            .reset_index()
+            .pivot(index="date", columns="symbol", values="price")
+        )
+    )
+    folds = fc.backtest(long, initial_window=len(wide) - 12)
+    assert sorted(folds["target"].unique()) == sorted(long["symbol"].unique())
+    seqlearn.save(fc, tmp_path / "long.seqlearn")
+    pd.testing.assert_frame_equal(
+        seqlearn.load(tmp_path / "long.seqlearn").predict(), pred
+    )
+    # errors name the problem
+    with pytest.raises(ValueError, match="several rows for series"):
+        fc.fit(pd.concat([train, train.iloc[:1]]))
+    with pytest.raises(ValueError, match="one column of values"):
+        fc.fit(train.assign(volume=1.0))
+    with pytest.raises(ValueError, match="long frame"):
+        fc.fit(wide)
 
 
 def test_conformal_coverage_on_a_series_with_known_noise():

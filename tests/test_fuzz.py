@@ -413,6 +413,7 @@ def test_fuzz_forecaster(y, window, horizon, strategy, difference, calibration_s
         strategy=strategy,
         difference=difference,
         calibration_size=calibration_size,
+        multivariate=True,
         **TINY,
     )
     if clean(est.fit, pd.Series(y) if y.ndim == 1 else y) is not None:

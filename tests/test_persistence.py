@@ -180,7 +180,9 @@ CASES = {
     ),
     "forecaster_seq2seq_frame": (
         _forecaster_frame,
-        lambda: RNNForecaster(window=5, horizon=2, strategy="seq2seq", **TINY),
+        lambda: RNNForecaster(
+            window=5, horizon=2, strategy="seq2seq", multivariate=True, **TINY
+        ),
         lambda m, X: m.predict(),
     ),
     "charrnn_generate": (

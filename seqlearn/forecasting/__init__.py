@@ -2,7 +2,9 @@
 
 ``RNNForecaster`` turns a series into windows, fits a network and maps its
 outputs back to the series' scale and calendar; :func:`backtest` refits any
-forecaster at successive origins, each on the rows before it only.
+forecaster at successive origins, each on the rows before it only;
+:class:`TargetTransformer` is the model space of the window strategies (log,
+differencing, scaling).
 """
 
 from seqlearn.forecasting._backtest import backtest
@@ -11,5 +13,12 @@ from seqlearn.forecasting._forecaster import (
     backtest_metrics,
     future_index,
 )
+from seqlearn.forecasting._transforms import TargetTransformer
 
-__all__ = ["RNNForecaster", "backtest", "backtest_metrics", "future_index"]
+__all__ = [
+    "RNNForecaster",
+    "TargetTransformer",
+    "backtest",
+    "backtest_metrics",
+    "future_index",
+]

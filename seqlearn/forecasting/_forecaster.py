@@ -14,7 +14,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
@@ -23,7 +22,9 @@ from seqlearn._compat import Interval, StrOptions
 from seqlearn.base import SHARED_PARAMS, DeclaredParams, LossDivergedError, param
 from seqlearn.forecasting._backtest import backtest, fold_frame
 from seqlearn.forecasting._residual import ResidualModel
+from seqlearn.forecasting._transforms import TargetTransformer
 from seqlearn.nn import Seq2SeqModel
+from seqlearn.preprocessing import make_windows
 from seqlearn.regressor import SequenceRegressor
 
 __all__ = ["RNNForecaster", "backtest_metrics", "future_index"]
@@ -116,6 +117,32 @@ def _check_target(y, fill):
             )
         values = _fill(values, fill)
     return values, index, columns, kind
+
+
+def _long_to_wide(y, id_column):
+    """Pivot a long frame (a row per series and time) to a column per series."""
+    if not isinstance(y, pd.DataFrame) or id_column not in y.columns:
+        raise ValueError(
+            f"id_column={id_column!r} reads y as a long frame: a DataFrame with a "
+            f"column {id_column!r} naming each row's series, one column of values "
+            f"and the times as its index; got {type(y).__name__}"
+            + (f" with columns {list(y.columns)}." if hasattr(y, "columns") else ".")
+        )
+    values = [c for c in y.columns if c != id_column]
+    if len(values) != 1:
+        raise ValueError(
+            f"A long frame has the id column {id_column!r} and one column of "
+            f"values; y has {len(values)} others: {values}."
+        )
+    keys = pd.MultiIndex.from_arrays([y[id_column], y.index])
+    if keys.has_duplicates:
+        series, time = keys[keys.duplicated()][0]
+        raise ValueError(
+            f"y has several rows for series {series!r} at {time!r}; aggregate "
+            "them first."
+        )
+    wide = y.pivot(columns=id_column, values=values[0])
+    return wide, values[0]
 
 
 def _check_leading_nan(values, index):
@@ -214,32 +241,12 @@ def future_index(index, horizon):
 
 def _is_state(name):
     """Whether an attribute is fitted state of RNNForecaster."""
-    private = ("_y_tail", "_x_tail", "_columns", "_kind", "_L")
+    private = ("_y_tail", "_x_tail", "_columns", "_kind", "_L", "_value_name")
     return name in private or (name.endswith("_") and not name.startswith("_"))
 
 
 # seasonal period by the first letter of a pandas frequency
 _PERIODS = {"M": 12, "Q": 4, "W": 52, "D": 7, "B": 5, "H": 24, "h": 24}
-
-
-def _windows(arr, length):
-    """All ``(length, F)`` windows of a ``(T, F)`` array: ``(T - length + 1, ...)``."""
-    return sliding_window_view(arr, length, axis=0).transpose(0, 2, 1)
-
-
-def _undifference(dz, tail, lag):
-    """Invert a lag-``lag`` difference: ``v[t] = v[t - lag] + dz[t]``.
-
-    ``dz`` is ``(n, h, k)``, ``tail`` the last ``lag`` levels ``(n, lag, k)``.
-    Steps are grouped by their position modulo ``lag`` and summed cumulatively
-    within each group, so no loop runs over the horizon.
-    """
-    n, h, k = dz.shape
-    m = -(-h // lag)
-    padded = np.zeros((n, m * lag, k))
-    padded[:, :h] = dz
-    sums = padded.reshape(n, m, lag, k).cumsum(axis=1).reshape(n, m * lag, k)
-    return sums[:, :h] + np.tile(tail, (1, m, 1))[:, :h]
 
 
 class RNNForecaster(DeclaredParams, BaseEstimator):
@@ -258,8 +265,9 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
     ridge regression on the lags validates 20% better still), and adds the
     median correction of an ensemble of ``n_models`` small recurrent networks
     trained as one batched module, shrunk towards zero by the factor that
-    validates best.  The columns of a DataFrame are then separate series
-    that train one global model; the other strategies forecast them jointly.
+    validates best.  The columns of a DataFrame (or the series of a long
+    frame, ``id_column``) are separate series that train one global model;
+    the other strategies forecast them jointly (``multivariate=True``).
 
     Parameters
     ----------
@@ -488,6 +496,25 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         "Model the logarithm of the series (positive series only): turns a "
         "multiplicative seasonality into an additive one. ",
     )
+    multivariate: bool = param(
+        False,
+        "bool",
+        ["boolean"],
+        "How the columns of a DataFrame ``y`` are read. False: as separate "
+        'series that train one global model (``"residual"``; the other '
+        "strategies then take one series). True: as one multivariate series, "
+        "forecast jointly by a network that reads every column (strategies "
+        'other than ``"residual"``). ',
+    )
+    id_column: str | None = param(
+        None,
+        "str or None",
+        [str, None],
+        "Read ``y`` as a long frame: the column of this name says which series "
+        "each row belongs to, one other column holds the values and the index "
+        "the times (as ``df.set_index('date')``). Each series is a column of "
+        "the global model; forecasts come back in the same long format. ",
+    )
     fill: str | None = param(
         None,
         '{"ffill", "interpolate"} or None',
@@ -517,8 +544,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         Parameters
         ----------
         y : pandas Series or DataFrame, or array-like of shape (T,) or (T, k)
-            The series (a DataFrame: ``k`` series forecast jointly), oldest
-            first, with a DatetimeIndex, PeriodIndex or RangeIndex.
+            The series, oldest first, with a DatetimeIndex, PeriodIndex or
+            RangeIndex.  A DataFrame's columns are separate series of one
+            global model (``multivariate=True``: one series forecast
+            jointly); with ``id_column``, a long frame (see there).
         X : DataFrame or array-like of shape (T, p), default=None
             Covariates known in the future, aligned with ``y`` by position.
 
@@ -528,11 +557,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             The fitted forecaster.
         """
         self._validate_params()
-        # the global model takes series that start later (leading NaN)
-        ragged = self.strategy == "residual" and self.fill is None
-        Y, index, columns, kind = _check_target(y, "keep" if ragged else self.fill)
-        if ragged:
-            _check_leading_nan(Y, index)
+        Y, index, columns, kind = self._target(y)
+        self._check_columns(Y.shape[1])
         E = _check_exog(X, len(Y), "y")
         if E is not None and len(E) != len(Y):
             raise ValueError(f"X has {len(E)} rows but y has {len(Y)}; align them.")
@@ -551,6 +577,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             if self.calibration_size is not None:
                 new.conformity_scores_ = new._calibrate(Y, E, int(calibration_seed))
         new.index_, new._columns, new._kind = index, columns, kind
+        if self.id_column is not None:
+            new._kind, new._value_name = "long", _long_to_wide(y, self.id_column)[1]
         # swap the fitted state only (attributes others set, such as a
         # search's callback context, stay)
         params = self.get_params(deep=False)
@@ -559,6 +587,33 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             delattr(self, key)
         vars(self).update(state)
         return self
+
+    def _target(self, y):
+        """``(values, index, columns, kind)`` of ``y``, a long frame pivoted."""
+        if self.id_column is not None:
+            y = _long_to_wide(y, self.id_column)[0]
+        # the global model takes series that start later (leading NaN)
+        ragged = self.strategy == "residual" and self.fill is None
+        Y, index, columns, kind = _check_target(y, "keep" if ragged else self.fill)
+        if ragged:
+            _check_leading_nan(Y, index)
+        return Y, index, columns, kind
+
+    def _check_columns(self, k):
+        if self.strategy == "residual" and self.multivariate:
+            raise ValueError(
+                "multivariate=True forecasts the columns jointly, which "
+                "strategy='residual' does not do (it trains one global model "
+                "over separate series); use strategy='multioutput', "
+                "'recursive' or 'seq2seq'."
+            )
+        if self.strategy != "residual" and k > 1 and not self.multivariate:
+            raise ValueError(
+                f"y has {k} series; strategy={self.strategy!r} forecasts several "
+                "columns only jointly, as one multivariate series: pass "
+                "multivariate=True, or use strategy='residual' (the default) "
+                "for one global model over separate series."
+            )
 
     # ------------------------------------------------------------ residual
     def _season(self, series, index, h):
@@ -632,11 +687,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         return 1 if self.strategy == "recursive" else self.horizon
 
     def _levels(self, Y):
-        if not self.log:
-            return Y
-        if (Y <= 0).any():
-            raise ValueError("log=True needs a positive series; y has values <= 0.")
-        return np.log(Y)
+        return TargetTransformer(log=self.log)._levels(Y)
 
     def _fit_arrays(self, Y, E, seed):
         """Fit on raw arrays: model-space transforms, windows, a fresh network."""
@@ -648,23 +699,28 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 f"y has {len(Y)} rows; window ({L}) + horizon ({H}) + difference "
                 f"({d}) needs at least {L + H + d + 1} rows for two training windows."
             )
-        V = self._levels(Y)
-        Z = V[d:] - V[:-d] if d else V
         # training-rows statistics: the scale of "standard", and the reference
         # in which "window" tells the network each window's level and spread
-        self.z_mean_ = Z.mean(axis=0)
-        self.z_scale_ = np.where(Z.std(axis=0) > 0, Z.std(axis=0), 1.0)
+        self.transformer_ = TargetTransformer(
+            log=self.log,
+            difference=d,
+            scaling="standard" if self.scaling == "standard" else "none",
+        ).fit(Y)
+        Z = self.transformer_.transform_windows(Y)
         self.n_targets_ = Y.shape[1]
         self.n_exog_ = 0 if E is None else E.shape[1]
         if E is not None:
             self.x_mean_ = E.mean(axis=0)
             self.x_scale_ = np.where(E.std(axis=0) > 0, E.std(axis=0), 1.0)
             E = E[d:]
-        Z = self._standardise(Z)
-        full = _windows(Z, L + H)
-        exog = None if E is None else _windows(E, L + H)
-        inputs, mu, sd = self._inputs(full[:, :L], exog)
-        targets = (full[:, L:] - mu) / sd
+        past, future = make_windows(Z, L, H)
+        future = future.reshape(len(past), H, -1)
+        exog = None
+        if E is not None:
+            e_past, e_future = make_windows(E, L, H)
+            exog = np.concatenate([e_past, e_future.reshape(len(past), H, -1)], 1)
+        inputs, mu, sd = self._inputs(past, exog)
+        targets = (future - mu) / sd
         params = {k: getattr(self, k) for k in _REGRESSOR_PARAMS}
         params.update(_WINDOW_REGRESSOR)
         if self.strategy == "seq2seq":
@@ -676,11 +732,6 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         self.history_ = reg.history_
         return self
 
-    def _standardise(self, Z):
-        if self.scaling == "standard":
-            return (Z - self.z_mean_) / self.z_scale_
-        return Z
-
     def _inputs(self, past, exog):
         """Network inputs for model-space windows ``past`` (n, L, k).
 
@@ -691,12 +742,13 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         if self.scaling == "window":
             mu = past.mean(axis=1, keepdims=True)
             sd = past.std(axis=1, keepdims=True)
-            sd = np.where(sd > 1e-8 * self.z_scale_, sd, self.z_scale_)
+            ref_mean, ref_scale = self.transformer_.mean_, self.transformer_.scale_
+            sd = np.where(sd > 1e-8 * ref_scale, sd, ref_scale)
             # the level and spread normalisation removes, on the training
             # rows' scale, as two more input channels: a cycle's amplitude
             # and a series' level stay visible to the network
-            level = (mu - self.z_mean_) / self.z_scale_
-            spread = np.log(sd / self.z_scale_)
+            level = (mu - ref_mean) / ref_scale
+            spread = np.log(sd / ref_scale)
             stats = np.broadcast_to(np.concatenate([level, spread], 2), (n, L, 2 * k))
             x = np.concatenate([(past - mu) / sd, stats], axis=2)
         else:
@@ -736,9 +788,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         L, d, H = self._L, self.difference, self._model_horizon()
         ends = np.asarray(ends)
         rows = ends[:, None] - (L + d) + np.arange(L + d)
-        V = self._levels(Y[rows.ravel()]).reshape(len(ends), L + d, -1)
-        Z = V[:, d:] - V[:, :-d] if d else V
-        Z = self._standardise(Z)
+        raw = Y[rows.ravel()].reshape(len(ends), L + d, -1)
+        Z = self.transformer_.transform_windows(raw)
         need = h if self.strategy == "recursive" else H
         exog = None
         if self.n_exog_:
@@ -752,10 +803,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             dz = Z[:, L:]
         else:
             dz = self._step(Z, exog)[:, :h]
-        if self.scaling == "standard":
-            dz = dz * self.z_scale_ + self.z_mean_
-        levels = _undifference(dz, V[:, L:], d) if d else dz
-        return np.exp(levels) if self.log else levels
+        return self.transformer_.inverse_transform(dz, history=raw)
 
     def _calibrate(self, Y, E, seed):
         """Absolute errors of a network fitted before the calibration origins."""
@@ -809,7 +857,15 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             E = np.concatenate([self._x_tail, E])
         return h, E
 
+    def _long(self, values, index, name):
+        """Values ``(h, k)`` as a long frame: the id column, then ``name``."""
+        wide = pd.DataFrame(values, index=index.rename(self.index_.name))
+        wide.columns = self._columns
+        return wide.melt(ignore_index=False, var_name=self.id_column, value_name=name)
+
     def _wrap(self, values, index):
+        if self._kind == "long":
+            return self._long(values, index, self._value_name)
         if self._kind == "series":
             return pd.Series(values[:, 0], index=index, name=self._columns[0])
         return pd.DataFrame(values, index=index, columns=self._columns)
@@ -818,10 +874,12 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         """Latest rows to forecast from and their index: fit's, or ``y``'s."""
         if y is None:
             return self._y_tail, self.index_
-        ragged = self.strategy == "residual" and self.fill is None
-        Y, index, _, _ = _check_target(y, "keep" if ragged else self.fill)
-        if ragged:
-            _check_leading_nan(Y, index)
+        Y, index, columns, _ = self._target(y)
+        if self.id_column is not None and list(columns) != list(self._columns):
+            raise ValueError(
+                f"y holds the series {list(columns)}; the forecaster was fitted "
+                f"on {list(self._columns)}."
+            )
         if Y.shape[1] != self.n_targets_:
             raise ValueError(
                 f"y has {Y.shape[1]} series; the forecaster was fitted on "
@@ -862,6 +920,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         forecast : pandas Series or DataFrame
             Indexed by the future periods, shaped like the ``y`` of ``fit``.
         """
+        return self._wrap(*self._predict_values(horizon, y, X))
+
+    def _predict_values(self, horizon, y, X):
+        """Forecasts ``(h, k)`` and their index."""
         h, E = self._check_predict(horizon, X)
         tail, index = self._history(y)
         if self.strategy == "residual":
@@ -869,7 +931,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             pred = np.exp(pred) if self.log else pred
         else:
             pred = self._forecast(tail, [len(tail)], h, E)[0]
-        return self._wrap(pred, future_index(index, h))
+        return pred, future_index(index, h)
 
     def predict_interval(self, coverage=0.9, horizon=None, y=None, X=None):
         """Forecast with split-conformal prediction intervals.
@@ -939,6 +1001,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         return self._wrap_interval(parts, future_index(index, h))
 
     def _wrap_interval(self, parts, index):
+        if self._kind == "long":
+            frames = {k: self._long(v, index, k) for k, v in parts.items()}
+            rest = {k: f[k].to_numpy() for k, f in frames.items() if k != "forecast"}
+            return frames["forecast"].assign(**rest)
         if self._kind == "series":
             return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, index)
         columns = pd.MultiIndex.from_product([self._columns, list(parts)])
@@ -964,9 +1030,11 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         score : float
             ``-MAE`` (higher is better, as scikit-learn's searches expect).
         """
+        if self.id_column is not None:
+            y = _long_to_wide(y, self.id_column)[0]
         Y, _, _, _ = _check_target(y, "ffill" if self.fill else None)
         h = len(Y) if self.strategy == "recursive" else min(len(Y), self.horizon)
-        pred = self.predict(h, X=X).to_numpy().reshape(h, -1)
+        pred = self._predict_values(h, None, X)[0]
         return -float(np.mean(np.abs(Y[:h] - pred)))
 
     # ------------------------------------------------------------ backtest
@@ -1018,6 +1086,17 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             :func:`backtest_metrics` turns it into MAE, RMSE, MAPE and MASE.
         """
         self._validate_params()
+        if self.id_column is not None:  # the folds of a long frame's series
+            wide = clone(self).set_params(id_column=None)
+            return wide.backtest(
+                _long_to_wide(y, self.id_column)[0],
+                X,
+                initial_window=initial_window,
+                step=step,
+                refit=refit,
+                window_type=window_type,
+                seasonal_period=seasonal_period,
+            )
         if self.strategy == "residual":
             return backtest(
                 self,
@@ -1030,6 +1109,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             )
         # NaN stays in place: each fold fills its own past below
         Y_raw, index, columns, _ = _check_target(y, self.fill and "keep")
+        self._check_columns(Y_raw.shape[1])
         E = _check_exog(X, len(Y_raw), "y")
         h, T = self.horizon, len(Y_raw)
         step = h if step is None else step

@@ -33,11 +33,11 @@ selection origins they did not validate better.
 from __future__ import annotations
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator
 from skorch.callbacks import Callback
 
 from seqlearn.forecasting._network import StepCallback, _ResidualNet
+from seqlearn.preprocessing import make_windows
 
 ALPHAS = (0.1, 1.0, 10.0, 100.0)
 SHRINK = (0.0, 0.25, 0.5, 0.75, 1.0)
@@ -135,10 +135,10 @@ class ResidualModel(BaseEstimator):
         past, fut, age = [], [], []
         for s in series:
             # the latest MAX_WINDOWS only: memory stays bounded on long series
-            w = sliding_window_view(s, L + h)[-MAX_WINDOWS:]
-            past.append(w[:, :L])
-            fut.append(w[:, L:])
-            age.append(np.arange(len(w))[::-1])
+            x, y = make_windows(s[-(MAX_WINDOWS + L + h - 1) :], L, h)
+            past.append(x[:, :, 0])
+            fut.append(y.reshape(len(x), h))
+            age.append(np.arange(len(x))[::-1])
         return np.concatenate(past), np.concatenate(fut), np.concatenate(age)
 
     # ------------------------------------------------------------ base
