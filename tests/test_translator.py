@@ -346,6 +346,18 @@ def test_reproducible_with_random_state():
     np.testing.assert_array_equal(a.score_samples(X, y), b.score_samples(X, y))
 
 
+def test_warmup_cosine_schedule_anneals_the_learning_rate():
+    # the budget parameters are shared: lr_schedule="warmup_cosine" ends the
+    # fit at 1 % of lr; "auto" keeps a constant lr on token input
+    X = _strings(200, 6)
+    y = [s[::-1] for s in X]
+    params = dict(max_epochs=2, lr=0.01, **FAST)
+    model = SequenceTranslator(lr_schedule="warmup_cosine", **params).fit(X, y)
+    assert model.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(1e-4)
+    model = SequenceTranslator(**params).fit(X, y)
+    assert model.net_.optimizer_.param_groups[0]["lr"] == pytest.approx(0.01)
+
+
 def test_quiet_by_default(capsys):
     X = _strings(100, 7)
     SequenceTranslator(max_epochs=2, early_stopping=True, patience=1, **FAST).fit(
