@@ -11,6 +11,26 @@ dependencies)::
 (``--quick`` for a smoke run, ``--models`` to pick some.)  A peer that is not
 installed is reported as such.
 
+``--public`` runs the whole public benchmark of ``bench_forecasting.py``
+instead (its ``load_series``, ``horizon_of``, test ``origins``, ``evaluate``
+and ``gmean``: 13 series, 3 test origins each, MAE relative to seasonal naive,
+geometric mean over series) for ``RNNForecaster(horizon=h, random_state=seed)``
+with its defaults (residual strategy, ``n_models=5``), the same with
+``n_models=1`` (what the ensemble costs over one network), darts ``RNNModel``
+and ``BlockRNNModel`` (LSTM, float32) and neuralforecast ``LSTM``.  The peers
+get hidden size 32, one layer, batches of 32 windows, Adam at lr 0.01 and
+``--steps`` optimizer steps per fit (default 300, ``RNNForecaster``'s default
+``max_steps``; darts counts epochs, so it gets the fewest epochs that make at
+least that many steps), their docs' scaling (as below) and the input length
+``RNNForecaster``'s default picks: ``max(2m, h, 8)`` (``2m`` only when the
+benchmark's period ``m > 1``), at most half the rows left after the horizon.
+Per model: geometric mean over seeds (mean and range), the worst series, and
+CPU seconds of all fits and forecasts (13 series x 3 origins x seeds), the
+one-off import and warm-up fit in their own column::
+
+    PYTHONPATH=. OMP_NUM_THREADS=1 /tmp/bench-venv/bin/python \
+        benchmarks/bench_peers.py --public [--seeds 3] [--steps 300] [--quick]
+
 Protocol (the forecasting issue's): airline, window 24, horizon 12, forecast
 origins 24 and 12 months before the end; sunspots (yearly, statsmodels),
 window 30, horizon 10, origins 30, 20 and 10 years before the end.  At each
@@ -79,6 +99,12 @@ def n_steps(n_rows, window, horizon):
     return EPOCHS * -(-n_windows // BATCH)
 
 
+def _epochs_for(steps, train, window, horizon):
+    """Epochs of batches of BATCH windows that take at least ``steps`` steps."""
+    n_windows = max(1, len(train) - window - horizon + 1)
+    return -(-steps // -(-n_windows // BATCH))
+
+
 # ---------------------------------------------------------------- the models
 def fit_predict_seqlearn(train, window, horizon, seed, epochs=EPOCHS):
     from seqlearn import RNNForecaster
@@ -121,7 +147,7 @@ def fit_predict_hand(train, window, horizon, seed, epochs=EPOCHS):
     return out.numpy() * std + mean
 
 
-def _darts(train, window, horizon, seed, epochs, kind, dtype):
+def _darts(train, window, horizon, seed, epochs, kind, dtype, steps=None):
     import logging
 
     from darts import TimeSeries
@@ -143,7 +169,9 @@ def _darts(train, window, horizon, seed, epochs, kind, dtype):
         "hidden_dim": HIDDEN,
         "n_rnn_layers": 1,
         "batch_size": BATCH,
-        "n_epochs": epochs,
+        "n_epochs": epochs
+        if steps is None
+        else _epochs_for(steps, train, window, horizon),
         "optimizer_kwargs": {"lr": LR},
         "random_state": seed,
         "pl_trainer_kwargs": quiet,
@@ -159,7 +187,7 @@ def _darts(train, window, horizon, seed, epochs, kind, dtype):
     return scaler.inverse_transform(pred).values()[:, 0].astype(np.float64)
 
 
-def fit_predict_neuralforecast(train, window, horizon, seed, epochs=EPOCHS):
+def fit_predict_neuralforecast(train, window, horizon, seed, epochs=EPOCHS, steps=None):
     import logging
 
     import pandas as pd
@@ -175,7 +203,8 @@ def fit_predict_neuralforecast(train, window, horizon, seed, epochs=EPOCHS):
         encoder_hidden_size=HIDDEN,
         decoder_hidden_size=HIDDEN,
         decoder_layers=1,
-        max_steps=max(1, epochs * n_steps(len(train), window, horizon) // EPOCHS),
+        max_steps=steps
+        or max(1, epochs * n_steps(len(train), window, horizon) // EPOCHS),
         learning_rate=LR,
         batch_size=1,
         windows_batch_size=BATCH,
@@ -253,19 +282,223 @@ def child(model, seeds, epochs):
     print("@@RESULT@@" + json.dumps(out))
 
 
+# ------------------------------------------------- the whole public benchmark
+PUBLIC_MODELS = [
+    "seqlearn RNNForecaster",
+    "seqlearn RNNForecaster (n_models=1)",
+    "darts RNNModel (float32)",
+    "darts BlockRNNModel (float32)",
+    "neuralforecast LSTM",
+]
+# optimizer steps per fit for the peers: RNNForecaster's default max_steps
+PUBLIC_STEPS = 300
+QUICK_SERIES = ["shampoo", "GOOG"]
+
+
+def peer_window(n_rows, h, m):
+    """Input length for the peers: what RNNForecaster's default picks.
+
+    ``max(2m, h, 8)`` (``2m`` only for seasonal series), at most half the rows
+    left after the horizon, with the benchmark's seasonal period ``m``.
+    """
+    return min(max(2 * m if m > 1 else 0, h, 8), max(2, (n_rows - h) // 2))
+
+
+def _bench_forecasting():
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    import bench_forecasting
+
+    return bench_forecasting
+
+
+def public_names(series):
+    # the public benchmark's series: bench_forecasting's default list (PBS is
+    # left out there: seasonal naive's MAE, the denominator, is zero)
+    return [n for n in series if n != "PBS"]
+
+
+def child_public(model, seeds, names, steps):
+    """Run one model over the public benchmark in this process; print JSON."""
+    import torch
+
+    torch.set_num_threads(1)
+    bf = _bench_forecasting()
+    series = bf.load_series()
+    names = names or public_names(series)
+
+    if model.startswith("seqlearn"):
+        from seqlearn import RNNForecaster
+
+        extra = {"n_models": 1} if "n_models=1" in model else {}
+
+        def fit_predict(y, m, h, end, seed, max_steps=None):
+            # bench_forecasting's call: the pandas series, season from its index
+            more = {"max_steps": max_steps} if max_steps else {}
+            fc = RNNForecaster(horizon=h, random_state=seed, **extra, **more)
+            return fc.fit(y.iloc[:end]).predict().to_numpy()
+
+    else:
+        peer = FIT_PREDICT[model]
+
+        def fit_predict(y, m, h, end, seed, max_steps=None):
+            train = y.to_numpy(float)[:end]
+            window = peer_window(len(train), h, m)
+            return peer(train, window, h, seed, epochs=EPOCHS, steps=max_steps or steps)
+
+    y, m = series["airline"]
+    cpu, wall = time.process_time(), time.perf_counter()
+    fit_predict(y.iloc[:60], m, 12, 48, 0, max_steps=2)
+    out = {"warmup_cpu": time.process_time() - cpu}
+    out["warmup_wall"] = time.perf_counter() - wall
+    out["scores"], out["cpu"], out["wall"] = [], [], []
+    for seed in seeds:
+        scores, cpu_s, wall_s = {}, 0.0, 0.0
+        for name in names:
+            y, m = series[name]
+            h = bf.horizon_of(y)
+
+            def predict(end, y=y, m=m, h=h, seed=seed):
+                nonlocal cpu_s, wall_s
+                cpu, wall = time.process_time(), time.perf_counter()
+                pred = fit_predict(y, m, h, end, seed)
+                cpu_s += time.process_time() - cpu
+                wall_s += time.perf_counter() - wall
+                return np.asarray(pred, dtype=float)
+
+            scores[name] = bf.evaluate(y, m, h, bf.origins(y, h, False), predict)
+        out["scores"].append(scores)
+        out["cpu"].append(cpu_s)
+        out["wall"].append(wall_s)
+        print(f"seed {seed}: {cpu_s:.1f} CPU s", file=sys.stderr, flush=True)
+    print("@@RESULT@@" + json.dumps(out))
+
+
+def main_public(args, seeds):
+    """The whole public benchmark of bench_forecasting.py, one row per model."""
+    import _common
+
+    bf = _bench_forecasting()
+    names = args.series or (QUICK_SERIES if args.quick else None)
+    _common.header("Peers on the whole public benchmark (test origins)")
+    rows, cpu_of, geo_of = [], {}, {}
+    for model in args.models:
+        with tempfile.TemporaryDirectory() as cwd:
+            cmd = [sys.executable, os.path.abspath(__file__), "--child", model]
+            cmd += ["--public", "--seeds", str(len(seeds))]
+            cmd += ["--steps", str(args.steps)]
+            cmd += ["--series", *names] if names else []
+            proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+            n_files = sum(len(files) for _, _, files in os.walk(cwd))
+        output = proc.stdout + proc.stderr
+        lines = [x for x in proc.stdout.splitlines() if x.startswith("@@RESULT@@")]
+        if proc.returncode or not lines:
+            reason = (output.strip().splitlines() or ["no output"])[-1][:120]
+            rows.append([model, f"failed: {reason}"] + ["-"] * 8)
+            print(f"<!-- failed: {model}: {reason} -->", flush=True)
+            continue
+        res = json.loads(lines[-1][len("@@RESULT@@") :])
+        noise = len(output.encode()) - len(lines[-1]) - 1
+        noise -= sum(len(x) + 1 for x in proc.stderr.splitlines() if x[:5] == "seed ")
+        series = list(res["scores"][0])
+        table = np.array([[s[n] for n in series] for s in res["scores"]])
+        geo = np.array([bf.gmean(row) for row in table])
+        per_series = table.mean(axis=0)
+        worst = int(np.argmax(per_series))
+        cpu_of[model], geo_of[model] = sum(res["cpu"]), geo.mean()
+        rows.append(
+            [
+                model,
+                f"{geo.mean():.3f}",
+                f"{geo.min():.3f}-{geo.max():.3f}",
+                f"{series[worst]} {per_series[worst]:.2f}",
+                f"{sum(res['cpu']):.1f}",
+                f"{np.mean(res['cpu']):.1f}",
+                f"{sum(res['wall']):.1f}",
+                f"{res['warmup_cpu']:.2f}",
+                noise,
+                n_files,
+            ]
+        )
+        print(f"<!-- done: {model} -->", flush=True)
+    n_fits = len(seeds) * 3 * (len(names) if names else 13)
+    print(
+        f"\n{len(names) if names else 13} series x 3 test origins x "
+        f"{len(seeds)} seed(s) = {n_fits} fits per model. Error: bench_forecasting's "
+        "MAE relative to seasonal naive, averaged over origins; geometric mean "
+        "over series, per seed, then mean and range over seeds; worst series: "
+        "mean over seeds. CPU s: fit + predict of every fit (all series, "
+        "origins and seeds), without the one-off import and warm-up fit. "
+        f"Peers: LSTM, hidden {HIDDEN}, one layer, {args.steps} optimizer steps "
+        f"per fit, batch {BATCH}, lr {LR}, input length `peer_window`.\n"
+    )
+    _common.table(
+        [
+            "model",
+            "geomean rel. MAE (mean over seeds)",
+            "range over seeds",
+            "worst series",
+            "CPU s (total)",
+            "CPU s per seed",
+            "wall s (total)",
+            "warm-up CPU s (one-off)",
+            "output bytes",
+            "files written",
+        ],
+        rows,
+    )
+    base, one = "seqlearn RNNForecaster", "seqlearn RNNForecaster (n_models=1)"
+    if base in cpu_of:
+        print()
+        for model, cpu in cpu_of.items():
+            if model not in (base, one):
+                print(
+                    f"- {model}: {cpu / cpu_of[base]:.2f}x the CPU seconds of "
+                    f"{base} (geomean {geo_of[model]:.3f} vs {geo_of[base]:.3f})"
+                )
+        if one in cpu_of:
+            print(
+                f"- the ensemble (n_models=5) costs {cpu_of[base] / cpu_of[one]:.2f}x "
+                f"one network (n_models=1); geomean {geo_of[base]:.3f} vs "
+                f"{geo_of[one]:.3f}"
+            )
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="2 epochs, 1 seed")
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--models", nargs="+", default=MODELS, choices=MODELS)
+    parser.add_argument(
+        "--models", nargs="+", choices=list(dict.fromkeys(MODELS + PUBLIC_MODELS))
+    )
+    parser.add_argument(
+        "--public",
+        action="store_true",
+        help="the whole public benchmark of bench_forecasting.py (test origins)",
+    )
+    parser.add_argument(
+        "--steps",
+        type=int,
+        default=PUBLIC_STEPS,
+        help="--public: optimizer steps per fit for the peers",
+    )
+    parser.add_argument("--series", nargs="+", help="--public: series to run")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    if args.public:
+        seeds = list(range(1 if args.quick and args.seeds == 3 else args.seeds))
+        if args.child:
+            child_public(args.child, seeds, args.series, args.steps)
+            return
+        args.models = args.models or PUBLIC_MODELS
+        main_public(args, seeds)
+        return
+    args.models = args.models or MODELS
     epochs = 2 if args.quick else EPOCHS
     seeds = list(range(1 if args.quick else args.seeds))
     if args.child:
         child(args.child, seeds, epochs)
         return
-    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
     import _common
 
     _common.header("Forecasting against peers (airline, sunspots)")
