@@ -221,7 +221,7 @@ def main():
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--beam", type=int, default=5)
     parser.add_argument("--g2p-minutes", type=float, default=30.0)
-    parser.add_argument("--g2p-epochs", type=int, default=12)
+    parser.add_argument("--g2p-epochs", type=int, default=11)
     parser.add_argument("--g2p-lr", type=float, default=0.002)
     parser.add_argument(
         "--g2p-schedule", default="warmup_cosine", choices=["constant", "warmup_cosine"]
