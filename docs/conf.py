@@ -65,7 +65,7 @@ API_MODULES = [
     (
         "seqlearn.forecasting",
         "Forecasting",
-        "The forecaster and rolling-origin backtests.",
+        "The forecaster, its target transforms and rolling-origin backtests.",
     ),
     (
         "seqlearn.generation",
