@@ -29,7 +29,38 @@ CPU seconds of all fits and forecasts (13 series x 3 origins x seeds), the
 one-off import and warm-up fit in their own column::
 
     PYTHONPATH=. OMP_NUM_THREADS=1 /tmp/bench-venv/bin/python \
-        benchmarks/bench_peers.py --public [--seeds 3] [--steps 300] [--quick]
+        benchmarks/bench_peers.py --public [--seeds 3] [--steps 300] [--quick] \
+        [--peer-settings matched|defaults]
+
+``--peer-settings matched`` (the default) is the step-matched budget above.
+``--peer-settings defaults`` runs each peer at its library's documented
+defaults, setting only what the library requires or the protocol fixes
+(``RNNForecaster`` is unchanged: ``horizon=h, random_state=seed``):
+
+- darts ``RNNModel`` / ``BlockRNNModel``: ``model="LSTM"``,
+  ``input_chunk_length`` = the input length above, ``random_state=seed``;
+  ``BlockRNNModel``: ``output_chunk_length=h`` (required); ``RNNModel``:
+  ``training_length`` = input length + ``h`` (its docs require it to exceed
+  ``input_chunk_length``; the default 24 does not for 24-step inputs);
+  ``pl_trainer_kwargs={"accelerator": "cpu", "enable_progress_bar": False,
+  "enable_model_summary": False, "logger": False, "enable_checkpointing":
+  False}``; ``fit``/``predict`` with ``verbose=False``.  Series: float32
+  ``TimeSeries.from_values``, scaled by ``Scaler()`` (MinMax) fitted on the
+  training rows, as darts' docs advise.  Defaults left alone include
+  ``hidden_dim=25``, ``n_rnn_layers=1``, ``dropout=0``, ``batch_size=32``,
+  ``n_epochs=100``, Adam at lr 1e-3, MSE loss.
+- neuralforecast ``LSTM``: ``h=h``, ``input_size`` = the input length above,
+  ``random_seed=seed``, ``accelerator="cpu"``, ``enable_progress_bar=False``,
+  ``enable_model_summary=False``, ``logger=False``,
+  ``enable_checkpointing=False``; ``NeuralForecast(models=[...], freq=1)``
+  (integer time index).  Defaults left alone include ``max_steps=1000``,
+  ``learning_rate=1e-3``, ``encoder_n_layers=2``,
+  ``encoder_hidden_size=128``, ``decoder_hidden_size=128``,
+  ``decoder_layers=2``, ``batch_size=32``, ``windows_batch_size=128``,
+  ``scaler_type="robust"`` (its own scaler), MAE loss, float32.
+
+The warm-up fit of ``defaults`` runs 1 epoch (darts) or 2 steps
+(neuralforecast); it only pays the one-off start-up.
 
 Protocol (the forecasting issue's): airline, window 24, horizon 12, forecast
 origins 24 and 12 months before the end; sunspots (yearly, statsmodels),
@@ -187,6 +218,96 @@ def _darts(train, window, horizon, seed, epochs, kind, dtype, steps=None):
     return scaler.inverse_transform(pred).values()[:, 0].astype(np.float64)
 
 
+def fit_predict_darts_defaults(train, window, horizon, seed, kind, warmup=False):
+    """darts at its documented defaults: only the required and protocol arguments.
+
+    ``input_chunk_length=window``; ``BlockRNNModel``: ``output_chunk_length``
+    = horizon (required); ``RNNModel``: ``training_length=window + horizon``
+    (its docs: must be greater than ``input_chunk_length``; its default 24 is
+    not, for the 24-step windows); ``model="LSTM"``, ``random_state=seed``,
+    the quiet switches, CPU; float32 series scaled by ``Scaler()`` fitted on
+    the training rows.  Defaults kept: ``hidden_dim=25``, ``n_rnn_layers=1``,
+    ``batch_size=32``, ``n_epochs=100``, Adam at lr 1e-3, MSE loss.
+    """
+    import logging
+
+    from darts import TimeSeries
+    from darts.dataprocessing.transformers import Scaler
+    from darts.models import BlockRNNModel, RNNModel
+
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    logging.getLogger("lightning").setLevel(logging.ERROR)
+    common = {
+        "input_chunk_length": window,
+        "model": "LSTM",
+        "random_state": seed,
+        "pl_trainer_kwargs": {
+            "accelerator": "cpu",
+            "enable_progress_bar": False,
+            "enable_model_summary": False,
+            "logger": False,
+            "enable_checkpointing": False,
+        },
+    }
+    if warmup:
+        common["n_epochs"] = 1
+    if kind == "block":
+        model = BlockRNNModel(output_chunk_length=horizon, **common)
+    else:
+        model = RNNModel(training_length=window + horizon, **common)
+    scaler = Scaler()
+    series = scaler.fit_transform(TimeSeries.from_values(train.astype(np.float32)))
+    model.fit(series, verbose=False)
+    pred = model.predict(n=horizon, verbose=False)
+    return scaler.inverse_transform(pred).values()[:, 0].astype(np.float64)
+
+
+def fit_predict_neuralforecast_defaults(train, window, horizon, seed, warmup=False):
+    """neuralforecast ``LSTM`` at its documented defaults.
+
+    Set: ``h=horizon``, ``input_size=window``, ``random_seed=seed``, the quiet
+    switches, CPU; ``NeuralForecast(freq=1)`` (integer time index).  Defaults
+    kept: ``max_steps=1000``, ``learning_rate=1e-3``, ``encoder_n_layers=2``,
+    ``encoder_hidden_size=128``, ``decoder_hidden_size=128``,
+    ``decoder_layers=2``, ``batch_size=32``, ``windows_batch_size=128``,
+    ``scaler_type="robust"``, MAE loss; float32 (its default dtype).
+    """
+    import logging
+
+    import pandas as pd
+    from neuralforecast import NeuralForecast
+    from neuralforecast.models import LSTM
+
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    logging.getLogger("lightning").setLevel(logging.ERROR)
+    model = LSTM(
+        h=horizon,
+        input_size=window,
+        random_seed=seed,
+        accelerator="cpu",
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        logger=False,
+        enable_checkpointing=False,
+        **({"max_steps": 2} if warmup else {}),
+    )
+    df = pd.DataFrame({"unique_id": "s", "ds": np.arange(len(train)), "y": train})
+    nf = NeuralForecast(models=[model], freq=1)
+    nf.fit(df)
+    return nf.predict()["LSTM"].to_numpy(dtype=np.float64)
+
+
+DEFAULTS_FIT_PREDICT = {
+    "darts RNNModel (float32)": lambda *a, **k: fit_predict_darts_defaults(
+        *a, kind="rnn", **k
+    ),
+    "darts BlockRNNModel (float32)": lambda *a, **k: fit_predict_darts_defaults(
+        *a, kind="block", **k
+    ),
+    "neuralforecast LSTM": fit_predict_neuralforecast_defaults,
+}
+
+
 def fit_predict_neuralforecast(train, window, horizon, seed, epochs=EPOCHS, steps=None):
     import logging
 
@@ -317,7 +438,7 @@ def public_names(series):
     return [n for n in series if n != "PBS"]
 
 
-def child_public(model, seeds, names, steps):
+def child_public(model, seeds, names, steps, settings="matched"):
     """Run one model over the public benchmark in this process; print JSON."""
     import torch
 
@@ -336,6 +457,14 @@ def child_public(model, seeds, names, steps):
             more = {"max_steps": max_steps} if max_steps else {}
             fc = RNNForecaster(horizon=h, random_state=seed, **extra, **more)
             return fc.fit(y.iloc[:end]).predict().to_numpy()
+
+    elif settings == "defaults":
+        peer = DEFAULTS_FIT_PREDICT[model]
+
+        def fit_predict(y, m, h, end, seed, max_steps=None):
+            train = y.to_numpy(float)[:end]
+            window = peer_window(len(train), h, m)
+            return peer(train, window, h, seed, warmup=max_steps is not None)
 
     else:
         peer = FIT_PREDICT[model]
@@ -379,13 +508,19 @@ def main_public(args, seeds):
 
     bf = _bench_forecasting()
     names = args.series or (QUICK_SERIES if args.quick else None)
-    _common.header("Peers on the whole public benchmark (test origins)")
+    defaults = args.peer_settings == "defaults"
+    _common.header(
+        "Peers at their library defaults (whole public benchmark)"
+        if defaults
+        else "Peers on the whole public benchmark (test origins)"
+    )
     rows, cpu_of, geo_of = [], {}, {}
     for model in args.models:
         with tempfile.TemporaryDirectory() as cwd:
             cmd = [sys.executable, os.path.abspath(__file__), "--child", model]
             cmd += ["--public", "--seeds", str(len(seeds))]
             cmd += ["--steps", str(args.steps)]
+            cmd += ["--peer-settings", args.peer_settings]
             cmd += ["--series", *names] if names else []
             proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
             n_files = sum(len(files) for _, _, files in os.walk(cwd))
@@ -428,8 +563,13 @@ def main_public(args, seeds):
         "over series, per seed, then mean and range over seeds; worst series: "
         "mean over seeds. CPU s: fit + predict of every fit (all series, "
         "origins and seeds), without the one-off import and warm-up fit. "
-        f"Peers: LSTM, hidden {HIDDEN}, one layer, {args.steps} optimizer steps "
-        f"per fit, batch {BATCH}, lr {LR}, input length `peer_window`.\n"
+        + (
+            "Peers at their library defaults (bench_peers.py's docstring lists "
+            "the arguments set), input length `peer_window`.\n"
+            if defaults
+            else f"Peers: LSTM, hidden {HIDDEN}, one layer, {args.steps} optimizer "
+            f"steps per fit, batch {BATCH}, lr {LR}, input length `peer_window`.\n"
+        )
     )
     _common.table(
         [
@@ -481,6 +621,13 @@ def main(argv=None):
         default=PUBLIC_STEPS,
         help="--public: optimizer steps per fit for the peers",
     )
+    parser.add_argument(
+        "--peer-settings",
+        choices=["matched", "defaults"],
+        default="matched",
+        help="--public: the peers' budget: step-matched (hidden 32, --steps "
+        "steps, lr 0.01, batch 32) or their libraries' documented defaults",
+    )
     parser.add_argument("--series", nargs="+", help="--public: series to run")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -488,7 +635,7 @@ def main(argv=None):
     if args.public:
         seeds = list(range(1 if args.quick and args.seeds == 3 else args.seeds))
         if args.child:
-            child_public(args.child, seeds, args.series, args.steps)
+            child_public(args.child, seeds, args.series, args.steps, args.peer_settings)
             return
         args.models = args.models or PUBLIC_MODELS
         main_public(args, seeds)
