@@ -547,6 +547,12 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 class _TablePrintLog(PrintLog):
     """skorch's epoch table, printed at ``verbose >= 2`` only, colours only on a tty."""
 
+    def on_epoch_end(self, net, **kwargs):
+        """Print the epoch's row; below ``verbose=2`` not even format it."""
+        # formatting the table is a tenth of a small forecaster's fit
+        if net.verbose >= 2:
+            super().on_epoch_end(net, **kwargs)
+
     def _sink(self, text, verbose):
         if verbose >= 2:
             if not sys.stdout.isatty():
