@@ -494,6 +494,13 @@ def test_long_frame_with_an_id_column_is_one_global_model(tmp_path):
         fc.fit(train.assign(volume=1.0))
     with pytest.raises(ValueError, match="long frame"):
         fc.fit(wide)
+    ends_early = train[
+        ~((train["symbol"] == "IBM") & (train.index > cut - pd.DateOffset(months=3)))
+    ]
+    with pytest.raises(ValueError, match="'IBM' ends at"):
+        fc.fit(ends_early)
+    with pytest.raises(ValueError, match="multivariate=True"):
+        clone(fc).set_params(strategy="recursive").fit(train)
 
 
 def test_conformal_coverage_on_a_series_with_known_noise():

@@ -142,6 +142,14 @@ def _long_to_wide(y, id_column):
             "them first."
         )
     wide = y.pivot(columns=id_column, values=values[0])
+    ends = wide.apply(pd.Series.last_valid_index)
+    short = ends[ends != wide.index[-1]]
+    if len(short):
+        raise ValueError(
+            f"Series {short.index[0]!r} ends at {short.iloc[0]!r}, before the "
+            f"latest time {wide.index[-1]!r}: every series of a long frame must "
+            "reach the last time (forecasts start after it)."
+        )
     return wide, values[0]
 
 
@@ -558,7 +566,6 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         """
         self._validate_params()
         Y, index, columns, kind = self._target(y)
-        self._check_columns(Y.shape[1])
         E = _check_exog(X, len(Y), "y")
         if E is not None and len(E) != len(Y):
             raise ValueError(f"X has {len(E)} rows but y has {len(Y)}; align them.")
@@ -592,9 +599,12 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         """``(values, index, columns, kind)`` of ``y``, a long frame pivoted."""
         if self.id_column is not None:
             y = _long_to_wide(y, self.id_column)[0]
+        if isinstance(y, pd.DataFrame):  # before the NaN checks: a clearer message
+            self._check_columns(y.shape[1])
         # the global model takes series that start later (leading NaN)
         ragged = self.strategy == "residual" and self.fill is None
         Y, index, columns, kind = _check_target(y, "keep" if ragged else self.fill)
+        self._check_columns(Y.shape[1])
         if ragged:
             _check_leading_nan(Y, index)
         return Y, index, columns, kind
