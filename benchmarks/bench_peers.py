@@ -178,34 +178,36 @@ def fit_predict_hand(train, window, horizon, seed, epochs=EPOCHS):
     return out.numpy() * std + mean
 
 
-def _darts(train, window, horizon, seed, epochs, kind, dtype, steps=None):
+# the peers' documented switches for a quiet CPU run
+QUIET = {
+    "accelerator": "cpu",
+    "enable_progress_bar": False,
+    "enable_model_summary": False,
+    "logger": False,
+    "enable_checkpointing": False,
+}
+
+
+def _quiet_lightning():
     import logging
 
+    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
+    logging.getLogger("lightning").setLevel(logging.ERROR)
+
+
+def _fit_darts(train, window, horizon, seed, kind, dtype, **settings):
+    """Fit a darts LSTM (``kind`` "block" or "rnn") with ``settings``; forecast."""
     from darts import TimeSeries
     from darts.dataprocessing.transformers import Scaler
     from darts.models import BlockRNNModel, RNNModel
 
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    quiet = {
-        "accelerator": "cpu",
-        "enable_progress_bar": False,
-        "enable_model_summary": False,
-        "logger": False,
-        "enable_checkpointing": False,
-    }
+    _quiet_lightning()
     common = {
         "input_chunk_length": window,
         "model": "LSTM",
-        "hidden_dim": HIDDEN,
-        "n_rnn_layers": 1,
-        "batch_size": BATCH,
-        "n_epochs": epochs
-        if steps is None
-        else _epochs_for(steps, train, window, horizon),
-        "optimizer_kwargs": {"lr": LR},
         "random_state": seed,
-        "pl_trainer_kwargs": quiet,
+        "pl_trainer_kwargs": QUIET,
+        **settings,
     }
     if kind == "block":
         model = BlockRNNModel(output_chunk_length=horizon, **common)
@@ -216,6 +218,25 @@ def _darts(train, window, horizon, seed, epochs, kind, dtype, steps=None):
     model.fit(series, verbose=False)
     pred = model.predict(n=horizon, verbose=False)
     return scaler.inverse_transform(pred).values()[:, 0].astype(np.float64)
+
+
+def _darts(train, window, horizon, seed, epochs, kind, dtype, steps=None):
+    """darts with the matched budget (hidden, layers, batch, epochs, lr)."""
+    return _fit_darts(
+        train,
+        window,
+        horizon,
+        seed,
+        kind,
+        dtype,
+        hidden_dim=HIDDEN,
+        n_rnn_layers=1,
+        batch_size=BATCH,
+        n_epochs=epochs
+        if steps is None
+        else _epochs_for(steps, train, window, horizon),
+        optimizer_kwargs={"lr": LR},
+    )
 
 
 def fit_predict_darts_defaults(train, window, horizon, seed, kind, warmup=False):
@@ -229,37 +250,22 @@ def fit_predict_darts_defaults(train, window, horizon, seed, kind, warmup=False)
     the training rows.  Defaults kept: ``hidden_dim=25``, ``n_rnn_layers=1``,
     ``batch_size=32``, ``n_epochs=100``, Adam at lr 1e-3, MSE loss.
     """
-    import logging
+    settings = {"n_epochs": 1} if warmup else {}
+    return _fit_darts(train, window, horizon, seed, kind, np.float32, **settings)
 
-    from darts import TimeSeries
-    from darts.dataprocessing.transformers import Scaler
-    from darts.models import BlockRNNModel, RNNModel
 
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    common = {
-        "input_chunk_length": window,
-        "model": "LSTM",
-        "random_state": seed,
-        "pl_trainer_kwargs": {
-            "accelerator": "cpu",
-            "enable_progress_bar": False,
-            "enable_model_summary": False,
-            "logger": False,
-            "enable_checkpointing": False,
-        },
-    }
-    if warmup:
-        common["n_epochs"] = 1
-    if kind == "block":
-        model = BlockRNNModel(output_chunk_length=horizon, **common)
-    else:
-        model = RNNModel(training_length=window + horizon, **common)
-    scaler = Scaler()
-    series = scaler.fit_transform(TimeSeries.from_values(train.astype(np.float32)))
-    model.fit(series, verbose=False)
-    pred = model.predict(n=horizon, verbose=False)
-    return scaler.inverse_transform(pred).values()[:, 0].astype(np.float64)
+def _fit_neuralforecast(train, window, horizon, seed, **settings):
+    """Fit neuralforecast's ``LSTM`` with ``settings``; forecast."""
+    import pandas as pd
+    from neuralforecast import NeuralForecast
+    from neuralforecast.models import LSTM
+
+    _quiet_lightning()
+    model = LSTM(h=horizon, input_size=window, random_seed=seed, **QUIET, **settings)
+    df = pd.DataFrame({"unique_id": "s", "ds": np.arange(len(train)), "y": train})
+    nf = NeuralForecast(models=[model], freq=1)
+    nf.fit(df)
+    return nf.predict()["LSTM"].to_numpy(dtype=np.float64)
 
 
 def fit_predict_neuralforecast_defaults(train, window, horizon, seed, warmup=False):
@@ -272,29 +278,8 @@ def fit_predict_neuralforecast_defaults(train, window, horizon, seed, warmup=Fal
     ``decoder_layers=2``, ``batch_size=32``, ``windows_batch_size=128``,
     ``scaler_type="robust"``, MAE loss; float32 (its default dtype).
     """
-    import logging
-
-    import pandas as pd
-    from neuralforecast import NeuralForecast
-    from neuralforecast.models import LSTM
-
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    model = LSTM(
-        h=horizon,
-        input_size=window,
-        random_seed=seed,
-        accelerator="cpu",
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        logger=False,
-        enable_checkpointing=False,
-        **({"max_steps": 2} if warmup else {}),
-    )
-    df = pd.DataFrame({"unique_id": "s", "ds": np.arange(len(train)), "y": train})
-    nf = NeuralForecast(models=[model], freq=1)
-    nf.fit(df)
-    return nf.predict()["LSTM"].to_numpy(dtype=np.float64)
+    settings = {"max_steps": 2} if warmup else {}
+    return _fit_neuralforecast(train, window, horizon, seed, **settings)
 
 
 DEFAULTS_FIT_PREDICT = {
@@ -309,17 +294,12 @@ DEFAULTS_FIT_PREDICT = {
 
 
 def fit_predict_neuralforecast(train, window, horizon, seed, epochs=EPOCHS, steps=None):
-    import logging
-
-    import pandas as pd
-    from neuralforecast import NeuralForecast
-    from neuralforecast.models import LSTM
-
-    logging.getLogger("pytorch_lightning").setLevel(logging.ERROR)
-    logging.getLogger("lightning").setLevel(logging.ERROR)
-    model = LSTM(
-        h=horizon,
-        input_size=window,
+    """neuralforecast ``LSTM`` with the matched budget (in optimizer steps)."""
+    return _fit_neuralforecast(
+        train,
+        window,
+        horizon,
+        seed,
         encoder_n_layers=1,
         encoder_hidden_size=HIDDEN,
         decoder_hidden_size=HIDDEN,
@@ -330,17 +310,7 @@ def fit_predict_neuralforecast(train, window, horizon, seed, epochs=EPOCHS, step
         batch_size=1,
         windows_batch_size=BATCH,
         scaler_type="standard",
-        random_seed=seed,
-        accelerator="cpu",
-        enable_progress_bar=False,
-        enable_model_summary=False,
-        logger=False,
-        enable_checkpointing=False,
     )
-    df = pd.DataFrame({"unique_id": "s", "ds": np.arange(len(train)), "y": train})
-    nf = NeuralForecast(models=[model], freq=1)
-    nf.fit(df)
-    return nf.predict()["LSTM"].to_numpy(dtype=np.float64)
 
 
 FIT_PREDICT = {
@@ -374,6 +344,28 @@ def backtest(fit_predict, values, window, horizon, n_origins, m, seed, epochs):
         time.process_time() - cpu,
         time.perf_counter() - wall,
     )
+
+
+def run_child(model, extra):
+    """Run ``model`` in a fresh subprocess, in an empty working directory.
+
+    Returns ``(result, failure, output_bytes, files_written)``: the child's
+    ``@@RESULT@@`` JSON (None when it failed, with the last line of its output
+    as ``failure``), what it printed besides its result and progress lines,
+    and the files it left behind.
+    """
+    with tempfile.TemporaryDirectory() as cwd:
+        cmd = [sys.executable, os.path.abspath(__file__), "--child", model, *extra]
+        proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+        n_files = sum(len(files) for _, _, files in os.walk(cwd))
+    output = proc.stdout + proc.stderr
+    lines = [x for x in proc.stdout.splitlines() if x.startswith("@@RESULT@@")]
+    if proc.returncode or not lines:
+        reason = (output.strip().splitlines() or ["no output"])[-1][:120]
+        return None, reason, 0, n_files
+    noise = len(output.encode()) - len(lines[-1]) - 1
+    noise -= sum(len(x) + 1 for x in proc.stderr.splitlines() if x[:5] == "seed ")
+    return json.loads(lines[-1][len("@@RESULT@@") :]), None, noise, n_files
 
 
 def child(model, seeds, epochs):
@@ -516,24 +508,14 @@ def main_public(args, seeds):
     )
     rows, cpu_of, geo_of = [], {}, {}
     for model in args.models:
-        with tempfile.TemporaryDirectory() as cwd:
-            cmd = [sys.executable, os.path.abspath(__file__), "--child", model]
-            cmd += ["--public", "--seeds", str(len(seeds))]
-            cmd += ["--steps", str(args.steps)]
-            cmd += ["--peer-settings", args.peer_settings]
-            cmd += ["--series", *names] if names else []
-            proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-            n_files = sum(len(files) for _, _, files in os.walk(cwd))
-        output = proc.stdout + proc.stderr
-        lines = [x for x in proc.stdout.splitlines() if x.startswith("@@RESULT@@")]
-        if proc.returncode or not lines:
-            reason = (output.strip().splitlines() or ["no output"])[-1][:120]
+        extra = ["--public", "--seeds", str(len(seeds)), "--steps", str(args.steps)]
+        extra += ["--peer-settings", args.peer_settings]
+        extra += ["--series", *names] if names else []
+        res, reason, noise, n_files = run_child(model, extra)
+        if res is None:
             rows.append([model, f"failed: {reason}"] + ["-"] * 8)
             print(f"<!-- failed: {model}: {reason} -->", flush=True)
             continue
-        res = json.loads(lines[-1][len("@@RESULT@@") :])
-        noise = len(output.encode()) - len(lines[-1]) - 1
-        noise -= sum(len(x) + 1 for x in proc.stderr.splitlines() if x[:5] == "seed ")
         series = list(res["scores"][0])
         table = np.array([[s[n] for n in series] for s in res["scores"]])
         geo = np.array([bf.gmean(row) for row in table])
@@ -651,19 +633,11 @@ def main(argv=None):
     _common.header("Forecasting against peers (airline, sunspots)")
     rows = []
     for model in args.models:
-        with tempfile.TemporaryDirectory() as cwd:
-            cmd = [sys.executable, os.path.abspath(__file__), "--child", model]
-            cmd += ["--seeds", str(len(seeds))] + (["--quick"] if args.quick else [])
-            proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
-            n_files = sum(len(files) for _, _, files in os.walk(cwd))
-        output = proc.stdout + proc.stderr
-        lines = [x for x in proc.stdout.splitlines() if x.startswith("@@RESULT@@")]
-        if proc.returncode or not lines:
-            reason = (output.strip().splitlines() or ["no output"])[-1][:120]
+        extra = ["--seeds", str(len(seeds))] + (["--quick"] if args.quick else [])
+        res, reason, noise, n_files = run_child(model, extra)
+        if res is None:
             rows.append([model, f"failed: {reason}"] + ["-"] * 8)
             continue
-        res = json.loads(lines[-1][len("@@RESULT@@") :])
-        noise = len(output.encode()) - len(lines[-1]) - 1
         row = [model]
         for name in PROTOCOL:
             r = res[name]
