@@ -22,7 +22,7 @@ from seqlearn._compat import Interval, StrOptions
 from seqlearn.base import SHARED_PARAMS, DeclaredParams, LossDivergedError, param
 from seqlearn.forecasting._backtest import backtest, fold_frame
 from seqlearn.forecasting._residual import ResidualModel
-from seqlearn.forecasting._transforms import TargetTransformer
+from seqlearn.forecasting._transforms import TargetTransformer, log_levels
 from seqlearn.nn import Seq2SeqModel
 from seqlearn.preprocessing import make_windows
 from seqlearn.regressor import SequenceRegressor
@@ -565,7 +565,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             The fitted forecaster.
         """
         self._validate_params()
-        Y, index, columns, kind = self._target(y)
+        Y, index, columns, kind, value_name = self._target(y)
         E = _check_exog(X, len(Y), "y")
         if E is not None and len(E) != len(Y):
             raise ValueError(f"X has {len(E)} rows but y has {len(Y)}; align them.")
@@ -584,8 +584,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             if self.calibration_size is not None:
                 new.conformity_scores_ = new._calibrate(Y, E, int(calibration_seed))
         new.index_, new._columns, new._kind = index, columns, kind
-        if self.id_column is not None:
-            new._kind, new._value_name = "long", _long_to_wide(y, self.id_column)[1]
+        new._value_name = value_name
         # swap the fitted state only (attributes others set, such as a
         # search's callback context, stay)
         params = self.get_params(deep=False)
@@ -596,9 +595,14 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         return self
 
     def _target(self, y):
-        """``(values, index, columns, kind)`` of ``y``, a long frame pivoted."""
+        """``(values, index, columns, kind, value_name)`` of ``y``.
+
+        A long frame (``id_column``) is pivoted to a column per series; its
+        kind is "long" and ``value_name`` names its column of values.
+        """
+        value_name = None
         if self.id_column is not None:
-            y = _long_to_wide(y, self.id_column)[0]
+            y, value_name = _long_to_wide(y, self.id_column)
         if isinstance(y, pd.DataFrame):  # before the NaN checks: a clearer message
             self._check_columns(y.shape[1])
         # the global model takes series that start later (leading NaN)
@@ -607,7 +611,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         self._check_columns(Y.shape[1])
         if ragged:
             _check_leading_nan(Y, index)
-        return Y, index, columns, kind
+        return Y, index, columns, "long" if value_name else kind, value_name
 
     def _check_columns(self, k):
         if self.strategy == "residual" and self.multivariate:
@@ -697,7 +701,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         return 1 if self.strategy == "recursive" else self.horizon
 
     def _levels(self, Y):
-        return TargetTransformer(log=self.log)._levels(Y)
+        return log_levels(Y, self.log)
 
     def _fit_arrays(self, Y, E, seed):
         """Fit on raw arrays: model-space transforms, windows, a fresh network."""
@@ -884,7 +888,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         """Latest rows to forecast from and their index: fit's, or ``y``'s."""
         if y is None:
             return self._y_tail, self.index_
-        Y, index, columns, _ = self._target(y)
+        Y, index, columns, _, _ = self._target(y)
         if self.id_column is not None and list(columns) != list(self._columns):
             raise ValueError(
                 f"y holds the series {list(columns)}; the forecaster was fitted "

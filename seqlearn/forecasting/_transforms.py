@@ -28,6 +28,15 @@ def _undifference(dz, tail, lag):
     return sums[:, :h] + np.tile(tail, (1, m, 1))[:, :h]
 
 
+def log_levels(Y, log):
+    """``log(Y)`` when ``log`` is set (a positive series only), else ``Y``."""
+    if not log:
+        return Y
+    if (Y <= 0).any():
+        raise ValueError("log=True needs a positive series; it has values <= 0.")
+    return np.log(Y)
+
+
 class TargetTransformer(TransformerMixin, BaseEstimator):
     """Log, difference and scale series; map forecasts back.
 
@@ -84,13 +93,6 @@ class TargetTransformer(TransformerMixin, BaseEstimator):
         self.difference = difference
         self.scaling = scaling
 
-    def _levels(self, Y):
-        if not self.log:
-            return Y
-        if (Y <= 0).any():
-            raise ValueError("log=True needs a positive series; it has values <= 0.")
-        return np.log(Y)
-
     def _differenced(self, V):
         """Lag-``difference`` differences along the time axis (-2)."""
         d = self.difference
@@ -117,7 +119,7 @@ class TargetTransformer(TransformerMixin, BaseEstimator):
             raise ValueError(
                 f"X has {len(Y)} rows; difference={self.difference} needs more."
             )
-        Z = self._differenced(self._levels(Y))
+        Z = self._differenced(log_levels(Y, self.log))
         self.mean_ = Z.mean(axis=0)
         sd = Z.std(axis=0)
         self.scale_ = np.where(sd > 0, sd, 1.0)
@@ -139,7 +141,7 @@ class TargetTransformer(TransformerMixin, BaseEstimator):
         ndarray of shape (..., n_steps - difference, n_features)
             Values in model space.
         """
-        Z = self._differenced(self._levels(np.asarray(X, dtype=np.float64)))
+        Z = self._differenced(log_levels(np.asarray(X, dtype=np.float64), self.log))
         return (Z - self.mean_) / self.scale_ if self.scaling == "standard" else Z
 
     def transform(self, X):
@@ -197,6 +199,6 @@ class TargetTransformer(TransformerMixin, BaseEstimator):
                 )
             H = np.asarray(history, dtype=np.float64)
             H = H[None] if H.ndim == 2 else H
-            Z = _undifference(Z, self._levels(H[:, H.shape[1] - d :]), d)
+            Z = _undifference(Z, log_levels(H[:, H.shape[1] - d :], self.log), d)
         out = np.exp(Z) if self.log else Z
         return out[0] if flat else out
