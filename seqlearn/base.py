@@ -625,6 +625,24 @@ class SeqNet(NeuralNet):
         super().__init__(*args, **kwargs)
         self.precision = precision
 
+    def initialize(self):
+        """Initialise like skorch; every tensor is pickled through its device map.
+
+        skorch maps ``module_``, ``optimizer_`` and ``criterion_`` to the
+        loading machine's device, but the ``module`` argument (the same
+        module instance) holds them too, as may callbacks (a user's, keeping
+        weights or statistics): mapped too, a net fitted on a
+        GPU unpickles on a machine without one.
+        """
+        super().initialize()
+        extra = [
+            p
+            for p in ("module", "callbacks")
+            if p not in self.cuda_dependent_attributes_
+        ]
+        self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, *extra]
+        return self
+
     @property
     def _default_callbacks(self):
         callbacks = dict(super()._default_callbacks)

@@ -26,25 +26,12 @@ from seqlearn import (
 
 pytestmark = [
     pytest.mark.gpu,
+    pytest.mark.usefixtures("ieee_float32"),
     pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"),
 ]
 
 #: The device under test.
 DEVICE = "cuda"
-
-
-@pytest.fixture(autouse=True)
-def _exact_float32():
-    """Run cuDNN in IEEE float32 (no TF32) so CPU and GPU fits can be compared.
-
-    cuDNN RNNs use TF32 tensor cores by default on Ampere and later GPUs
-    (about 3 significant digits per product), which makes a few epochs of
-    training drift further from the CPU than the tolerances below.
-    """
-    old = torch.backends.cudnn.allow_tf32
-    torch.backends.cudnn.allow_tf32 = False
-    yield
-    torch.backends.cudnn.allow_tf32 = old
 
 
 # ------------------------------------------------------------------ data
@@ -270,13 +257,22 @@ def test_gpu_model_round_trips(name, tmp_path):
 
 
 def predict_saved(folder):
-    """Entry point of the fresh CPU-only process: load every model, save numbers."""
+    """Entry point of the fresh CPU-only process: load every model, save numbers.
+
+    Each model twice: from ``seqlearn.save`` and from a pickle.
+    """
     for name in CASES:
-        est = seqlearn.load(os.path.join(folder, f"{name}.seqlearn"))
-        if not name.startswith("forecaster"):  # its inner network's device
-            assert est.device == "cpu", (name, est.device)
-        assert _device_types(name, est) == {"cpu"}, name
-        np.save(os.path.join(folder, f"{name}.npy"), _numbers(name, est))
+        for kind in ("seqlearn", "pkl"):
+            path = os.path.join(folder, f"{name}.{kind}")
+            if kind == "pkl":
+                with open(path, "rb") as f:
+                    est = pickle.load(f)
+            else:
+                est = seqlearn.load(path)
+            if kind == "seqlearn" and not name.startswith("forecaster"):
+                assert est.device == "cpu", (name, est.device)
+            assert _device_types(name, est) == {"cpu"}, (name, kind)
+            np.save(os.path.join(folder, f"{name}.{kind}.npy"), _numbers(name, est))
 
 
 def test_gpu_saved_models_load_without_cuda(tmp_path):
@@ -285,6 +281,7 @@ def test_gpu_saved_models_load_without_cuda(tmp_path):
         est = _fit(name, DEVICE)
         expected[name] = _numbers(name, est)
         seqlearn.save(est, tmp_path / f"{name}.seqlearn")
+        (tmp_path / f"{name}.pkl").write_bytes(pickle.dumps(est))
     code = (
         "import sys, warnings; sys.path.insert(0, sys.argv[1]); "
         "warnings.simplefilter('ignore', UserWarning); "
@@ -299,8 +296,9 @@ def test_gpu_saved_models_load_without_cuda(tmp_path):
         timeout=300,
     )
     for name in CASES:
-        loaded = np.load(tmp_path / f"{name}.npy")
-        np.testing.assert_allclose(loaded, expected[name], rtol=1e-4, atol=1e-4)
+        for kind in ("seqlearn", "pkl"):
+            loaded = np.load(tmp_path / f"{name}.{kind}.npy")
+            np.testing.assert_allclose(loaded, expected[name], rtol=1e-4, atol=1e-4)
 
 
 def test_auto_device_picks_cuda():

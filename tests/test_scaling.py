@@ -1,5 +1,6 @@
 """Scaling out: Dask grid search, data-parallel training, GPU paths, pickles."""
 
+import io
 import os
 import pickle
 import subprocess
@@ -282,6 +283,31 @@ def test_data_parallel_single_process_is_plain_fit():
 
 
 # ------------------------------------------------------------------ GPU
+def test_pickled_net_keeps_every_tensor_behind_the_device_map():
+    # skorch maps the tensors it knows of (module_, optimizer_, criterion_)
+    # to the loading machine's device; a tensor pickled anywhere else (the
+    # ``module`` argument: the same module instance) would be restored on the
+    # training device and fail without CUDA (seen on an H200)
+    X, y = ragged()
+    clf = small_clf(early_stopping=True, max_epochs=4).fit(X, y)
+    found = []
+
+    class Finder(pickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, torch.Tensor):
+                found.append(obj.shape)
+            return NotImplemented
+
+    state = clf.net_.__getstate__()
+    assert "callbacks_" not in state and "module" not in state
+    state.pop("__cuda_dependent_attributes__")
+    Finder(io.BytesIO()).dump(state)
+    assert found == []
+    clone = pickle.loads(pickle.dumps(clf))
+    assert clone.net_.module is clone.net_.module_
+    np.testing.assert_array_equal(clone.predict_proba(X), clf.predict_proba(X))
+
+
 def test_pickle_tagged_cuda_loads_on_cpu():
     # CPU emulation of the load path of a CUDA-trained model: the net says
     # "cuda" (the tensors themselves are on the CPU), and unpickling on a
@@ -301,7 +327,7 @@ def test_pickle_tagged_cuda_loads_on_cpu():
 @pytest.mark.gpu
 @needs_cuda
 @pytest.mark.parametrize("device", ["cuda", "auto"])
-def test_gpu_fit_predict_pickle(device):
+def test_gpu_fit_predict_pickle(device, ieee_float32):
     X, y = ragged()
     clf = small_clf(device=device).fit(X, y)
     assert next(clf.net_.module_.parameters()).is_cuda

@@ -1,0 +1,18 @@
+"""Fixtures shared by test modules."""
+
+import pytest
+import torch
+
+
+@pytest.fixture
+def ieee_float32():
+    """Run cuDNN in IEEE float32 (no TF32) so CPU and GPU fits can be compared.
+
+    cuDNN RNNs use TF32 tensor cores by default on Ampere and later GPUs
+    (about 3 significant digits per product): a few epochs of training then
+    drift from the CPU by more than 1e-3 (seen on an H200: 1.5e-3).
+    """
+    old = torch.backends.cudnn.allow_tf32
+    torch.backends.cudnn.allow_tf32 = False
+    yield
+    torch.backends.cudnn.allow_tf32 = old
