@@ -643,6 +643,19 @@ class SeqNet(NeuralNet):
         self.cuda_dependent_attributes_ = [*self.cuda_dependent_attributes_, *extra]
         return self
 
+    def __setstate__(self, state):
+        """Unpickle like skorch, then re-pack recurrent weights for cuDNN.
+
+        Unpickled straight onto a GPU, an RNN's weights are separate tensors,
+        and cuDNN would warn and copy them into one buffer at every call.
+        """
+        super().__setstate__(state)
+        module = self.__dict__.get("module_")
+        if isinstance(module, torch.nn.Module):
+            for m in module.modules():
+                if isinstance(m, torch.nn.RNNBase):
+                    m.flatten_parameters()
+
     @property
     def _default_callbacks(self):
         callbacks = dict(super()._default_callbacks)
