@@ -1,0 +1,282 @@
+"""Interval calibration of the default RNNForecaster, chosen without test points.
+
+Issue 14, item 4: the 80% and 95% intervals must cover within 5 points of
+nominal on the public benchmark's test origins.  This script compares rules
+for the residual strategy's conformity scores on a *calibration set* that
+never touches those test points:
+
+- the public series at earlier origins (``4h`` to ``8h`` points before the
+  end, each fit on the data before it), and
+- series outside the public set: statsmodels' ``macrodata`` (12 quarterly US
+  series, ``h = 8``) and pmdarima's daily MSFT resampled to monthly closes
+  (``h = 12``), at the protocol's origins ``3h``, ``2h`` and ``h``.
+
+Every rule uses the same fits (one default forecaster per origin and seed):
+only the scores and the quantile differ, so their coverages are compared on
+identical forecasts.  Rules:
+
+- ``current``: the final forecast's errors on the validation windows plus the
+  chosen base's errors at rolling origins over all earlier windows (8 blocks);
+- ``val only``: the validation windows' errors of the final forecast;
+- ``rolling only``: the base's rolling-origin errors alone;
+- ``rescaled``: ``current`` with the base's rolling errors scaled, step by
+  step, by how much the network's correction shrank the validation error
+  (final over base MAE on the validation windows, at most 1);
+- ``latest half``: ``current`` with rolling origins over the latest half only.
+
+Each rule with the split-conformal quantile (``higher``, level
+``ceil((n + 1) c) / n``) and with the plain empirical quantile (``linear`` at
+``c``).  The rule chosen is the one whose pooled coverage on the calibration
+set is closest to nominal (the larger of the two deviations at 80% and 95%);
+``--test`` prints the test origins' coverage of every rule afterwards, in a
+separate table, for the record.
+
+    OMP_NUM_THREADS=1 python benchmarks/bench_calibration.py [--seeds 2] [--test]
+        [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from _common import header, set_threads  # noqa: E402
+from bench_forecasting import horizon_of, load_series, origins  # noqa: E402
+
+from seqlearn import RNNForecaster  # noqa: E402
+from seqlearn.forecasting import _residual  # noqa: E402
+
+COVERAGES = (0.8, 0.95)
+METHODS = ("higher", "linear", "w0.98", "w0.99", "w0.995")
+
+
+def _rolling(model, x, t, age, val, first, n_blocks):
+    """The chosen base's errors at rolling origins over the ``first`` windows."""
+    h = model.horizon
+    blocks = np.linspace(0, first, n_blocks + 1).astype(int)
+    errs, rows = [], []
+    for lo, hi in zip(blocks[:-1], blocks[1:], strict=True):
+        block = (age >= lo) & (age < hi) & ~val
+        fit_on = age >= hi + h - 1
+        if block.sum() == 0 or fit_on.sum() < 2:
+            continue
+        params = model._base_fit(model.base_, x[fit_on], t[fit_on])
+        errs.append(
+            np.abs(model._base_predict(model.base_, params, x[block]) - t[block])
+        )
+        rows.append(block)
+    return errs, rows
+
+
+def recording_scores(self, x, t, age, val, combo):
+    """Stand-in for ``ResidualModel._calibration_scores``: keeps every rule."""
+    n_win = age.max() + 1
+    rolling, rows = _rolling(self, x, t, age, val, n_win, 8)
+    half, half_rows = _rolling(self, x, t, age, val, n_win // 2, 4)
+    # the base alone on the validation windows, fit on windows before them
+    h, n_val = self.horizon, int(val.sum())
+    fit_on = age >= n_val + h - 1
+    ratio = np.ones(self.horizon)
+    if fit_on.sum() >= 2:
+        params = self._base_fit(self.base_, x[fit_on], t[fit_on])
+        base_err = np.abs(self._base_predict(self.base_, params, x[val]) - t[val])
+        ratio = np.minimum(combo.mean(0) / np.maximum(base_err.mean(0), 1e-12), 1.0)
+    self.rules_ = {
+        "current": np.concatenate([combo, *rolling]),
+        "val only": combo,
+        "rolling only": np.concatenate(rolling) if rolling else combo,
+        "rescaled": np.concatenate([combo, *(e * ratio for e in rolling)]),
+        "latest half": np.concatenate([combo, *half]),
+    }
+    # the same errors in units of the window's mean absolute change
+    step = np.concatenate([diff_scale(x[val]), *(diff_scale(x[r]) for r in rows)])
+    for rule in ("current", "rescaled"):
+        self.rules_[f"{rule}, per change"] = self.rules_[rule] / step
+    # each score's age (windows before the series' end): for weighted rules
+    ages = np.concatenate([age[val], *(age[r] for r in rows)])
+    self.ages_ = {
+        "val only": age[val],
+        "rolling only": np.concatenate([age[r] for r in rows]) if rows else age[val],
+        "latest half": np.concatenate([age[val], *(age[r] for r in half_rows)]),
+    }
+    for rule in self.rules_:
+        self.ages_.setdefault(rule, ages)
+    return self.rules_["current"]
+
+
+def diff_scale(x):
+    """Mean absolute change of normalised windows ``(n, 1)`` (floored)."""
+    d = np.abs(np.diff(x, axis=1)).mean(axis=1, keepdims=True)
+    return np.maximum(d, 1e-3)
+
+
+def width(scores, coverage, method, ages):
+    """Half-widths ``(h,)``: a conformal, plain or age-weighted quantile.
+
+    ``w<rho>``: weighted split conformal (Barber et al. 2023, "Conformal
+    prediction beyond exchangeability"): score ``i`` weighs ``rho ** age_i``,
+    the forecast itself weight 1 at ``+inf``; the ``coverage`` quantile of
+    that distribution (the largest score where it is not reached).
+    """
+    if method.startswith("w"):
+        w = float(method[1:]) ** ages
+        order = np.argsort(scores, axis=0)
+        cum = np.cumsum(w[order], axis=0) / (w.sum() + 1.0)
+        first = np.minimum((cum < coverage).sum(axis=0), len(scores) - 1)
+        cols = np.arange(scores.shape[1])
+        return scores[order[first, cols], cols]
+    n = len(scores)
+    if method == "higher":
+        level = min(1.0, np.ceil((n + 1) * coverage) / n)
+        return np.quantile(scores, level, axis=0, method="higher")
+    return np.quantile(scores, coverage, axis=0, method="linear")
+
+
+def calibration_set(series):
+    """(group, name, y, h, ends): origins that never reach a test point."""
+    import pmdarima
+    import statsmodels.api as sm
+
+    out = []
+    for name, (y, _) in series.items():
+        if name == "PBS":
+            continue
+        h = horizon_of(y)
+        ends = [len(y) - k * h for k in range(4, 9)]
+        ends = [e for e in ends if e >= 2 * h + 4]
+        if ends:
+            out.append(("public, earlier origins", name, y, h, ends))
+    macro = sm.datasets.macrodata.load_pandas().data
+    idx = pd.period_range("1959Q1", periods=len(macro), freq="Q")
+    for col in macro.columns.drop(["year", "quarter"]):
+        y = pd.Series(macro[col].to_numpy(float), index=idx, name=col)
+        out.append(("macrodata", col, y, 8, origins(y, 8, False)))
+    msft = pmdarima.datasets.load_msft()
+    close = pd.Series(
+        msft["Close"].to_numpy(float), index=pd.DatetimeIndex(msft["Date"])
+    )
+    y = close.resample("ME").last()
+    y.index = y.index.to_period("M")
+    out.append(
+        ("MSFT daily, monthly closes", "MSFT 1986-2017", y, 12, origins(y, 12, False))
+    )
+    return out
+
+
+def test_set(series):
+    out = []
+    for name, (y, _) in series.items():
+        if name == "PBS":
+            continue
+        h = horizon_of(y)
+        out.append(("public, test origins", name, y, h, origins(y, h, False)))
+    return out
+
+
+def run(cases, seeds):
+    """Counts ``{(group, rule, method, coverage): [inside, total]}``.
+
+    ``counts["origins"]`` keeps each origin's counts of every rule (rows of
+    ``(rule, method, coverage, inside, total)`` per origin), for the cluster
+    bootstrap.
+    """
+    counts = {"origins": []}
+    for group, name, y, h, ends in cases:
+        v = y.to_numpy(float)
+        for seed in seeds:
+            for end in ends:
+                fc = RNNForecaster(horizon=h, random_state=seed).fit(y.iloc[:end])
+                truth = v[end : end + h]
+                model = fc.model_
+                origin = {}
+                counts["origins"].append(origin)
+                tail, _ = fc._history(None)
+                x_now = model._normalise(fc._levels(tail).T)[0]
+                for rule, scores in model.rules_.items():
+                    unit = diff_scale(x_now)[:, 0] if "per change" in rule else 1.0
+                    for method in METHODS:
+                        for c in COVERAGES:
+                            ages = model.ages_[rule]
+                            w = width(scores, c, method, ages) * unit
+                            model.half_width = lambda cov, w=w: w
+                            band = fc.predict_interval(coverage=c)
+                            inside = (band["lower"] <= truth) & (truth <= band["upper"])
+                            origin[(rule, method, c)] = (int(inside.sum()), h)
+                            for g in (group, "all"):
+                                key = (g, rule, method, c)
+                                got = counts.setdefault(key, [0, 0])
+                                got[0] += int(inside.sum())
+                                got[1] += h
+                del model.half_width
+        print(f"done: {group} / {name}", flush=True)
+    return counts
+
+
+def bootstrap(counts, rule, method, n_boot=2000, seed=0):
+    """90% percentile intervals of pooled coverage, origins resampled."""
+    rng = np.random.default_rng(seed)
+    out = {}
+    for c in COVERAGES:
+        got = np.array([o[(rule, method, c)] for o in counts["origins"]], float)
+        pick = rng.integers(0, len(got), size=(n_boot, len(got)))
+        cov = got[pick, 0].sum(1) / got[pick, 1].sum(1)
+        out[c] = np.quantile(cov, [0.05, 0.95])
+    return (
+        ", ".join(f"{c:.0%}: {lo:.1%}-{hi:.1%}" for c, (lo, hi) in out.items())
+        + f" ({len(counts['origins'])} origins)"
+    )
+
+
+def table(counts):
+    rows = {}
+    for key, value in counts.items():
+        if key == "origins":
+            continue
+        (group, rule, method, c), (inside, total) = key, value
+        row = rows.setdefault((rule, method), {"rule": rule, "quantile": method})
+        row[f"{group} {c:.0%}"] = inside / total
+    frame = pd.DataFrame(list(rows.values()))
+    frame["max deviation (all)"] = np.maximum(
+        (frame["all 80%"] - 0.8).abs(), (frame["all 95%"] - 0.95).abs()
+    )
+    return frame
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=2)
+    parser.add_argument("--test", action="store_true", help="also the test origins")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: 1 seed, 3 series each"
+    )
+    args = parser.parse_args()
+    set_threads(1)
+    _residual.ResidualModel._calibration_scores = recording_scores
+    series = load_series()
+    seeds = range(1 if args.quick else args.seeds)
+    keep = {"airline", "nile", "MSFT", "realgdp", "unemp", "MSFT 1986-2017"}
+    pick = (lambda cases: [c for c in cases if c[1] in keep]) if args.quick else list
+    header("Interval calibration rules (calibration set: no test points)")
+    counts = run(pick(calibration_set(series)), seeds)
+    cal = table(counts)
+    print()
+    print(cal.to_markdown(index=False, floatfmt=".3f"))
+    best = cal.loc[cal["max deviation (all)"].idxmin()]
+    rule, method = best["rule"], best["quantile"]
+    print(f"\nchosen on the calibration set: {rule} / {method}")
+    print(f"its 90% bootstrap intervals: {bootstrap(counts, rule, method)}")
+    if args.test:
+        print("\nTest origins (not used to choose):")
+        counts = run(pick(test_set(series)), seeds)
+        print(table(counts).to_markdown(index=False, floatfmt=".3f"))
+        print(
+            f"chosen rule's 90% bootstrap intervals: {bootstrap(counts, rule, method)}"
+        )
+
+
+if __name__ == "__main__":
+    main()
