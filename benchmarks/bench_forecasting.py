@@ -58,6 +58,7 @@ VARIANTS = {
         "_variant": ("val_calibration", "cal_pooled")
     },
     "calibration: rolling origins over the latest half": {"_variant": ("cal_half",)},
+    "damped Holt(-Winters) bases": {"_variant": ("ets",)},
     "max_steps=100 (a third of the step budget)": {"max_steps": 100},
     "max_steps=150 (half the step budget)": {"max_steps": 150},
 }
