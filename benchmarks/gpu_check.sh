@@ -4,6 +4,12 @@
 # may lack) into a scratch folder, print the device and versions, and run the
 # GPU tests (tests/test_gpu.py and the gpu-marked tests of test_scaling.py).
 #
+# The wheels, fetched where pip has network (Python 3.12, x86-64 Linux):
+#   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
+#     --implementation cp --platform manylinux_2_28_x86_64 \
+#     --platform manylinux_2_17_x86_64 -d .whl \
+#     skorch==1.4.0 rapidfuzz==3.14.6 tabulate==0.10.0
+#
 # Run from the repository root:  bash benchmarks/gpu_check.sh
 # The log goes to $OUT/gpu_tests.log (OUT defaults to /tmp/gpu_check); the
 # exit status is pytest's (124: the 300 s timeout).
