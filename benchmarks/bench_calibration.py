@@ -38,6 +38,7 @@ separate table, for the record.
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 
 os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -54,29 +55,11 @@ COVERAGES = (0.8, 0.95)
 METHODS = ("higher", "linear", "w0.98", "w0.99", "w0.995")
 
 
-def _rolling(model, x, t, age, val, first, n_blocks):
-    """The chosen base's errors at rolling origins over the ``first`` windows."""
-    h = model.horizon
-    blocks = np.linspace(0, first, n_blocks + 1).astype(int)
-    errs, rows = [], []
-    for lo, hi in zip(blocks[:-1], blocks[1:], strict=True):
-        block = (age >= lo) & (age < hi) & ~val
-        fit_on = age >= hi + h - 1
-        if block.sum() == 0 or fit_on.sum() < 2:
-            continue
-        params = model._base_fit(model.base_, x[fit_on], t[fit_on])
-        errs.append(
-            np.abs(model._base_predict(model.base_, params, x[block]) - t[block])
-        )
-        rows.append(block)
-    return errs, rows
-
-
 def recording_scores(self, x, t, age, val, combo):
     """Stand-in for ``ResidualModel._calibration_scores``: keeps every rule."""
     n_win = age.max() + 1
-    rolling, rows = _rolling(self, x, t, age, val, n_win, 8)
-    half, half_rows = _rolling(self, x, t, age, val, n_win // 2, 4)
+    rolling, rows = self._rolling_errors(x, t, age, val, n_win, 8)
+    half, half_rows = self._rolling_errors(x, t, age, val, n_win // 2, 4)
     # the base alone on the validation windows, fit on windows before them
     h, n_val = self.horizon, int(val.sum())
     fit_on = age >= n_val + h - 1
@@ -136,20 +119,26 @@ def width(scores, coverage, method, ages):
     return np.quantile(scores, coverage, axis=0, method="linear")
 
 
+def public_cases(series, group, ks):
+    """(group, name, y, h, ends) of the public series, origins ``k * h`` before
+    the end for ``k`` in ``ks`` (those leaving at least ``2h + 4`` points)."""
+    out = []
+    for name, (y, _) in series.items():
+        if name == "PBS":  # left out of the benchmark (bench_forecasting.py)
+            continue
+        h = horizon_of(y)
+        ends = [len(y) - k * h for k in ks if len(y) - k * h >= 2 * h + 4]
+        if ends:
+            out.append((group, name, y, h, ends))
+    return out
+
+
 def calibration_set(series):
     """(group, name, y, h, ends): origins that never reach a test point."""
     import pmdarima
     import statsmodels.api as sm
 
-    out = []
-    for name, (y, _) in series.items():
-        if name == "PBS":
-            continue
-        h = horizon_of(y)
-        ends = [len(y) - k * h for k in range(4, 9)]
-        ends = [e for e in ends if e >= 2 * h + 4]
-        if ends:
-            out.append(("public, earlier origins", name, y, h, ends))
+    out = public_cases(series, "public, earlier origins", range(4, 9))
     macro = sm.datasets.macrodata.load_pandas().data
     idx = pd.period_range("1959Q1", periods=len(macro), freq="Q")
     for col in macro.columns.drop(["year", "quarter"]):
@@ -167,78 +156,70 @@ def calibration_set(series):
     return out
 
 
-def test_set(series):
-    out = []
-    for name, (y, _) in series.items():
-        if name == "PBS":
-            continue
-        h = horizon_of(y)
-        out.append(("public, test origins", name, y, h, origins(y, h, False)))
-    return out
+def origin_hits(fc, truth):
+    """``{(rule, method, coverage): points inside}`` for one fitted forecaster.
+
+    Each rule's half-widths stand in for ``half_width`` of the fitted model,
+    so the bands come from the forecaster's own ``predict_interval``.
+    """
+    model = fc.model_
+    tail, _ = fc._history(None)
+    unit = diff_scale(model._normalise(fc._levels(tail).T)[0])[:, 0]
+    hits = {}
+    for rule, method, c in itertools.product(model.rules_, METHODS, COVERAGES):
+        w = width(model.rules_[rule], c, method, model.ages_[rule])
+        w = w * unit if "per change" in rule else w
+        model.half_width = lambda cov, w=w: w
+        band = fc.predict_interval(coverage=c)
+        hits[rule, method, c] = int(
+            ((band["lower"] <= truth) & (truth <= band["upper"])).sum()
+        )
+    del model.half_width
+    return hits
 
 
 def run(cases, seeds):
-    """Counts ``{(group, rule, method, coverage): [inside, total]}``.
-
-    ``counts["origins"]`` keeps each origin's counts of every rule (rows of
-    ``(rule, method, coverage, inside, total)`` per origin), for the cluster
-    bootstrap.
-    """
-    counts = {"origins": []}
+    """One record ``(group, horizon, hits)`` per origin and seed."""
+    records = []
     for group, name, y, h, ends in cases:
         v = y.to_numpy(float)
-        for seed in seeds:
-            for end in ends:
-                fc = RNNForecaster(horizon=h, random_state=seed).fit(y.iloc[:end])
-                truth = v[end : end + h]
-                model = fc.model_
-                origin = {}
-                counts["origins"].append(origin)
-                tail, _ = fc._history(None)
-                x_now = model._normalise(fc._levels(tail).T)[0]
-                for rule, scores in model.rules_.items():
-                    unit = diff_scale(x_now)[:, 0] if "per change" in rule else 1.0
-                    for method in METHODS:
-                        for c in COVERAGES:
-                            ages = model.ages_[rule]
-                            w = width(scores, c, method, ages) * unit
-                            model.half_width = lambda cov, w=w: w
-                            band = fc.predict_interval(coverage=c)
-                            inside = (band["lower"] <= truth) & (truth <= band["upper"])
-                            origin[(rule, method, c)] = (int(inside.sum()), h)
-                            for g in (group, "all"):
-                                key = (g, rule, method, c)
-                                got = counts.setdefault(key, [0, 0])
-                                got[0] += int(inside.sum())
-                                got[1] += h
-                del model.half_width
+        for seed, end in itertools.product(seeds, ends):
+            fc = RNNForecaster(horizon=h, random_state=seed).fit(y.iloc[:end])
+            records.append((group, h, origin_hits(fc, v[end : end + h])))
         print(f"done: {group} / {name}", flush=True)
-    return counts
+    return records
 
 
-def bootstrap(counts, rule, method, n_boot=2000, seed=0):
+def coverage(records):
+    """Pooled coverage ``{(rule, method, c): share inside}`` of some records."""
+    total = sum(h for _, h, _ in records)
+    keys = records[0][2]
+    return {k: sum(hits[k] for _, _, hits in records) / total for k in keys}
+
+
+def bootstrap(records, rule, method, n_boot=2000, seed=0):
     """90% percentile intervals of pooled coverage, origins resampled."""
     rng = np.random.default_rng(seed)
-    out = {}
+    h = np.array([r[1] for r in records], float)
+    pick = rng.integers(0, len(records), size=(n_boot, len(records)))
+    parts = []
     for c in COVERAGES:
-        got = np.array([o[(rule, method, c)] for o in counts["origins"]], float)
-        pick = rng.integers(0, len(got), size=(n_boot, len(got)))
-        cov = got[pick, 0].sum(1) / got[pick, 1].sum(1)
-        out[c] = np.quantile(cov, [0.05, 0.95])
-    return (
-        ", ".join(f"{c:.0%}: {lo:.1%}-{hi:.1%}" for c, (lo, hi) in out.items())
-        + f" ({len(counts['origins'])} origins)"
-    )
+        inside = np.array([hits[rule, method, c] for _, _, hits in records], float)
+        lo, hi = np.quantile(inside[pick].sum(1) / h[pick].sum(1), [0.05, 0.95])
+        parts.append(f"{c:.0%}: {lo:.1%}-{hi:.1%}")
+    return ", ".join(parts) + f" ({len(records)} origins)"
 
 
-def table(counts):
+def table(records):
+    """One row per rule and quantile: pooled coverage per group and overall."""
+    groups = {"all": records}
+    for record in records:
+        groups.setdefault(record[0], []).append(record)
     rows = {}
-    for key, value in counts.items():
-        if key == "origins":
-            continue
-        (group, rule, method, c), (inside, total) = key, value
-        row = rows.setdefault((rule, method), {"rule": rule, "quantile": method})
-        row[f"{group} {c:.0%}"] = inside / total
+    for group, part in groups.items():
+        for (rule, method, c), share in coverage(part).items():
+            row = rows.setdefault((rule, method), {"rule": rule, "quantile": method})
+            row[f"{group} {c:.0%}"] = share
     frame = pd.DataFrame(list(rows.values()))
     frame["max deviation (all)"] = np.maximum(
         (frame["all 80%"] - 0.8).abs(), (frame["all 95%"] - 0.95).abs()
@@ -261,21 +242,20 @@ def main():
     keep = {"airline", "nile", "MSFT", "realgdp", "unemp", "MSFT 1986-2017"}
     pick = (lambda cases: [c for c in cases if c[1] in keep]) if args.quick else list
     header("Interval calibration rules (calibration set: no test points)")
-    counts = run(pick(calibration_set(series)), seeds)
-    cal = table(counts)
+    records = run(pick(calibration_set(series)), seeds)
+    cal = table(records)
     print()
     print(cal.to_markdown(index=False, floatfmt=".3f"))
     best = cal.loc[cal["max deviation (all)"].idxmin()]
     rule, method = best["rule"], best["quantile"]
     print(f"\nchosen on the calibration set: {rule} / {method}")
-    print(f"its 90% bootstrap intervals: {bootstrap(counts, rule, method)}")
+    print(f"its 90% bootstrap intervals: {bootstrap(records, rule, method)}")
     if args.test:
         print("\nTest origins (not used to choose):")
-        counts = run(pick(test_set(series)), seeds)
-        print(table(counts).to_markdown(index=False, floatfmt=".3f"))
-        print(
-            f"chosen rule's 90% bootstrap intervals: {bootstrap(counts, rule, method)}"
-        )
+        test = public_cases(series, "public, test origins", (3, 2, 1))
+        records = run(pick(test), seeds)
+        print(table(records).to_markdown(index=False, floatfmt=".3f"))
+        print(f"its 90% bootstrap intervals: {bootstrap(records, rule, method)}")
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 # GPU check on a CUDA machine without network: install the wheels carried in
 # .whl/ (skorch, rapidfuzz, tabulate: the runtime dependencies such a machine
 # may lack) into a scratch folder, print the device and versions, and run the
-# GPU tests (tests/test_gpu.py and the gpu-marked tests of test_scaling.py).
+# GPU tests (tests/test_gpu.py).
 #
 # The wheels, fetched where pip has network (Python 3.12, x86-64 Linux):
 #   python3 -m pip download --no-deps --only-binary=:all: --python-version 3.12 \
@@ -59,7 +59,7 @@ EOF
 
 echo "== pytest -m gpu"
 OMP_NUM_THREADS=1 timeout 300 "$PY" -m pytest -m gpu \
-    tests/test_gpu.py tests/test_scaling.py \
+    tests/test_gpu.py \
     -p no:cacheprovider -o addopts="" -rA -q --durations=15 \
     --junitxml="$OUT/gpu_tests.xml" 2>&1 | tee "$OUT/gpu_tests.log"
 rc=$?

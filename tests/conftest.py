@@ -1,5 +1,7 @@
 """Fixtures shared by test modules."""
 
+import tracemalloc
+
 import pytest
 import torch
 
@@ -16,3 +18,18 @@ def ieee_float32():
     torch.backends.cudnn.allow_tf32 = False
     yield
     torch.backends.cudnn.allow_tf32 = old
+
+
+@pytest.fixture
+def peak_memory():
+    """A function that runs ``fn()`` and returns its peak of traced bytes."""
+
+    def measure(fn):
+        tracemalloc.start()
+        try:
+            fn()
+            return tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+
+    return measure

@@ -116,29 +116,50 @@ def test_residual_network_early_stopping_keeps_best_weights():
 
 
 @pytest.mark.parametrize("m", [0, 4])
-def test_holt_weights_are_the_smoothing_recursions(m):
-    # the "ets" ablation's bases: damped Holt(-Winters) as one matrix product
+def test_holt_weights_give_statsmodels_smoothing(m):
+    # the "ets" ablation's bases: damped Holt(-Winters) as one matrix product;
+    # the states come from statsmodels, started where _holt_weights starts
+    holtwinters = pytest.importorskip("statsmodels.tsa.holtwinters")
     from seqlearn.forecasting._residual import _holt_weights
 
     rng = np.random.default_rng(0)
     L, h, alpha, phi, beta, gamma = 20, 6, 0.5, 0.9, 0.1, 0.2
     x = np.cumsum(rng.normal(size=L)) + 2 * np.sin(np.arange(L) * np.pi / 2)
     if m:
-        level, trend = x[:m].mean(), (x[m : 2 * m].mean() - x[:m].mean()) / m
-        season = list(x[:m] - level)
+        level = x[:m].mean()
+        known = {
+            "initial_level": level,
+            "initial_trend": (x[m : 2 * m].mean() - level) / m,
+            "initial_seasonal": x[:m] - level,
+        }
+        model = holtwinters.ExponentialSmoothing(
+            x[m:],
+            trend="add",
+            damped_trend=True,
+            seasonal="add",
+            seasonal_periods=m,
+            initialization_method="known",
+            **known,
+        )
     else:
-        level, trend, season = x[0], x[1] - x[0], []
-    for t in range(m or 1, L):
-        old = season[t - m] if m else 0.0
-        prev = level
-        level = alpha * (x[t] - old) + (1 - alpha) * (prev + phi * trend)
-        if m:
-            season.append(gamma * (x[t] - prev - phi * trend) + (1 - gamma) * old)
-        trend = beta * (level - prev) + (1 - beta) * phi * trend
-    want = [
-        level
-        + sum(phi**i for i in range(1, k + 1)) * trend
-        + (season[L - m + (k - 1) % m] if m else 0.0)
-        for k in range(1, h + 1)
-    ]
+        model = holtwinters.ExponentialSmoothing(
+            x[1:],
+            trend="add",
+            damped_trend=True,
+            initialization_method="known",
+            initial_level=x[0],
+            initial_trend=x[1] - x[0],
+        )
+    fit = model.fit(
+        smoothing_level=alpha,
+        smoothing_trend=beta,
+        damping_trend=phi,
+        smoothing_seasonal=gamma if m else None,
+        optimized=False,
+    )
+    # the textbook forecast from the last states (Hyndman & Athanasopoulos)
+    steps = np.arange(1, h + 1)
+    want = fit.level[-1] + np.cumsum(phi**steps) * fit.trend[-1]
+    if m:
+        want = want + np.asarray(fit.season)[-m:][(steps - 1) % m]
     np.testing.assert_allclose(x @ _holt_weights(L, h, alpha, phi, m), want)

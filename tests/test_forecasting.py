@@ -578,24 +578,17 @@ def test_residual_calibrates_on_rolling_origins_over_the_whole_series():
     )
 
 
-def test_fit_memory_on_a_million_points_is_bounded():
+def test_fit_memory_on_a_million_points_is_bounded(peak_memory):
     # issue 14 item 7: fitting on 1,000,000 points with window 100 peaked at
     # 456x the series; the residual strategy now learns from the latest
     # MAX_WINDOWS windows, so the data side stays a few times the series
-    import tracemalloc
-
     rng = np.random.default_rng(0)
     y = pd.Series(np.cumsum(rng.normal(size=1_000_000)))
     fc = RNNForecaster(horizon=12, window=100, max_steps=5, random_state=0)
     # torch's one-off start-up (imports, caches: ~8x this series when run
     # alone) is not the fit's data: warm it up first, whatever ran before
     clone(fc).fit(y[:400])
-    tracemalloc.start()
-    try:
-        fc.fit(y)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = peak_memory(lambda: fc.fit(y))
     assert peak <= 10 * y.nbytes, peak / y.nbytes
     assert np.isfinite(fc.predict()).all()
 

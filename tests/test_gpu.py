@@ -8,6 +8,8 @@ import os
 import pickle
 import subprocess
 import sys
+from collections.abc import Callable
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -86,11 +88,23 @@ def _flat(parts):
     return np.asarray(parts, dtype=float)
 
 
-# name -> (data, make(device), predict(est, X), numbers(est, X), module(est));
-# ``predict`` is the estimator's main output, checked for shape and kept
-# exactly by a round trip; ``numbers`` is a deterministic float output that a
-# CPU fit with the same random_state reproduces up to arithmetic (a sampled
-# text or a decoded string may flip on a near tie, a log-likelihood cannot)
+class Case(NamedTuple):
+    """How to fit and read one estimator in these tests.
+
+    ``predict`` is the estimator's main output, checked for shape and kept
+    exactly by a round trip; ``numbers`` is a deterministic float output that
+    a CPU fit with the same random_state reproduces up to arithmetic (a
+    sampled text or a decoded string may flip on a near tie, a log-likelihood
+    cannot); ``module`` is the fitted network.
+    """
+
+    data: Callable  # () -> (fit arguments, prediction input)
+    make: Callable  # device -> unfitted estimator
+    predict: Callable  # (est, X) -> main output
+    numbers: Callable  # (est, X) -> float array
+    module: Callable  # est -> torch module
+
+
 TINY = {"hidden_size": 4, "max_epochs": 3, "batch_size": 16, "random_state": 0}
 
 
@@ -99,21 +113,21 @@ def _net_module(est):
 
 
 CASES = {
-    "classifier": (
+    "classifier": Case(
         _classification,
         lambda device: RNNClassifier(**TINY, device=device),
         lambda est, X: est.predict(X),
         lambda est, X: est.predict_proba(X),
         _net_module,
     ),
-    "regressor": (
+    "regressor": Case(
         _regression,
         lambda device: SequenceRegressor(**TINY, cell="gru", device=device),
         lambda est, X: est.predict(X),
         lambda est, X: est.predict(X),
         _net_module,
     ),
-    "tagger_crf_chars": (
+    "tagger_crf_chars": Case(
         _tagging,
         lambda device: SequenceTagger(
             **TINY, crf=True, char_hidden_size=3, device=device
@@ -122,7 +136,7 @@ CASES = {
         lambda est, X: _flat(est.predict_proba(X)),
         _net_module,
     ),
-    "charrnn": (
+    "charrnn": Case(
         _text,
         lambda device: CharRNN(
             hidden_size=8, max_epochs=2, seq_len=8, random_state=0, device=device
@@ -131,7 +145,7 @@ CASES = {
         lambda est, X: np.array([est.score(X)]),
         _net_module,
     ),
-    "translator": (
+    "translator": Case(
         _translation,
         lambda device: SequenceTranslator(
             hidden_size=16,
@@ -146,7 +160,7 @@ CASES = {
         lambda est, X: est.score_samples(*X),
         _net_module,
     ),
-    "forecaster_recursive": (
+    "forecaster_recursive": Case(
         _series,
         lambda device: RNNForecaster(
             window=6, horizon=3, strategy="recursive", **TINY, device=device
@@ -155,7 +169,7 @@ CASES = {
         lambda est, X: _flat(est.predict()),
         lambda est: est.regressor_.net_.module_,
     ),
-    "forecaster_seq2seq": (
+    "forecaster_seq2seq": Case(
         _series,
         lambda device: RNNForecaster(
             window=6,
@@ -172,24 +186,23 @@ CASES = {
 }
 
 
-def _fit(name, device):
-    data, make, *_ = CASES[name]
-    return make(device).fit(*data()[0])
+def _fit(name, device, **params):
+    case = CASES[name]
+    return case.make(device).set_params(**params).fit(*case.data()[0])
 
 
 def _predict(name, est):
-    data, _, predict, _, _ = CASES[name]
-    return predict(est, data()[1])
+    case = CASES[name]
+    return case.predict(est, case.data()[1])
 
 
 def _numbers(name, est):
-    data, _, _, numbers, _ = CASES[name]
-    return numbers(est, data()[1])
+    case = CASES[name]
+    return case.numbers(est, case.data()[1])
 
 
 def _device_types(name, est):
-    module = CASES[name][4](est)
-    return {p.device.type for p in module.parameters()}
+    return {p.device.type for p in CASES[name].module(est).parameters()}
 
 
 def _same(a, b, atol):
@@ -212,7 +225,7 @@ def _same(a, b, atol):
 
 
 def _check_shape(name, est, out):
-    data = CASES[name][0]()
+    data = CASES[name].data()
     X = data[1]
     if name in ("classifier", "regressor"):
         y = data[0][1]
@@ -317,9 +330,8 @@ def test_auto_device_picks_cuda():
 
 @pytest.mark.parametrize("name", ["classifier", "tagger_crf_chars", "translator"])
 def test_bf16_mixed_precision_on_gpu(name):
-    data, make, *_ = CASES[name]
-    est = make(DEVICE).set_params(precision="bf16").fit(*data()[0])
-    module = CASES[name][4](est)
+    est = _fit(name, DEVICE, precision="bf16")
+    module = CASES[name].module(est)
     # mixed precision: the weights stay float32 on the device
     assert {p.dtype for p in module.parameters()} == {torch.float32}
     assert _device_types(name, est) == {torch.device(DEVICE).type}
@@ -329,13 +341,12 @@ def test_bf16_mixed_precision_on_gpu(name):
 
 
 def test_bf16_forward_pass_runs_in_bfloat16_on_gpu():
-    data, make, *_ = CASES["classifier"]
-    est = make(DEVICE).set_params(precision="bf16").fit(*data()[0])
+    est = _fit("classifier", DEVICE, precision="bf16")
     seen = []
     est.net_.module_.head.register_forward_hook(
         lambda m, i, out: seen.append(out.dtype)
     )
-    proba = est.predict_proba(data()[1])
+    proba = est.predict_proba(CASES["classifier"].data()[1])
     assert set(seen) == {torch.bfloat16}
     assert proba.dtype == np.float64 and np.all(np.isfinite(proba))
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, atol=1e-6)

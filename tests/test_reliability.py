@@ -202,11 +202,9 @@ def test_problem9_generate_rejects_non_integer_n_chars(charrnn, n_chars):
         charrnn.generate(n_chars)
 
 
-def test_predict_memory_is_bounded_for_many_short_sequences():
+def test_predict_memory_is_bounded_for_many_short_sequences(peak_memory):
     # issue 16: predicting 200,000 short ragged sequences peaked at 9.3x the
     # input; the padded array is now filled chunk by chunk
-    import tracemalloc
-
     from seqlearn import RNNClassifier
 
     rng = np.random.default_rng(0)
@@ -214,10 +212,5 @@ def test_predict_memory_is_bounded_for_many_short_sequences():
     size = sum(x.nbytes for x in X)
     y = np.arange(2000) % 2
     clf = RNNClassifier(hidden_size=8, max_epochs=1, random_state=0).fit(X[:2000], y)
-    tracemalloc.start()
-    try:
-        clf.predict_proba(X)
-        peak = tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+    peak = peak_memory(lambda: clf.predict_proba(X))
     assert peak <= 3 * size, peak / size

@@ -378,12 +378,24 @@ class ResidualModel(BaseEstimator):
         """
         if "val_calibration" in self.variant:
             return combo
-        h = self.horizon
         n_win = age.max() + 1
-        half = "cal_half" in self.variant  # the latest half only, 4 blocks
-        first = n_win // 2 if half else n_win
-        blocks = np.linspace(0, first, 5 if half else 9).astype(int)
-        errs = [combo]
+        if "cal_half" in self.variant:  # the latest half only, 4 blocks
+            errs, _ = self._rolling_errors(x, t, age, val, n_win // 2, 4)
+        else:
+            errs, _ = self._rolling_errors(x, t, age, val, n_win, 8)
+        return np.concatenate([combo, *errs])
+
+    def _rolling_errors(self, x, t, age, val, first, n_blocks):
+        """Return the base's errors at rolling origins over the ``first`` windows.
+
+        The non-validation windows younger than ``first`` are cut into
+        ``n_blocks`` blocks by age; each is forecast by the base fitted on the
+        windows whose targets end before the block starts.  Returns the
+        blocks' absolute errors and their window masks (lists, one per block).
+        """
+        h = self.horizon
+        blocks = np.linspace(0, first, n_blocks + 1).astype(int)
+        errs, masks = [], []
         for lo, hi in zip(blocks[:-1], blocks[1:], strict=True):
             block = (age >= lo) & (age < hi) & ~val
             fit_on = age >= hi + h - 1
@@ -392,7 +404,8 @@ class ResidualModel(BaseEstimator):
             params = self._base_fit(self.base_, x[fit_on], t[fit_on])
             pred = self._base_predict(self.base_, params, x[block])
             errs.append(np.abs(pred - t[block]))
-        return np.concatenate(errs)
+            masks.append(block)
+        return errs, masks
 
     def _fit_network(self, x_tr, r_tr, x_val, r_val):
         """Train the ensemble on the training core; its validation correction."""
