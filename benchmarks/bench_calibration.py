@@ -28,8 +28,9 @@ Each rule with the split-conformal quantile (``higher``, level
 ``ceil((n + 1) c) / n``), the plain empirical quantile (``linear`` at
 ``c``) and weighted conformal quantiles (``w<rho>``); ``current`` and
 ``current, per change`` also at the level that adaptive conformal inference
-reaches over the series' history (``aci<gamma>``, see :func:`aci_width`).  The rule chosen is the one whose pooled coverage on the calibration
-set is closest to nominal (the larger of the two deviations at 80% and 95%);
+reaches over the series' history (``aci<gamma>``, see :func:`aci_width`).
+The rule chosen is the one whose pooled coverage on the calibration set is
+closest to nominal (the larger of the two deviations at 80% and 95%);
 ``--test`` prints the test origins' coverage of every rule afterwards, in a
 separate table, for the record.
 
