@@ -1295,7 +1295,8 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         """Describe the fitted network: layers, output shapes, parameter counts.
 
         Like Keras' ``model.summary()``: one row per layer that holds
-        parameters or has no sub-layers, with the shape of its output for a
+        parameters or has no sub-layers (and one for parameters the network
+        holds itself, outside any layer), with the shape of its output for a
         batch of two sequences of 8 steps (``N`` and ``L`` read 2 and 8), then
         the total and trainable parameter counts.
 
@@ -1318,13 +1319,15 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         rows = []
         for name, layer in module.named_modules():
             own = sum(p.numel() for p in layer.parameters(recurse=False))
-            if name and (own or not any(True for _ in layer.children())):
+            # the top module has a row only for parameters it holds itself
+            if own or (name and not any(True for _ in layer.children())):
                 rows.append((name, layer, own))
 
                 def record(layer, inputs, output, name=name):
                     shapes.setdefault(name, shape_of(output))  # returns None
 
                 hooks.append(layer.register_forward_hook(record))
+        rows.sort(key=lambda row: not row[0])  # the network's own ones last
         was_training = module.training
         example = {k: v.to(self.net_.device) for k, v in self._example_input().items()}
         try:
@@ -1339,7 +1342,7 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         header = f"{'Layer (type)':<44}{'Output shape':<22}{'Param #':>10}"
         lines += [header, "=" * len(header)]
         for name, layer, own in rows:
-            label = f"{name} ({type(layer).__name__})"
+            label = f"{name or '(own parameters)'} ({type(layer).__name__})"
             lines.append(f"{label:<44}{shapes.get(name, '-'):<22}{own:>10,}")
         total = sum(p.numel() for p in module.parameters())
         trainable = sum(p.numel() for p in module.parameters() if p.requires_grad)

@@ -7,6 +7,7 @@ import re
 import threading
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 from sklearn.base import clone
@@ -14,7 +15,13 @@ from sklearn.utils._param_validation import InvalidParameterError
 from skorch.callbacks import Callback
 
 import seqlearn
-from seqlearn import CharRNN, RNNClassifier, SequenceRegressor, SequenceTagger
+from seqlearn import (
+    CharRNN,
+    RNNClassifier,
+    RNNForecaster,
+    SequenceRegressor,
+    SequenceTagger,
+)
 from seqlearn.base import SHARED_PARAMS, BaseSequenceEstimator, LossDivergedError
 from seqlearn.callbacks import StopTraining
 
@@ -221,6 +228,24 @@ def test_summary_lists_layers_shapes_and_parameter_counts(cls):
     assert f"Total params: {total:,}" in text
     assert "LSTM" in text and "Linear" in text
     assert re.search(r"\(2, \d+, \d+\)", text)  # output shapes of a 2 x 8 batch
+    assert _listed_params(text) == total
+
+
+def _listed_params(text):
+    """Sum of the summary's per-layer parameter counts."""
+    rows = text.splitlines()[3:-3]  # between the two rules
+    return sum(int(row.split()[-1].replace(",", "")) for row in rows)
+
+
+def test_summary_lists_parameters_a_network_holds_itself():
+    # the forecaster's ensemble keeps its heads as parameters of the top module
+    y = pd.Series(np.sin(np.arange(80) / 3))
+    net = RNNForecaster(horizon=3, max_steps=2, random_state=0).fit(y).model_.network_
+    text = net.summary()
+    total = sum(p.numel() for p in net.net_.module_.parameters())
+    assert _listed_params(text) == total
+    last = text.splitlines()[-4]
+    assert "(own parameters) (EnsembleRecurrent)" in last and "(2, 5, 3)" in last
 
 
 def test_public_api_is_importable_from_one_place():
