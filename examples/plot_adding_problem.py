@@ -57,7 +57,7 @@ for cell in ["lstm", "rnn"]:
 # Training curves.  The LSTM leaves the baseline after a few epochs; the
 # vanilla RNN's gradient vanishes across the 25+ steps between the first
 # marked value and the end, and it never does.
-fig, ax = plt.subplots(figsize=(6, 3.5))
+fig, ax = plt.subplots(figsize=(6, 4), layout="constrained")
 for cell, (reg, mse) in results.items():
     loss = reg.history_[:, "train_loss"]
     ax.plot(
@@ -69,6 +69,6 @@ for cell, (reg, mse) in results.items():
 ax.axhline(1.0, color="gray", ls="--", label="predict the mean")
 ax.set(xlabel="epoch", ylabel="training loss (standardised MSE)", yscale="log")
 ax.set_title(f"Adding problem, length {LENGTH}")
-ax.legend()
-fig.tight_layout()
+# the legend below the axes: inside, it covered the baseline
+fig.legend(loc="outside lower center", ncol=3, fontsize="small")
 plt.show()
