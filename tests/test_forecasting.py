@@ -223,6 +223,23 @@ def test_quiet_by_default(airline, capsys, tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_residual_strategy_takes_verbose_and_n_threads(airline, capsys):
+    threads = []  # torch's thread count inside fit, seen by a step callable
+    before = torch.get_num_threads()
+    fc = RNNForecaster(
+        horizon=3,
+        max_steps=4,
+        verbose=1,
+        n_threads=2,
+        callbacks=[lambda step, loss: threads.append(torch.get_num_threads())],
+        random_state=0,
+    ).fit(airline)
+    assert "4/4" in capsys.readouterr().err  # one progress bar, every step
+    assert threads == [2] * 4
+    assert torch.get_num_threads() == before
+    assert fc.model_.network_.get_params()["n_threads"] == 2
+
+
 def test_gridsearch_with_time_series_split(airline):
     search = GridSearchCV(
         RNNForecaster(window=12, horizon=6, **FAST),

@@ -405,7 +405,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         "random_state": ("Seeds every network (and makes ``fit`` reproducible). "),
         "verbose": (
             "0 prints nothing; 1 shows one progress bar per fit; 2 prints a table "
-            'row per epoch (not ``"residual"``). '
+            'row per epoch (``"residual"``: per optimizer step). '
         ),
         "callbacks": (
             'Extra skorch callbacks (e.g. ``LRScheduler``). ``"residual"`` also '
@@ -413,8 +413,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             "step. "
         ),
         "n_threads": (
-            "Torch threads used during fit and predict; None keeps torch's setting "
-            '(not ``"residual"``). '
+            "Torch threads used during fit and predict; None keeps torch's setting. "
         ),
         "precision": (
             '"bf16" runs forward passes under ``torch.autocast`` in bfloat16 '
@@ -688,6 +687,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             seed=seed,
             variant=self._ablation,
             callbacks=self.callbacks,
+            verbose=self.verbose,
+            n_threads=self.n_threads,
         )
         # columns are separate series: one global model learns from all
         model.fit(series)

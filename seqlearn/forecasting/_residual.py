@@ -141,6 +141,8 @@ class ResidualModel(BaseEstimator):
         seed=0,
         variant=(),
         callbacks=None,
+        verbose=0,
+        n_threads=None,
         margin=0.2,
         log_margin=0.1,
         n_combine=1,
@@ -152,6 +154,7 @@ class ResidualModel(BaseEstimator):
         self.patience, self.seed, self.variant = patience, seed, variant
         self.early_stopping = early_stopping
         self.callbacks = callbacks
+        self.verbose, self.n_threads = verbose, n_threads
         self.margin, self.log_margin = margin, log_margin
         self.n_combine, self.net_margin = n_combine, net_margin
 
@@ -426,6 +429,8 @@ class ResidualModel(BaseEstimator):
             early_stopping=early,
             random_state=self.seed,
             callbacks=callbacks or None,
+            verbose=self.verbose,
+            n_threads=self.n_threads,
         )
         network.fit(x_tr, r_tr, validation_data=(x_val, r_val))
         self.network_ = network
