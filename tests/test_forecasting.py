@@ -240,6 +240,19 @@ def test_residual_strategy_takes_verbose_and_n_threads(airline, capsys):
     assert fc.model_.network_.get_params()["n_threads"] == 2
 
 
+def test_residual_strategy_takes_weight_decay_and_gradient_clip(airline):
+    fast = dict(horizon=3, max_steps=20, random_state=0)
+    default = RNNForecaster(**fast).fit(airline).model_.network_
+    fc = RNNForecaster(**fast, weight_decay=0.5, gradient_clip=None).fit(airline)
+    net = fc.model_.network_
+    assert (net.weight_decay, net.gradient_clip) == (0.5, None)
+    rnn, rnn0 = net.net_.module_.rnn, default.net_.module_.rnn
+    assert not torch.equal(rnn.weight_ih_l0, rnn0.weight_ih_l0)
+    # the members stay independent: the cross-model recurrent blocks stay zero
+    mask = net.net_.module_.hh_mask
+    assert torch.count_nonzero(rnn.weight_hh_l0 * (1 - mask)) == 0
+
+
 def test_gridsearch_with_time_series_split(airline):
     search = GridSearchCV(
         RNNForecaster(window=12, horizon=6, **FAST),

@@ -378,13 +378,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             "Optimizer: a name, or a subclass of ``torch.optim.Optimizer`` that "
             'needs no closure (not LBFGS); ``"residual"`` uses Adam. '
         ),
-        "weight_decay": (
-            'Weight decay (L2 penalty) passed to the optimizer (not ``"residual"``). '
-        ),
-        "gradient_clip": (
-            "Maximum norm of the gradient; None disables clipping "
-            '(``"residual"`` clips at 1.0). '
-        ),
+        "weight_decay": ("Weight decay (L2 penalty) passed to the optimizer. "),
+        "gradient_clip": ("Maximum norm of the gradient; None disables clipping. "),
         "early_stopping": (
             "Hold out ``validation_fraction`` of the training windows and stop "
             "when the validation loss has not improved for ``patience`` epochs, "
@@ -689,6 +684,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             callbacks=self.callbacks,
             verbose=self.verbose,
             n_threads=self.n_threads,
+            gradient_clip=self.gradient_clip,
+            weight_decay=self.weight_decay,
         )
         # columns are separate series: one global model learns from all
         model.fit(series)

@@ -143,6 +143,8 @@ class ResidualModel(BaseEstimator):
         callbacks=None,
         verbose=0,
         n_threads=None,
+        gradient_clip=1.0,
+        weight_decay=0.0,
         margin=0.2,
         log_margin=0.1,
         n_combine=1,
@@ -155,6 +157,7 @@ class ResidualModel(BaseEstimator):
         self.early_stopping = early_stopping
         self.callbacks = callbacks
         self.verbose, self.n_threads = verbose, n_threads
+        self.gradient_clip, self.weight_decay = gradient_clip, weight_decay
         self.margin, self.log_margin = margin, log_margin
         self.n_combine, self.net_margin = n_combine, net_margin
 
@@ -431,6 +434,8 @@ class ResidualModel(BaseEstimator):
             callbacks=callbacks or None,
             verbose=self.verbose,
             n_threads=self.n_threads,
+            gradient_clip=self.gradient_clip,
+            weight_decay=self.weight_decay,
         )
         network.fit(x_tr, r_tr, validation_data=(x_val, r_val))
         self.network_ = network
