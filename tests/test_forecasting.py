@@ -414,6 +414,20 @@ def test_bad_input_messages():
         fc.backtest(np.arange(60.0), initial_window=40, step=0)
     with pytest.raises(ValueError, match="step must be a positive int"):
         backtest(fc, np.arange(60.0), initial_window=40, step=0)
+    with pytest.raises(TypeError, match="fit and predict"):
+        backtest("naive", np.arange(60.0), initial_window=40)
+    with pytest.raises(ValueError, match="y is empty"):
+        fc.fit(np.array([]))
+    # values whose squares overflow: an error, not NaN forecasts
+    with pytest.raises(ValueError, match=r"up to 2.9e\+300.*rescale y"):
+        fc.fit(np.arange(30.0) * 1e299)
+    # a (series, time) MultiIndex is not one series: say how to pass several
+    two = pd.Series(
+        np.arange(60.0), pd.MultiIndex.from_product([["a", "b"], range(30)])
+    )
+    with pytest.raises(ValueError, match="MultiIndex.*id_column"):
+        fc.fit(two)
+    assert not hasattr(fc, "model_")
 
 
 def test_short_series_adapts_its_window():

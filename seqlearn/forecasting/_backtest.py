@@ -64,6 +64,15 @@ def backtest(
         ``step`` (1-based), ``target``, ``y_true``, ``y_pred``, ``error`` and
         ``scaled_error`` (see :func:`backtest_metrics`).
     """
+    if not (hasattr(forecaster, "fit") and hasattr(forecaster, "predict")):
+        raise TypeError(
+            "forecaster must be an estimator with fit and predict; got "
+            f"{type(forecaster).__name__}."
+        )
+    if horizon is None and not hasattr(forecaster, "horizon"):
+        raise ValueError(
+            f"{type(forecaster).__name__} has no horizon attribute: pass horizon."
+        )
     h = forecaster.horizon if horizon is None else horizon
     step = h if step is None else step
     for name, value in (

@@ -71,6 +71,10 @@ class _Seq2SeqRegressor(SequenceRegressor):
 
 
 # ---------------------------------------------------------------- input checks
+# largest |y|: squares (spreads, autocorrelations) stay far from float64's limit
+MAX_ABS_VALUE = 1e100
+
+
 def _check_target(y, fill):
     """Return ``(values (T, k) float64, index, columns, kind)``; fill or reject NaN."""
     if isinstance(y, pd.Series):
@@ -84,6 +88,12 @@ def _check_target(y, fill):
         kind = "series" if y.ndim == 1 else "frame"
         index = pd.RangeIndex(len(y))
         columns = [None] if y.ndim == 1 else list(range(y.shape[1]))
+    if isinstance(index, pd.MultiIndex):
+        raise ValueError(
+            f"y has a MultiIndex (levels {list(index.names)}); pass one series per "
+            "column (a wide frame, e.g. y.unstack(level=0)) or a long frame with "
+            "the series' names in a column and id_column set to it."
+        )
     if not index.is_unique:
         dup = index[index.duplicated()][0]
         raise ValueError(
@@ -101,11 +111,18 @@ def _check_target(y, fill):
         values = np.asarray(y, dtype=np.float64)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"y must hold numbers: {exc}") from None
-    values = values.reshape(len(values), -1)
     if values.size == 0:
         raise ValueError("y is empty; a forecaster needs a series to learn from.")
+    values = values.reshape(len(values), -1)
     if np.isinf(values).any():
         raise ValueError("y contains infinity; forecasts need finite values.")
+    big = np.nanmax(np.abs(values), initial=0.0)
+    if big > MAX_ABS_VALUE:
+        raise ValueError(
+            f"y has values up to {big:.3g} in absolute value; the forecaster "
+            f"handles at most {MAX_ABS_VALUE:.0e} (its spreads square the "
+            "values): rescale y, e.g. divide it by a power of ten."
+        )
     missing = np.isnan(values).any(axis=1)
     if missing.any() and fill != "keep":
         if fill is None:
