@@ -207,7 +207,7 @@ def test_loss_equals_one_pair_at_a_time_stepping(reverser):
     total, count = 0.0, 0
     with torch.no_grad():
         for src, tgt in zip(X, y, strict=True):
-            ids = torch.tensor([reverser.source_encoder_.transform([src])[0]])
+            ids = torch.as_tensor(reverser.source_encoder_.transform([src])[0])[None]
             memory, keys, mask, state, feed = module.encode(
                 ids, torch.tensor([len(src)])
             )
