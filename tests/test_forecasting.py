@@ -240,6 +240,28 @@ def test_residual_strategy_takes_verbose_and_n_threads(airline, capsys):
     assert fc.model_.network_.get_params()["n_threads"] == 2
 
 
+class _Shake(torch.optim.SGD):
+    """SGD that also moves every weight, zero gradient or not."""
+
+    def step(self, closure=None):
+        super().step(closure)
+        with torch.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p.add_(0.01)
+
+
+def test_residual_strategy_takes_any_optimizer(airline):
+    fc = RNNForecaster(horizon=3, max_steps=5, optimizer=_Shake, random_state=0)
+    net = fc.fit(airline).model_.network_
+    assert net.optimizer is _Shake
+    assert isinstance(net.net_.optimizer_, _Shake)
+    # the members stay independent even so: the cross-model blocks stay zero
+    module = net.net_.module_
+    assert torch.count_nonzero(module.rnn.weight_hh_l0 * (1 - module.hh_mask)) == 0
+    assert torch.count_nonzero(module.rnn.weight_hh_l0 * module.hh_mask) > 0
+
+
 def test_residual_strategy_takes_weight_decay_and_gradient_clip(airline):
     fast = dict(horizon=3, max_steps=20, random_state=0)
     default = RNNForecaster(**fast).fit(airline).model_.network_

@@ -393,7 +393,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         "batch_size": ('Windows per mini-batch (``"residual"``: per optimizer step). '),
         "optimizer": (
             "Optimizer: a name, or a subclass of ``torch.optim.Optimizer`` that "
-            'needs no closure (not LBFGS); ``"residual"`` uses Adam. '
+            "needs no closure (not LBFGS). "
         ),
         "weight_decay": ("Weight decay (L2 penalty) passed to the optimizer. "),
         "gradient_clip": ("Maximum norm of the gradient; None disables clipping. "),
@@ -703,6 +703,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             n_threads=self.n_threads,
             gradient_clip=self.gradient_clip,
             weight_decay=self.weight_decay,
+            optimizer=self.optimizer,
         )
         # columns are separate series: one global model learns from all
         model.fit(series)

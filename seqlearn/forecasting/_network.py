@@ -12,7 +12,8 @@ particular to it:
   counts optimizer steps, as a budget for small sets of windows should;
 - the loss is the mean absolute error of every member against the target;
 - the cross-model blocks of the recurrent weights get a zero gradient after
-  every backward pass (:class:`MaskGradients`, before gradient clipping);
+  every backward pass (:class:`MaskGradients`, before gradient clipping) and
+  are zeroed again after every optimizer step;
 - validation windows, when given to ``fit``, are scored every ``every``
   steps by the median over members (``valid_mae`` in ``history_``); with
   ``early_stopping=True`` training stops after ``patience`` scorings without
@@ -52,12 +53,20 @@ class MaskGradients(Callback):
 
     skorch calls ``on_grad_computed`` after ``backward`` and before the
     optimizer step; this callback runs before gradient clipping, so the norm
-    is that of the gradient actually applied.
+    is that of the gradient actually applied.  After each step the
+    cross-model weights are zeroed again: a zero gradient leaves a zero weight
+    unchanged under Adam, AdamW, SGD and RMSprop, but not necessarily under a
+    user's own optimizer class.
     """
 
     def on_grad_computed(self, net, named_parameters, **kwargs):
         """Mask the gradient of the hidden-to-hidden weights."""
         net.module_.mask_gradients()
+
+    def on_batch_end(self, net, training=False, **kwargs):
+        """Zero the cross-model hidden weights after an optimizer step."""
+        if training:
+            net.module_.mask_weights()
 
 
 class StepCallback(Callback):

@@ -145,6 +145,7 @@ class ResidualModel(BaseEstimator):
         n_threads=None,
         gradient_clip=1.0,
         weight_decay=0.0,
+        optimizer="adam",
         margin=0.2,
         log_margin=0.1,
         n_combine=1,
@@ -158,6 +159,7 @@ class ResidualModel(BaseEstimator):
         self.callbacks = callbacks
         self.verbose, self.n_threads = verbose, n_threads
         self.gradient_clip, self.weight_decay = gradient_clip, weight_decay
+        self.optimizer = optimizer
         self.margin, self.log_margin = margin, log_margin
         self.n_combine, self.net_margin = n_combine, net_margin
 
@@ -436,6 +438,7 @@ class ResidualModel(BaseEstimator):
             n_threads=self.n_threads,
             gradient_clip=self.gradient_clip,
             weight_decay=self.weight_decay,
+            optimizer=self.optimizer,
         )
         network.fit(x_tr, r_tr, validation_data=(x_val, r_val))
         self.network_ = network

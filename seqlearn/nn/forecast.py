@@ -37,8 +37,9 @@ class EnsembleRecurrent(nn.Module):
     -----
     Shapes: ``x`` is ``(N, L, H_in)``; ``forward`` returns ``(N, M, n_outputs)``.
     The off-diagonal blocks of ``weight_hh_l0`` start at zero; call
-    :meth:`mask_gradients` after ``backward`` so that they stay zero (with
-    Adam and no weight decay a zero gradient leaves a weight unchanged).
+    :meth:`mask_gradients` after ``backward`` so that they stay zero (under
+    Adam, AdamW, SGD or RMSprop a zero gradient leaves a zero weight at zero),
+    and :meth:`mask_weights` after the optimizer step for any other optimizer.
     """
 
     def __init__(self, input_size, hidden_size, n_outputs, n_models=5, cell="gru"):
@@ -67,6 +68,11 @@ class EnsembleRecurrent(nn.Module):
         grad = self.rnn.weight_hh_l0.grad
         if grad is not None:
             grad.mul_(self.hh_mask)
+
+    def mask_weights(self):
+        """Zero the cross-model hidden weights (in place, without autograd)."""
+        with torch.no_grad():
+            self.rnn.weight_hh_l0.mul_(self.hh_mask)
 
     def forward(self, x, lengths=None):
         """Return every model's outputs ``(N, M, n_outputs)`` for windows ``x``."""
