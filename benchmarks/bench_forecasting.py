@@ -60,10 +60,6 @@ VARIANTS = {
     "calibration: rolling origins over the latest half": {"_variant": ("cal_half",)},
     "damped Holt(-Winters) bases": {"_variant": ("ets",)},
     "longer window: max(2m, 2h, 8)": {"_variant": ("long_window",)},
-    "double window: 2 max(2m, h, 8)": {"_variant": ("double_window",)},
-    "bases chosen on rolling origins too": {"_variant": ("cv_select",)},
-    "no drift base": {"_variant": ("no_drift",)},
-    "damped drift (phi 0.9)": {"_variant": ("damped_drift",)},
     "max_steps=100 (a third of the step budget)": {"max_steps": 100},
     "max_steps=150 (half the step budget)": {"max_steps": 150},
 }

@@ -614,12 +614,14 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         value_name = None
         if self.id_column is not None:
             y, value_name = _long_to_wide(y, self.id_column)
-        if isinstance(y, pd.DataFrame):  # before the NaN checks: a clearer message
+        frame = isinstance(y, pd.DataFrame)
+        if frame:  # before the NaN checks: a clearer message
             self._check_columns(y.shape[1])
         # the global model takes series that start later (leading NaN)
         ragged = self.strategy == "residual" and self.fill is None
         Y, index, columns, kind = _check_target(y, "keep" if ragged else self.fill)
-        self._check_columns(Y.shape[1])
+        if not frame:
+            self._check_columns(Y.shape[1])
         if ragged:
             _check_leading_nan(Y, index)
         return Y, index, columns, "long" if value_name else kind, value_name
@@ -673,12 +675,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         m = self._season(series, index, h)
         if self.window is None:
             L = max(2 * m if m > 1 else 0, h, 8)
-            # longer windows scored worse on the selection origins (0.631 and
-            # 0.670 against 0.598; benchmarks/results_forecasting.md)
+            # longer windows scored worse on the selection origins (0.631
+            # against 0.598; benchmarks/results_forecasting.md)
             if "long_window" in self._ablation:
                 L = max(2 * m, 2 * h, 8)
-            if "double_window" in self._ablation:
-                L *= 2
             L = min(L, max(2, (T - h) // 2))
         else:
             L = self.window

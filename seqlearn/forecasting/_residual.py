@@ -115,11 +115,8 @@ class ResidualModel(BaseEstimator):
     ``"log"`` (log levels as a candidate for positive seasonal series, kept when they
     validate ``log_margin`` better; ``"log_any"``: for every positive
     series), ``"val_calibration"`` (scores from the validation windows only),
-    ``"cal_half"`` (rolling origins over the latest half),
-    ``"cal_pooled"`` (pooled ratios instead of per-step quantiles),
-    ``"cv_select"`` (bases scored on rolling origins too: 0.677 against 0.598
-    on the selection origins), ``"no_drift"`` (0.649) and ``"damped_drift"``
-    (drift steps damped by 0.9: 0.609).
+    ``"cal_half"`` (rolling origins over the latest half) and
+    ``"cal_pooled"`` (pooled ratios instead of per-step quantiles).
     ``margin``: how much better a more complex base tier must validate;
     ``n_combine``: mean of that many best candidates of the chosen tier
     (1: the best; 2-3 scored worse on the selection origins); ``net_margin``:
@@ -196,7 +193,7 @@ class ResidualModel(BaseEstimator):
     # ------------------------------------------------------------ base
     def _base_candidates(self, x):
         """Names of the base forecasts to validate."""
-        names = ["naive"] if "no_drift" in self.variant else ["naive", "drift"]
+        names = ["naive", "drift"]
         if "no_smooth" not in self.variant:  # exponentially smoothed levels
             names += ["ses0.2", "ses0.5"]
         if self.season > 1 and self.window >= 2 * self.season:
@@ -233,8 +230,6 @@ class ResidualModel(BaseEstimator):
             return np.repeat(x @ (w / w.sum()), h).reshape(len(x), h)
         if name == "drift":  # the last value plus the window's mean change
             slope = (x[:, -1:] - x[:, :1]) / (x.shape[1] - 1)
-            if "damped_drift" in self.variant:  # steps damped by 0.9 each
-                return slope * np.cumsum(0.9 ** np.arange(1, h + 1))
             return slope * np.arange(1, h + 1)
         m = self.season
         if name.startswith(("holt", "hw")):
@@ -265,25 +260,18 @@ class ResidualModel(BaseEstimator):
             train = val = np.ones(len(age), bool)
         return train, val
 
-    def _select_base(self, x, t, train, val, spread_ratio, age=None):
+    def _select_base(self, x, t, train, val, spread_ratio):
         """Score every base candidate by its validation MAE (raw-spread units).
 
         ``spread_ratio`` maps a normalised error back to units of the raw
         window's spread (ones on the raw scale); returns ``{name: (mae,
-        params)}``.  With the ``"cv_select"`` variant (and ``age``), the MAE
-        also counts the candidate's errors at rolling origins over the whole
-        series (8 blocks, each forecast by a fit on the windows before it).
+        params)}``.
         """
         out = {}
-        rolling = "cv_select" in self.variant and age is not None
         for name in self._base_candidates(x):
             params = self._base_fit(name, x[train], t[train])
             pred = self._base_predict(name, params, x[val])
             err = np.abs(pred - t[val]) * spread_ratio
-            if rolling:
-                n_win = age.max() + 1
-                errs, _ = self._rolling_errors(x, t, age, val, n_win, 8, name)
-                err = np.concatenate([err, *errs])
             out[name] = (float(err.mean()), params, pred)
         return out
 
@@ -352,9 +340,7 @@ class ResidualModel(BaseEstimator):
                 ratio = (spread * np.exp(anchor) / rspread)[val]
             else:
                 x, t, anchor, spread, ratio = rx, rt, ranchor, rspread, 1.0
-            scores = self._select_base(
-                x, t, train, val, ratio, age if not log else None
-            )
+            scores = self._select_base(x, t, train, val, ratio)
             choice[log] = self._pick(scores, t[val], ratio)
         # log levels only where they validate clearly better
         cut = (1 - self.log_margin) * choice[False][0]
@@ -407,16 +393,14 @@ class ResidualModel(BaseEstimator):
             errs, _ = self._rolling_errors(x, t, age, val, n_win, 8)
         return np.concatenate([combo, *errs])
 
-    def _rolling_errors(self, x, t, age, val, first, n_blocks, base=None):
+    def _rolling_errors(self, x, t, age, val, first, n_blocks):
         """Return the base's errors at rolling origins over the ``first`` windows.
 
         The non-validation windows younger than ``first`` are cut into
-        ``n_blocks`` blocks by age; each is forecast by the base (``base``, or
-        the chosen ``base_``) fitted on the windows whose targets end before
-        the block starts.  Returns the blocks' absolute errors and their
-        window masks (lists, one per block).
+        ``n_blocks`` blocks by age; each is forecast by the base fitted on the
+        windows whose targets end before the block starts.  Returns the
+        blocks' absolute errors and their window masks (lists, one per block).
         """
-        base = self.base_ if base is None else base
         h = self.horizon
         blocks = np.linspace(0, first, n_blocks + 1).astype(int)
         errs, masks = [], []
@@ -425,8 +409,8 @@ class ResidualModel(BaseEstimator):
             fit_on = age >= hi + h - 1
             if block.sum() == 0 or fit_on.sum() < 2:
                 continue
-            params = self._base_fit(base, x[fit_on], t[fit_on])
-            pred = self._base_predict(base, params, x[block])
+            params = self._base_fit(self.base_, x[fit_on], t[fit_on])
+            pred = self._base_predict(self.base_, params, x[block])
             errs.append(np.abs(pred - t[block]))
             masks.append(block)
         return errs, masks
