@@ -40,7 +40,8 @@ class SequenceData:
 
     Parameters
     ----------
-    values : ndarray of shape (N, L, F) float32, or (N, L) int64 for token ids
+    values : ndarray of shape (N, L, F) float32 (float64 where asked), or (N, L)
+        int64 for token ids
         Sequences padded with zeros after their end.
     lengths : ndarray of shape (N,) int64
         Number of real steps of each sequence (all >= 1).
@@ -71,12 +72,17 @@ class SequenceData:
 def _is_2d_table(X) -> bool:
     """Whether X is a 2-D table: a 2-D array, a DataFrame or a list of rows.
 
-    A list (or tuple) of equal-length 1-D rows counts, as it does for
-    scikit-learn: its columns are ``n_features_in_``.
+    A list (or tuple) of equal-length rows that are themselves lists or
+    tuples of numbers counts, as it does for scikit-learn: its columns are
+    ``n_features_in_``.  A list of 1-D *arrays* is the documented form of
+    ragged sequences, so it is not a table even when the lengths happen to
+    be equal (a cross-validation fold of equal-length series).
     """
     if hasattr(X, "iloc") or (isinstance(X, np.ndarray) and X.ndim == 2):
         return True
     if not isinstance(X, list | tuple) or not X:
+        return False
+    if not all(isinstance(row, list | tuple) for row in X):
         return False
     if any(np.ndim(row) != 1 for row in X):
         return False
@@ -198,9 +204,15 @@ def check_token_ids(
 
 
 def _as_numeric(
-    arr: np.ndarray, what: str, *, tokens: bool, lengths=None, first=0
+    arr: np.ndarray,
+    what: str,
+    *,
+    tokens: bool,
+    lengths=None,
+    first=0,
+    dtype=np.float32,
 ) -> np.ndarray:
-    """Convert to float32 (int64 for token ids), naming the offender on failure."""
+    """Convert to ``dtype`` (int64 for token ids), naming the offender on failure."""
     if arr.dtype.kind in "US":
         raise ValueError(
             f"{what} contains strings ({arr.dtype}) where numbers are expected; "
@@ -237,8 +249,9 @@ def _as_numeric(
                 "be >= 0 (0 is padding)."
             )
         return out
-    check_float32_range(out, what, lengths, first)
-    return out.astype(np.float32, copy=False)
+    if dtype == np.float32:
+        check_float32_range(out, what, lengths, first)
+    return out.astype(dtype, copy=False)
 
 
 def pad_sequences(
@@ -323,6 +336,7 @@ def check_sequences(
     *,
     tokens: bool = False,
     input_name: str = "X",
+    dtype: DTypeLike = np.float32,
 ) -> SequenceData:
     """Validate sequences and bring them into the canonical padded form.
 
@@ -338,6 +352,10 @@ def check_sequences(
         Whether X holds integer token ids.
     input_name : str, default="X"
         Name used in error messages.
+    dtype : {np.float32, np.float64}, default=np.float32
+        Floating type of the values (token ids are always int64).  The
+        estimators compute in float32; transformers that take statistics of
+        the raw values (a scaler) ask for float64.
 
     Returns
     -------
@@ -377,7 +395,9 @@ def check_sequences(
         X = X.to_numpy()
     if isinstance(X, np.ndarray) and X.dtype != object or tabular:
         arr = np.asarray(X)
-        return _check_array_input(arr, tokens=tokens, input_name=input_name)
+        return _check_array_input(
+            arr, tokens=tokens, input_name=input_name, dtype=dtype
+        )
     if isinstance(X, np.ndarray) and X.ndim != 1:
         raise ValueError(
             f"{input_name} is a {X.ndim}-D object array; expected a list of sequences."
@@ -397,14 +417,18 @@ def check_sequences(
             "sequence."
         )
     if ndims == {1} and len({len(s) for s in seqs}) == 1 and not tokens:
-        # a list of equal-length rows behaves exactly like the 2-D array
-        return _check_array_input(
-            np.asarray(seqs), tokens=tokens, input_name=input_name
+        # equal-length 1-D arrays: converted as one array (no padding loop),
+        # but still sequences, not a table (see _is_2d_table)
+        data = _check_array_input(
+            np.asarray(seqs), tokens=tokens, input_name=input_name, dtype=dtype
         )
-    return _check_ragged(seqs, tokens=tokens, input_name=input_name)
+        return SequenceData(data.values, data.lengths, tabular=False)
+    return _check_ragged(seqs, tokens=tokens, input_name=input_name, dtype=dtype)
 
 
-def _check_array_input(arr: np.ndarray, *, tokens: bool, input_name: str):
+def _check_array_input(
+    arr: np.ndarray, *, tokens: bool, input_name: str, dtype=np.float32
+):
     if arr.ndim not in (2, 3):
         raise ValueError(
             f"{input_name} must be 2-D (n_samples, n_timesteps) or 3-D "
@@ -431,7 +455,7 @@ def _check_array_input(arr: np.ndarray, *, tokens: bool, input_name: str):
                 f"when embedding_dim is set; got shape {arr.shape}."
             )
         return _compact_tokens(_as_numeric(arr, input_name, tokens=True), input_name)
-    values = _as_numeric(arr, input_name, tokens=False)
+    values = _as_numeric(arr, input_name, tokens=False, dtype=dtype)
     n, length = values.shape[:2]
     tabular = values.ndim == 2
     if tabular:
@@ -454,7 +478,9 @@ def _check_no_empty(lengths, input_name, why="no steps"):
 _CHUNK = 8192
 
 
-def _check_ragged(seqs, *, tokens: bool, input_name: str) -> SequenceData:
+def _check_ragged(
+    seqs, *, tokens: bool, input_name: str, dtype=np.float32
+) -> SequenceData:
     for i, s in enumerate(seqs):
         if s.ndim == 0 or s.ndim > (1 if tokens else 2):
             want = "1-D token id sequences" if tokens else "(T_i,) or (T_i, n_features)"
@@ -478,15 +504,17 @@ def _check_ragged(seqs, *, tokens: bool, input_name: str) -> SequenceData:
     (width,) = widths
     if width == 0:
         raise ValueError(f"The sequences in {input_name} have 0 features per step.")
-    # converted chunk by chunk straight into the padded float32 array: memory
-    # stays the padded array plus one chunk, whatever the number of sequences
-    padded = np.zeros((len(seqs), int(lengths.max()), width), dtype=np.float32)
+    # converted chunk by chunk straight into the padded array: memory stays
+    # the padded array plus one chunk, whatever the number of sequences
+    padded = np.zeros((len(seqs), int(lengths.max()), width), dtype=dtype)
     for start in range(0, len(seqs), _CHUNK):
         part = lengths[start : start + _CHUNK]
         flat = np.concatenate(
             [s.reshape(len(s), width) for s in seqs[start : start + _CHUNK]]
         )
-        flat = _as_numeric(flat, input_name, tokens=False, lengths=part, first=start)
+        flat = _as_numeric(
+            flat, input_name, tokens=False, lengths=part, first=start, dtype=dtype
+        )
         rows = np.repeat(np.arange(start, start + len(part)), part)
         steps = np.arange(len(flat)) - np.repeat(np.cumsum(part) - part, part)
         padded[rows, steps] = flat

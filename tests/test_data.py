@@ -137,3 +137,35 @@ def test_fixed_length_lengths_and_windows_take_no_memory_per_sequence():
     assert Xi["lengths"].tolist() == [10, 10]
     np.testing.assert_array_equal(Xi["x"][1, :, 0].numpy(), series[5:15])
     assert yi.tolist() == [10.0, 15.0]
+
+
+def test_float64_values_keep_the_digits_of_a_large_offset():
+    x = 1.7e9 + np.arange(4) * 60.0
+    assert np.unique(check_sequences([x, x]).values).size < 4  # float32 loses them
+    data = check_sequences([x, x], dtype=np.float64)
+    assert data.values.dtype == np.float64
+    assert np.array_equal(data.values[0, :, 0], x)
+
+
+def test_scaler_matches_standard_scaler_on_a_large_offset():
+    from sklearn.preprocessing import StandardScaler
+
+    from seqlearn.preprocessing import SequenceScaler
+
+    x = 1.7e9 + np.arange(4) * 60.0
+    expected = StandardScaler().fit_transform(x[:, None])[:, 0]
+    for scaler in (SequenceScaler(), SequenceScaler(per_sequence=True)):
+        out = scaler.fit_transform([x])[0]
+        assert out.dtype == np.float32
+        np.testing.assert_allclose(out, expected, rtol=1e-6)
+    scaler = SequenceScaler(method="minmax").fit([x])
+    back = scaler.inverse_transform(scaler.transform([x]))[0]
+    assert back.dtype == np.float64
+    np.testing.assert_allclose(back, x, rtol=0, atol=1e-3)
+
+
+def test_equal_length_arrays_are_sequences_and_lists_of_lists_a_table():
+    arrays = [np.arange(5.0), np.arange(5.0) + 1]
+    assert not check_sequences(arrays).tabular
+    assert check_sequences([list(a) for a in arrays]).tabular
+    assert check_sequences(np.stack(arrays)).tabular

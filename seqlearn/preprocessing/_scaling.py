@@ -27,7 +27,9 @@ class _Form:
     one_d: bool  # list of (T_i,) sequences -> list of (T_i,) arrays
 
 
-def _check_input(X, input_name: str = "X") -> tuple[SequenceData, _Form, object]:
+def _check_input(
+    X, input_name: str = "X", dtype=np.float32
+) -> tuple[SequenceData, _Form, object]:
     """Validate sequences with :func:`check_sequences` and remember their form.
 
     Also returns X itself, as an array if it was some other array-like.
@@ -39,7 +41,7 @@ def _check_input(X, input_name: str = "X") -> tuple[SequenceData, _Form, object]
         and not (hasattr(X, "toarray") or hasattr(X, "tocsr"))
     ):
         X = np.asarray(X)  # array-likes that are not sequences of sequences
-    data = check_sequences(X, input_name=input_name)
+    data = check_sequences(X, input_name=input_name, dtype=dtype)
     # check_sequences treats a list of equal-length 1-D sequences as a table too
     array = data.tabular or (isinstance(X, np.ndarray) and X.dtype != object)
     one_d = not array and all(np.ndim(s) == 1 for s in X)
@@ -59,7 +61,9 @@ input_kind_ : {"tabular", "sequence"}
     for 2-D input) or sequences."""
 
 
-def _validate(estimator, X, *, reset: bool) -> tuple[SequenceData, _Form]:
+def _validate(
+    estimator, X, *, reset: bool, dtype=np.float32
+) -> tuple[SequenceData, _Form]:
     """Validate X for ``fit`` (``reset=True``) or against what ``fit`` saw.
 
     A 2-D table's columns count as its features, as for the estimators: after
@@ -69,7 +73,7 @@ def _validate(estimator, X, *, reset: bool) -> tuple[SequenceData, _Form]:
     """
     if not reset:
         check_is_fitted(estimator, "n_step_features_")
-    data, form, X = _check_input(X)
+    data, form, X = _check_input(X, dtype=dtype)
     if reset:
         estimator.input_kind_ = "tabular" if data.tabular else "sequence"
         estimator.n_step_features_ = data.n_step_features
@@ -210,7 +214,9 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
     n_timesteps, n_features)``; a 2-D array ``(n_samples, n_timesteps)`` of
     univariate sequences (each column is a time step of one feature, so the
     statistics run over all entries); a list of ``(T_i, n_features)`` or
-    ``(T_i,)`` arrays.  Output is float32.  Constant features (and constant
+    ``(T_i,)`` arrays.  Statistics are computed in float64; ``transform``
+    returns float32 (what the estimators take), ``inverse_transform``
+    float64.  Constant features (and constant
     sequences with ``per_sequence=True``) get a scale of 1, as in
     scikit-learn.
 
@@ -265,7 +271,8 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
         """
         self._validate_params()
         self._range()
-        data, _ = _validate(self, X, reset=True)
+        # statistics in float64: float32 would lose a large offset's digits
+        data, _ = _validate(self, X, reset=True, dtype=np.float64)
         for name in ("mean_", "var_", "scale_", "data_min_", "data_max_"):
             self.__dict__.pop(name, None)  # a refit with other params starts clean
         if self.per_sequence:
@@ -296,7 +303,7 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
 
     def _affine(self, X, reference):
         """``(shift, divisor, offset)`` with ``Xt = (X - shift) / divisor + offset``."""
-        data, form = _validate(self, X, reset=False)
+        data, form = _validate(self, X, reset=False, dtype=np.float64)
         low, high = self._range()
         if not self.per_sequence:
             if reference is not None:
@@ -309,7 +316,9 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
         else:
             ref = data
             if reference is not None:
-                ref, _, _ = _check_input(reference, input_name="reference")
+                ref, _, _ = _check_input(
+                    reference, input_name="reference", dtype=np.float64
+                )
                 if ref.n_samples != data.n_samples or (
                     ref.n_step_features != data.n_step_features
                 ):
@@ -362,8 +371,9 @@ of array-like
 
         Returns
         -------
-        X_original : ndarray or list of ndarray, float32
-            Sequences in the original units, in the form of X.
+        X_original : ndarray or list of ndarray, float64
+            Sequences in the original units, in the form of X (float64, so a
+            large offset keeps its digits).
         """
         check_is_fitted(self, "n_step_features_")
         if self.per_sequence and reference is None:
@@ -372,5 +382,5 @@ of array-like
                 "stored; pass the unscaled sequences as reference=."
             )
         data, form, shift, spread, offset = self._affine(X, reference)
-        values = ((data.values - offset) * spread + shift).astype(np.float32)
+        values = (data.values - offset) * spread + shift
         return _restore(values, data.lengths, form)
