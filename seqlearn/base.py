@@ -421,7 +421,14 @@ def _wrap(text, indent, width=88):
 
 def _parameters_doc(cls) -> str:
     """Return the numpydoc Parameters entries of ``cls``, in signature order."""
-    overrides = getattr(cls, "_param_docs", {})
+    overrides = dict(getattr(cls, "_param_docs", {}))
+    names = {f.name for f in dataclasses.fields(cls)}
+    if "min_updates" in names and "max_epochs" not in overrides:
+        overrides["max_epochs"] = (
+            "Number of passes over the training data; a small set of long "
+            "series may get more (see ``min_updates``, which sets a minimum "
+            "number of optimizer steps; ``min_updates=0`` makes this exact)."
+        )
     entries = []
     for f in dataclasses.fields(cls):
         head = (
@@ -671,13 +678,17 @@ class SeqNet(NeuralNet):
             self.fit_loop(X, y, **fit_params)
         except StopTraining:
             pass
-        except KeyboardInterrupt:
+        except BaseException as exc:
             # skorch's EarlyStopping stops training by raising
             # KeyboardInterrupt: only that one is swallowed
-            if not self._early_stopped():
+            if not (isinstance(exc, KeyboardInterrupt) and self._early_stopped()):
+                # callbacks still clean up (progress bars), but one that
+                # fails on an unfinished run (EarlyStopping with an empty
+                # history) must not hide the error that stopped training
+                with contextlib.suppress(Exception):
+                    self.notify("on_train_end", X=X, y=y)
                 raise
-        finally:
-            self.notify("on_train_end", X=X, y=y)
+        self.notify("on_train_end", X=X, y=y)
         return self
 
     def _early_stopped(self) -> bool:
@@ -950,6 +961,8 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
     def _validate_X(self, X, *, reset):
         """Validate X into :class:`SequenceData`, checking it against ``fit``."""
         text = "words" in self._param_groups
+        if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 1:
+            X = X.tolist()  # a Series (df["text"]): one sequence per row
         if reset:
             self.__dict__.pop("word_features_", None)
             if is_text(X):
@@ -969,6 +982,12 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                     "list of texts or of token lists of str."
                 )
             return self._encode_words(X, reset=False)
+        if not reset and is_text(X):
+            raise TypeError(
+                f"X holds text, but this {type(self).__name__} was fitted on "
+                f"{'token ids' if self.input_kind_ == 'tokens' else 'numbers'}: "
+                "encode the text as in fit."
+            )
         tokens = getattr(self, "embedding_dim", None) is not None
         if not isinstance(X, list | tuple | np.ndarray) and not hasattr(X, "iloc"):
             X = np.asarray(X) if hasattr(X, "__array__") else X
@@ -987,9 +1006,6 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             )
             if not data.tabular:
                 self.n_features_in_ = data.n_step_features
-            elif not tabular:
-                # a list of equal-length univariate sequences reads as a table
-                self.n_features_in_ = data.values.shape[1]
             if tokens:
                 # an id beyond the table is a clear error here, not torch's
                 # IndexError; a huge inferred table is refused, not allocated
@@ -1038,6 +1054,11 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             raise ValueError(
                 f"{type(self).__name__} requires y to be passed, but the target y "
                 "is None."
+            )
+        if not hasattr(y, "__len__") or isinstance(y, str | bytes | dict):
+            raise TypeError(
+                f"y must be an array-like with one target per sequence, got "
+                f"{type(y).__name__}."
             )
         if len(y) != data.n_samples:
             raise ValueError(
@@ -1385,4 +1406,15 @@ def check_class_weight(class_weight, classes, y_encoded):
             f"class_weight has labels {sorted(map(str, unknown))} that are not in "
             f"the training labels {classes.tolist()}."
         )
-    return np.array([class_weight.get(c, 1.0) for c in classes.tolist()], np.float32)
+    values = [class_weight.get(c, 1.0) for c in classes.tolist()]
+    for c, v in zip(classes.tolist(), values, strict=True):
+        if not (isinstance(v, numbers.Real) and not isinstance(v, bool)):
+            raise TypeError(
+                f"class_weight[{c!r}] must be a number, got {type(v).__name__}."
+            )
+        if not np.isfinite(v) or v < 0:
+            raise ValueError(f"class_weight[{c!r}] must be finite and >= 0, got {v!r}.")
+    weight = np.array(values, np.float32)
+    if not weight.any():
+        raise ValueError("class_weight gives every class a weight of 0.")
+    return weight

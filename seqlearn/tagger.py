@@ -321,11 +321,17 @@ class SequenceTagger(BaseSequenceEstimator):
         y : list of array-like or 2-D array
             True labels per step.
         sample_weight : None
-            Not supported; present for API compatibility.
+            Not supported (a weight per sequence has no agreed meaning for a
+            per-step accuracy); anything else is an error.
 
         Returns
         -------
         score : float
             Fraction of steps labelled correctly.
         """
+        if sample_weight is not None:
+            raise ValueError(
+                f"{type(self).__name__}.score does not support sample_weight; "
+                "weigh the per-step results of predict yourself."
+            )
         return token_accuracy(y, self.predict(X))

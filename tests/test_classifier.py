@@ -148,3 +148,68 @@ def test_text_to_a_numeric_estimator_names_the_problem():
 
     with pytest.raises(TypeError, match="X holds text"):
         SequenceRegressor().fit(["a text", "another"], [1.0, 2.0])
+
+
+def test_equal_length_arrays_fit_then_any_length_predicts():
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=6) for _ in range(20)]
+    clf = RNNClassifier(hidden_size=4, max_epochs=2, random_state=0)
+    clf.fit(X, [0, 1] * 10)
+    assert clf.input_kind_ == "sequence" and clf.n_features_in_ == 1
+    assert clf.predict([rng.normal(size=3), rng.normal(size=9)]).shape == (2,)
+
+
+def test_list_of_dataframes_reads_as_sequences_not_text():
+    pd = pytest.importorskip("pandas")
+    rng = np.random.default_rng(0)
+    frames = [pd.DataFrame(rng.normal(size=(5, 2)), columns=["a", "b"])] * 10
+    clf = RNNClassifier(hidden_size=4, max_epochs=2, random_state=0)
+    clf.fit(frames, [0, 1] * 5)
+    assert clf.input_kind_ == "sequence" and clf.n_features_in_ == 2
+
+
+def test_text_in_a_pandas_series():
+    pd = pytest.importorskip("pandas")
+    texts = pd.Series(["a good film", "a bad film"] * 10)
+    clf = RNNClassifier(hidden_size=4, max_epochs=2, random_state=0)
+    clf.fit(texts, [1, 0] * 10)
+    assert clf.input_kind_ == "words"
+    assert clf.predict(texts[:2]).shape == (2,)
+
+
+def test_text_after_a_numeric_fit_is_named():
+    clf = RNNClassifier(hidden_size=4, max_epochs=1, random_state=0)
+    clf.fit(np.random.default_rng(0).normal(size=(10, 5)), [0, 1] * 5)
+    with pytest.raises(TypeError, match="holds text.*fitted on numbers"):
+        clf.predict(["good"])
+
+
+def test_early_stopping_does_not_hide_the_real_error():
+    clf = RNNClassifier(
+        hidden_size=4, max_epochs=2, early_stopping=True, validation_fraction=0.9
+    )
+    with pytest.raises(ValueError, match="validation_fraction=0.9 leaves no"):
+        clf.fit(np.ones((5, 4)), [0, 1, 0, 1, 0])
+
+
+@pytest.mark.parametrize(
+    "weights, error, match",
+    [
+        ({0: -1, 1: 1}, ValueError, "finite and >= 0"),
+        ({0: np.nan, 1: 3}, ValueError, "finite and >= 0"),
+        ({0: np.inf, 1: 3}, ValueError, "finite and >= 0"),
+        ({0: None, 1: 1}, TypeError, "must be a number"),
+        ({0: 0, 1: 0}, ValueError, "weight of 0"),
+    ],
+)
+def test_bad_class_weight_values(weights, error, match):
+    clf = RNNClassifier(max_epochs=1, class_weight=weights)
+    with pytest.raises(error, match=match):
+        clf.fit(np.ones((6, 4)), [0, 1] * 3)
+    assert not hasattr(clf, "classes_")
+
+
+@pytest.mark.parametrize("y", [3, (i % 2 for i in range(6))])
+def test_y_that_is_not_array_like(y):
+    with pytest.raises(TypeError, match="y must be an array-like"):
+        RNNClassifier(max_epochs=1).fit(np.ones((6, 4)), y)

@@ -360,3 +360,20 @@ def test_problem7_2d_token_ids_give_an_array_back():
     X_padded[0, 5:] = 0
     pred = tagger.predict(X_padded)
     assert isinstance(pred, list) and len(pred[0]) == 5 and len(pred[1]) == 7
+
+
+def test_score_refuses_sample_weight():
+    X, y = make_copy_task(20, lengths=(3, 5), n_symbols=3, delay=1, random_state=0)
+    tagger = SequenceTagger(embedding_dim=4, hidden_size=4, max_epochs=1).fit(X, y)
+    assert 0 <= tagger.score(X, y) <= 1
+    with pytest.raises(ValueError, match="sample_weight"):
+        tagger.score(X, y, sample_weight=np.ones(len(X)))
+
+
+def test_text_in_a_pandas_series():
+    pd = pytest.importorskip("pandas")
+    X = pd.Series([["Jan", "woont"], ["in", "Leiden", "nu"]] * 5)
+    y = [["B", "O"], ["O", "B", "O"]] * 5
+    tagger = SequenceTagger(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
+    assert tagger.input_kind_ == "words"
+    assert [len(p) for p in tagger.predict(X[:2])] == [2, 3]

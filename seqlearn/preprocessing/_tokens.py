@@ -22,7 +22,13 @@ _TOKEN_PATTERN = re.compile(r"\w+|[^\w\s]")
 
 
 def is_text(X) -> bool:
-    """Whether X is text: a list of token lists of str, or of raw strings."""
+    """Whether X is text: a list of token lists of str, or of raw strings.
+
+    A pandas Series of texts (``df["text"]``) counts; a list of DataFrames or
+    arrays of numbers does not (iterating a DataFrame gives its column names).
+    """
+    if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 1:
+        X = X.to_numpy()
     if isinstance(X, np.ndarray):
         return X.dtype.kind == "U" or (
             X.dtype == object and X.size > 0 and isinstance(X.flat[0], str)
@@ -32,7 +38,11 @@ def is_text(X) -> bool:
     first = next((s for s in X if not hasattr(s, "__len__") or len(s)), None)
     if isinstance(first, str):
         return True
-    return first is not None and isinstance(next(iter(first)), str)
+    if first is None or hasattr(first, "iloc"):
+        return False
+    if isinstance(first, np.ndarray):  # a token array is 1-D
+        return first.ndim == 1 and is_text(first)
+    return isinstance(next(iter(first)), str)
 
 
 def _case_class(word: str) -> int:
