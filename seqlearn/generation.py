@@ -49,7 +49,7 @@ def ngram_score(train, test, order=3):
     test : str
         Text to score.
     order : int, default=3
-        Length of the n-grams (3: two characters of context).
+        Length of the n-grams (3: two characters of context), >= 1.
 
     Returns
     -------
@@ -57,32 +57,73 @@ def ngram_score(train, test, order=3):
         Mean natural log-likelihood per scored character;
         ``exp(-score)`` is the perplexity.
 
+    Raises
+    ------
+    ValueError
+        If ``train`` or ``test`` is shorter than ``order``, or no n-gram of
+        ``test`` is made of characters of ``train`` (nothing to score).
+
     Examples
     --------
     >>> from seqlearn.generation import ngram_score
     >>> round(ngram_score("abababab", "abab", order=2), 3)
     -0.196
     """
+    if isinstance(order, bool) or not isinstance(order, numbers.Integral):
+        raise TypeError(f"order must be an int, got {order!r}.")
+    if order < 1:
+        raise ValueError(f"order must be >= 1, got {order!r}.")
+    for name, text in (("train", train), ("test", test)):
+        if not isinstance(text, str):
+            raise TypeError(f"{name} must be a string, got {type(text).__name__}.")
+        if len(text) < order:
+            raise ValueError(
+                f"{name} has {len(text)} character(s), fewer than order={order}: "
+                "it holds no n-gram."
+            )
     alphabet = {c: i for i, c in enumerate(sorted(set(train)))}
     V = len(alphabet)
 
-    def keys(text):
+    def grams(text):
         ids = np.array([alphabet.get(c, -1) for c in text], dtype=np.int64)
-        grams = np.lib.stride_tricks.sliding_window_view(ids, order)
-        grams = grams[(grams >= 0).all(axis=1)]
-        return grams @ V ** np.arange(order - 1, -1, -1)  # one int per n-gram
+        rows = np.lib.stride_tricks.sliding_window_view(ids, order)
+        return rows[(rows >= 0).all(axis=1)]
 
-    def count(table, counts, query):
-        i = np.searchsorted(table, query).clip(max=len(table) - 1)
-        return np.where(table[i] == query, counts[i], 0)
+    train_grams, test_grams = grams(train), grams(test)
+    if not len(test_grams):
+        raise ValueError(
+            "test has no n-gram made only of characters seen in train: nothing "
+            "to score."
+        )
+    both = np.concatenate([train_grams, test_grams])
+    n_train = len(train_grams)
 
-    train_keys, test_keys = keys(train), keys(test)
-    grams, gram_counts = np.unique(train_keys, return_counts=True)
-    # a context's count: the n-grams that start with it (context = key // V)
-    contexts, context_counts = np.unique(train_keys // V, return_counts=True)
-    numerator = count(grams, gram_counts, test_keys) + 1
-    denominator = count(contexts, context_counts, test_keys // V) + V
+    def counts(ids):
+        # how often each test n-gram (or context) occurs in train
+        return np.bincount(ids[:n_train], minlength=len(both))[ids[n_train:]]
+
+    # a context's count: the n-grams that start with it
+    numerator = counts(_row_ids(both, V)) + 1
+    denominator = counts(_row_ids(both[:, :-1], V)) + V
     return float(np.mean(np.log(numerator) - np.log(denominator)))
+
+
+def _row_ids(rows, V):
+    """Ids of the rows of ``rows``, in ``[0, len(rows))``: equal rows, equal ids.
+
+    Built one column at a time and renumbered after each, so the ids never
+    overflow (``rows @ V ** arange(order)`` would, once ``V ** order`` passes
+    ``2 ** 63``).  No column: every id is 0.
+    """
+    ids = np.zeros(len(rows), dtype=np.int64)
+    for column in rows.T:
+        ids = np.unique(ids * V + column, return_inverse=True)[1].reshape(-1)
+    return ids
+
+
+def _is_int(value) -> bool:
+    """Whether ``value`` is an integer (numpy ones included), not a bool."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
 def stream_windows(ids, n_streams, seq_len):
@@ -279,9 +320,10 @@ class CharRNN(BaseSequenceEstimator):
     -----
     A list of documents is read as one stream, the documents joined with no
     separator; end each with a newline to mark the boundaries.  Integer
-    sequences are symbols like characters: ``generate`` then returns an int
-    array.  Characters not seen in ``fit`` are read as the unknown id, never
-    generated, and left out of ``score``.
+    sequences are symbols like characters (a flat list or 1-D array of ints
+    is one sequence): ``generate`` then returns an int array.  Characters
+    not seen in ``fit`` are read as the unknown id, never generated, and left
+    out of ``score``.
 
     Examples
     --------
@@ -354,6 +396,9 @@ class CharRNN(BaseSequenceEstimator):
         docs = list(X)
         if docs and all(isinstance(d, str) for d in docs):
             return "text", docs
+        if docs and all(_is_int(d) for d in docs):
+            # a flat list of ids is one stream, as a 1-D int array is
+            docs = [np.asarray(docs, dtype=np.int64)]
         seqs = []
         for i, d in enumerate(docs):
             arr = np.asarray(d)
@@ -547,7 +592,7 @@ class CharRNN(BaseSequenceEstimator):
         ):
             raise ValueError(f"temperature must be > 0, got {temperature!r}.")
         n_choices = self.n_tokens_ - N_RESERVED_IDS
-        if top_k is not None and (not isinstance(top_k, numbers.Integral) or top_k < 1):
+        if top_k is not None and (not _is_int(top_k) or top_k < 1):
             raise ValueError(f"top_k must be a positive integer, got {top_k!r}.")
         prime_tokens = self._prime_tokens(prime)
         prime_ids = self.encoder_.transform([prime_tokens])[0]
@@ -589,14 +634,24 @@ class CharRNN(BaseSequenceEstimator):
             if not isinstance(prime, str):
                 raise TypeError(f"prime must be a string, got {type(prime).__name__}.")
             return list(prime.lower() if self.lowercase else prime)
-        if isinstance(prime, str) and prime:
+        if isinstance(prime, str):
+            if prime:
+                raise TypeError(
+                    "prime must be a sequence of int for a model fitted on ids."
+                )
+            return []  # the default, no prime
+        if not hasattr(prime, "__len__"):
             raise TypeError(
-                "prime must be a sequence of int for a model fitted on ids."
+                "prime must be a 1-D sequence of int for a model fitted on ids, "
+                f"got {type(prime).__name__}; wrap a single id in a list: [id]."
             )
-        arr = np.asarray(prime if len(prime) else [], dtype=np.int64)
-        if arr.ndim != 1:
-            raise ValueError(f"prime must be a 1-D integer sequence, got {arr.shape}.")
-        return arr.astype(str).tolist()
+        arr = np.asarray(prime)
+        if arr.ndim != 1 or (arr.size and arr.dtype.kind not in "iu"):
+            raise ValueError(
+                "prime must be a 1-D sequence of int for a model fitted on ids, "
+                f"got shape {arr.shape} and dtype {arr.dtype}."
+            )
+        return arr.astype(np.int64).astype(str).tolist()
 
     # ------------------------------------------------------------ sklearn
     def __sklearn_tags__(self):

@@ -13,7 +13,7 @@ mode, and ``scheme="IOB2"`` (or another scheme) is seqeval's
 """
 
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -753,12 +753,18 @@ entity_f1_scorer = make_entity_scorer()
 
 
 def _check_outputs(y_true, y_pred):
-    """Two equally long lists of outputs (strings or token sequences)."""
+    """Two equally long lists of outputs: strings (kept) or token lists."""
     if isinstance(y_true, str) or isinstance(y_pred, str):
         raise ValueError(
             "y_true and y_pred must be lists of outputs (strings or token "
             "lists), got a single string; wrap it in a list."
         )
+    for name, y in (("y_true", y_true), ("y_pred", y_pred)):
+        if isinstance(y, bytes) or not isinstance(y, Iterable):
+            raise TypeError(
+                f"{name} must be a list of outputs (strings or token lists), "
+                f"got {type(y).__name__}."
+            )
     y_true, y_pred = list(y_true), list(y_pred)
     if len(y_true) != len(y_pred):
         raise ValueError(
@@ -768,14 +774,32 @@ def _check_outputs(y_true, y_pred):
     if not y_true:
         raise ValueError("y_true is empty.")
 
-    def canon(seq):
-        return seq if isinstance(seq, str) else list(seq)
+    def canon(seq, name, i):
+        if isinstance(seq, str):
+            return seq
+        if (
+            isinstance(seq, bytes)
+            or not isinstance(seq, Iterable)
+            or (isinstance(seq, np.ndarray) and seq.ndim == 0)
+        ):
+            raise TypeError(
+                f"{name}[{i}] is {seq!r:.40} ({type(seq).__name__}); each output "
+                "must be a string or a sequence of tokens."
+            )
+        return list(seq)
 
-    return [canon(s) for s in y_true], [canon(s) for s in y_pred]
+    return (
+        [canon(s, "y_true", i) for i, s in enumerate(y_true)],
+        [canon(s, "y_pred", i) for i, s in enumerate(y_pred)],
+    )
 
 
 def sequence_accuracy(y_true, y_pred):
     """Fraction of outputs predicted exactly (exact match).
+
+    Outputs are compared as token sequences, a string as the sequence of its
+    characters: ``"abc"`` matches ``["a", "b", "c"]``, as in
+    :func:`edit_error_rate` (where their distance is 0).
 
     Parameters
     ----------
@@ -794,7 +818,9 @@ def sequence_accuracy(y_true, y_pred):
     0.5
     """
     y_true, y_pred = _check_outputs(y_true, y_pred)
-    return float(np.mean([t == p for t, p in zip(y_true, y_pred, strict=True)]))
+    # list(): a string equals the token list of its characters
+    hits = [list(t) == list(p) for t, p in zip(y_true, y_pred, strict=True)]
+    return float(np.mean(hits))
 
 
 def edit_error_rate(y_true, y_pred):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import torch
@@ -278,7 +279,33 @@ class SequenceTranslator(BaseSequenceEstimator):
             self.source_encoder_ = self._vocabulary(self.analyzer).fit(X)
             self.input_kind_ = "tokens"
         ids = self.source_encoder_.transform(X)
+        # named here: check_sequences cannot name a sample when all are empty
+        empty = [i for i, s in enumerate(ids) if not len(s)]
+        if empty:
+            raise ValueError(
+                f"X[{empty[0]}] is an empty sequence (no tokens); every input "
+                f"needs at least one token ({len(empty)} empty in total)."
+            )
         return check_sequences(ids, tokens=True)
+
+    @staticmethod
+    def _check_outputs(y, n_samples) -> list:
+        """Return y as a list, raising unless it holds one output per input."""
+        if y is not None and not isinstance(y, str | bytes) and isinstance(y, Iterable):
+            y = list(y)
+            if len(y) == n_samples:
+                return y
+            got = f"has {len(y)}"
+        else:
+            got = "is None" if y is None else f"is a {type(y).__name__}"
+        raise ValueError(
+            "SequenceTranslator needs one output sequence per input: X has "
+            f"{n_samples}, y {got}."
+        )
+
+    def _target_ids(self, y) -> list[np.ndarray]:
+        """Encode the outputs y: ``bos`` + ids + ``eos``; errors name y."""
+        return self.target_encoder_._transform(y, "y", "target_analyzer")
 
     # ------------------------------------------------------------ net hooks
     def _make_module(self, data: SequenceData, n_outputs: int) -> torch.nn.Module:
@@ -333,7 +360,7 @@ class SequenceTranslator(BaseSequenceEstimator):
 
     def _encode_targets(self, y):
         """Return ``(y_in, y_out, lengths)``: bos + target, target + eos."""
-        ids = self.target_encoder_.transform(y)  # bos ... eos
+        ids = self._target_ids(y)  # bos ... eos
         lengths = np.array([len(s) - 1 for s in ids], dtype=np.int64)
         y_in, _ = _pad_ids([s[:-1] for s in ids])
         y_out, _ = _pad_ids([s[1:] for s in ids], fill=PAD_TARGET)
@@ -350,6 +377,8 @@ class SequenceTranslator(BaseSequenceEstimator):
             Input sequences (split by ``analyzer``).
         y : list of str or of token lists
             Output sequences of any lengths (split by ``target_analyzer``).
+            An empty output (``""`` or ``[]``) is allowed: the model learns
+            to emit the end marker first, and ``predict`` returns it empty.
 
         Returns
         -------
@@ -357,20 +386,12 @@ class SequenceTranslator(BaseSequenceEstimator):
             The fitted translator.
         """
         data = self._source(X, reset=True)
-        if y is None or len(y) != data.n_samples:
-            raise ValueError(
-                "SequenceTranslator needs one output sequence per input: X "
-                f"has {data.n_samples}, y has {None if y is None else len(y)}."
-            )
-        y = list(y)
+        y = self._check_outputs(y, data.n_samples)
         self.target_is_text_ = isinstance(y[0], str)
         self.target_encoder_ = self._vocabulary(
             self.target_analyzer, bos_token=_BOS, eos_token=_EOS
-        ).fit(y)
+        )._fit(y, "y", "target_analyzer")
         y_in, y_out, target_lengths = self._encode_targets(y)
-        if target_lengths.min() < 1:
-            empty = int(np.argmin(target_lengths))
-            raise ValueError(f"y[{empty}] is an empty sequence.")
         # target_lengths count the end marker
         self.length_ratio_ = float(np.max((target_lengths - 1) / data.lengths))
         return self._fit_net(
@@ -381,11 +402,9 @@ class SequenceTranslator(BaseSequenceEstimator):
         )
 
     # ------------------------------------------------------------ decoding
-    def _decode(self, X):
-        """Decode X; return token id arrays, attention matrices, cut flags."""
-        check_is_fitted(self)
+    def _decode(self, data: SequenceData):
+        """Decode the encoded inputs; return token id arrays and attention."""
         self._validate_params()
-        data = self._source(X)
         limits = length_limits(data.lengths, self.length_ratio_, self.max_length)
         module = self.net_.module_
         module.eval()
@@ -453,7 +472,8 @@ class SequenceTranslator(BaseSequenceEstimator):
             over the input tokens when output token ``t`` was emitted (each
             row sums to 1; zeros when ``attention=None``).
         """
-        tokens, attention = self._decode(X)
+        check_is_fitted(self)
+        tokens, attention = self._decode(self._source(X))
         y = self._to_output(tokens)
         return (y, attention) if return_attention else y
 
@@ -468,8 +488,10 @@ class SequenceTranslator(BaseSequenceEstimator):
         score : float
             Fraction of the inputs whose output is exactly ``y``.
         """
-        pred, _ = self._decode(X)
-        gold = self.target_encoder_.transform(y)
+        check_is_fitted(self)
+        data = self._source(X)
+        gold = self._target_ids(self._check_outputs(y, data.n_samples))
+        pred, _ = self._decode(data)
         hits = [np.array_equal(p, g[1:-1]) for p, g in zip(pred, gold, strict=True)]
         return float(np.mean(hits))
 
@@ -487,7 +509,9 @@ class SequenceTranslator(BaseSequenceEstimator):
         """
         check_is_fitted(self)
         data = self._source(X)
-        y_in, y_out, target_lengths = self._encode_targets(list(y))
+        y_in, y_out, target_lengths = self._encode_targets(
+            self._check_outputs(y, data.n_samples)
+        )
         dataset = TranslationDataset(
             data.values, data.lengths, y_in, y_out, target_lengths
         )

@@ -1,6 +1,7 @@
 """Tests for seqlearn.generation (CharRNN) and seqlearn.nn.RecurrentLanguageModel."""
 
 import pickle
+import string
 from collections import Counter
 
 import numpy as np
@@ -29,6 +30,11 @@ SMALL = {"hidden_size": 16, "seq_len": 10, "batch_size": 4, "max_epochs": 2}
 @pytest.fixture(scope="module")
 def model():
     return CharRNN(**SMALL, random_state=0).fit(TEXT)
+
+
+@pytest.fixture(scope="module")
+def ids_model():
+    return CharRNN(**SMALL, random_state=0).fit(np.array([5, 6, 7] * 10))
 
 
 # ---------------------------------------------------------------- windows
@@ -272,6 +278,40 @@ def test_generate_rejects_bad_arguments(model, kwargs, error, match):
         model.generate(**{"n_chars": 5, **kwargs})
 
 
+def test_generate_rejects_a_bool_top_k(model):
+    with pytest.raises(ValueError, match="top_k"):
+        model.generate(5, top_k=True)
+
+
+def test_flat_list_of_ids_is_one_sequence_like_an_array():
+    ids = [5, 6, 7, 5, 6, 7] * 5
+    from_list = CharRNN(**SMALL, random_state=0).fit(ids)
+    from_array = CharRNN(**SMALL, random_state=0).fit(np.array(ids))
+    assert from_list.input_kind_ == "ids" and from_list.n_tokens_ == 2 + 3
+    assert from_list.encoder_.tokens_ == from_array.encoder_.tokens_
+    assert from_list.score(ids) == pytest.approx(from_array.score(np.array(ids)))
+
+
+@pytest.mark.parametrize(
+    "prime, error, match",
+    [
+        (5, TypeError, r"wrap a single id in a list"),
+        ([5.5, 6.0], ValueError, "dtype float64"),
+        ([[5, 6]], ValueError, r"shape \(1, 2\)"),
+        ([True], ValueError, "dtype bool"),
+        ("56", TypeError, "sequence of int"),
+    ],
+)
+def test_generate_rejects_a_bad_prime_of_ids(ids_model, prime, error, match):
+    with pytest.raises(error, match=match):
+        ids_model.generate(3, prime=prime)
+
+
+def test_generate_takes_a_prime_of_any_int_dtype(ids_model):
+    out = ids_model.generate(3, prime=np.array([5, 6], dtype=np.int32))
+    assert out[:2].tolist() == [5, 6] and len(out) == 5
+
+
 def test_invalid_hyperparameter_and_unfitted():
     with pytest.raises(ValueError, match="seq_len"):
         CharRNN(seq_len=0).fit(TEXT)
@@ -301,6 +341,58 @@ def test_ngram_score_equals_counting_by_hand():
         ]
     )
     assert ngram_score(train, test, order=3) == pytest.approx(expected)
+
+
+def _ngram_reference(train, test, order):
+    """Add-one n-gram score by counting substrings (no int keys)."""
+    grams = Counter(train[i : i + order] for i in range(len(train) - order + 1))
+    contexts = Counter(train[i : i + order - 1] for i in range(len(train) - order + 1))
+    V = len(set(train))
+    return np.mean(
+        [
+            np.log(
+                (grams[test[i : i + order]] + 1)
+                / (contexts[test[i : i + order - 1]] + V)
+            )
+            for i in range(len(test) - order + 1)
+            if set(test[i : i + order]) <= set(train)
+        ]
+    )
+
+
+def test_ngram_score_when_the_alphabet_to_the_order_overflows_int64():
+    # 62 ** 11 > 2 ** 63: an n-gram encoded as one int64 wraps around, and
+    # the context "abcdefghij" (5 times in train) lost count of its n-grams
+    alphabet = string.ascii_letters + string.digits
+    train = alphabet + "".join("abcdefghij" + c for c in "xyz0")
+    test = "abcdefghijx"
+    expected = _ngram_reference(train, test, 11)
+    assert expected == pytest.approx(np.log(2 / (5 + 62)))
+    assert ngram_score(train, test, order=11) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("order", [1, 2, 4])
+def test_ngram_score_matches_counting_for_every_order(order):
+    train, test = "the cat sat on the mat", "a cat! on a hat"
+    expected = _ngram_reference(train, test, order)
+    assert ngram_score(train, test, order=order) == pytest.approx(expected)
+
+
+@pytest.mark.parametrize(
+    "train, test, order, error, match",
+    [
+        ("abab", "a", 3, ValueError, r"test has 1 character\(s\), fewer than order=3"),
+        ("ab", "abab", 3, ValueError, "train has 2"),
+        ("abab", "ab", 0, ValueError, "order must be >= 1"),
+        ("abab", "ab", True, TypeError, "order must be an int"),
+        ("abab", "xyz", 2, ValueError, "nothing to score"),
+        ("abab", "axb", 2, ValueError, "nothing to score"),
+        (["abab"], "ab", 2, TypeError, "train must be a string"),
+    ],
+)
+def test_ngram_score_rejects_what_it_cannot_score(train, test, order, error, match):
+    with pytest.raises(error, match=match):
+        ngram_score(train, test, order=order)
 
 
 def test_beats_add_one_trigram_on_held_out_bible_text():

@@ -9,6 +9,7 @@ from sklearn.model_selection import GridSearchCV, KFold
 
 from seqlearn.datasets import load_dutch_ner
 from seqlearn.metrics import (
+    edit_error_rate,
     entity_classification_report,
     entity_f1_score,
     entity_f1_scorer,
@@ -16,6 +17,7 @@ from seqlearn.metrics import (
     entity_precision_score,
     entity_recall_score,
     make_entity_scorer,
+    sequence_accuracy,
     token_accuracy,
     token_accuracy_scorer,
 )
@@ -442,3 +444,40 @@ def test_make_entity_scorer_validates():
         make_entity_scorer(average=None)
     with pytest.raises(ValueError, match="scheme"):
         make_entity_scorer(scheme="nope")
+
+
+# ---------------------------------------------------------------------------
+# sequence-to-sequence outputs
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "y_true, y_pred",
+    [
+        (["abc"], [["a", "b", "c"]]),
+        ([["a", "b", "c"]], ["abc"]),
+        ([("K", "AE", "T")], [np.array(["K", "AE", "T"])]),
+        ([[1, 2]], [np.array([1, 2])]),
+    ],
+)
+def test_sequence_scores_compare_token_sequences(y_true, y_pred):
+    # a string is the sequence of its characters, in both scores
+    assert sequence_accuracy(y_true, y_pred) == 1.0
+    assert edit_error_rate(y_true, y_pred) == 0.0
+
+
+@pytest.mark.parametrize(
+    "y_true, y_pred, error, match",
+    [
+        (None, None, TypeError, "y_true must be a list of outputs.*NoneType"),
+        (["a"], 3, TypeError, "y_pred must be a list of outputs.*int"),
+        ([1, 2], [1, 2], TypeError, r"y_true\[0\] is 1 \(int\)"),
+        (["ab"], [None], TypeError, r"y_pred\[0\] is None"),
+        ("ab", ["ab"], ValueError, "single string"),
+        (["ab"], ["ab", "c"], ValueError, "different numbers"),
+    ],
+)
+def test_sequence_scores_reject_what_is_not_outputs(y_true, y_pred, error, match):
+    for score in (sequence_accuracy, edit_error_rate):
+        with pytest.raises(error, match=match):
+            score(y_true, y_pred)

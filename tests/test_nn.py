@@ -9,14 +9,19 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence
 
 from seqlearn.nn import (
+    CRF,
+    CharEncoder,
     PeepholeLSTM,
     Pooling,
     RecurrentEncoder,
+    RecurrentLanguageModel,
     Seq2SeqModel,
     SequenceModel,
     TaggingModel,
     WordTaggingModel,
 )
+from seqlearn.nn._validation import check_dropout, check_positive_int
+from seqlearn.nn.forecast import EnsembleRecurrent
 from seqlearn.nn.peephole import _PeepholeLayer
 
 CELLS = ["rnn", "lstm", "gru", "peephole"]
@@ -491,6 +496,67 @@ def test_peephole_input_validation():
         lstm(torch.randn(0, 2, 3))
     with pytest.raises(ValueError, match="hx"):
         lstm(x, (torch.zeros(1, 3, 4), torch.zeros(1, 3, 4)))
+
+
+def test_peephole_rejects_a_dtype_other_than_its_weights():
+    # as nn.LSTM does, instead of quietly mixing float64 and float32
+    lstm = PeepholeLSTM(3, 4)
+    x = torch.randn(5, 2, 3)
+    with pytest.raises(ValueError, match="dtype"):
+        lstm(x.double())
+    with pytest.raises(ValueError, match="dtype"):
+        lstm(x, tuple(torch.zeros(1, 2, 4, dtype=torch.float64) for _ in range(2)))
+    out, _ = lstm.double()(x.double())
+    assert out.dtype == torch.float64
+
+
+def test_checks_accept_numpy_scalars_and_return_python_ones():
+    # a grid built with np.arange hands the modules numpy scalars
+    assert type(check_positive_int(np.int64(3), "n")) is int
+    assert type(check_dropout(np.float64(0.5))) is float
+    assert check_dropout(np.int64(0)) == 0.0
+    with pytest.raises(TypeError, match="must be an int"):
+        check_positive_int(True, "n")
+    with pytest.raises(TypeError, match="must be an int"):
+        check_positive_int(np.float64(3.0), "n")
+    with pytest.raises(TypeError, match="must be a number"):
+        check_dropout(np.bool_(True))
+    with pytest.raises(ValueError, match=r"\[0, 1\]"):
+        check_dropout(np.float64(1.5))
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_modules_accept_numpy_scalars(cell):
+    i64, f64 = np.int64, np.float64
+    x, lengths = torch.randn(2, 6, 3), torch.tensor([6, 4])
+    kw = {"num_layers": i64(2), "dropout": f64(0.1)}
+    encoder = RecurrentEncoder(cell, i64(3), i64(4), bidirectional=True, **kw)
+    assert type(encoder.hidden_size) is int and type(encoder.num_layers) is int
+    assert encoder(x, lengths)[0].shape == (2, 6, 8)
+    model = SequenceModel(
+        cell, i64(3), i64(4), i64(2), conv_channels=[i64(5)], conv_kernel_size=i64(3)
+    )
+    assert model(x, lengths).shape == (2, 2)
+    tagger = TaggingModel(cell, i64(3), i64(4), i64(2), **kw)
+    assert tagger(x, lengths).shape == (2, 6, 2)
+    lm = RecurrentLanguageModel(cell, i64(7), i64(4), embedding_dim=i64(3), **kw)
+    assert lm(torch.randint(7, (2, 5)))[0].shape == (2, 5, 7)
+    assert PeepholeLSTM(i64(3), i64(4), **kw)(x)[0].shape == (2, 6, 4)
+
+
+def test_other_modules_accept_numpy_scalars():
+    i64 = np.int64
+    assert CharEncoder(i64(9), i64(3), i64(4), i64(3))(
+        torch.tensor([[[3, 4, 0]]])
+    ).shape == (1, 1, 4)
+    assert CRF(i64(3)).num_tags == 3
+    assert Pooling("attention", i64(4)).input_size == 4
+    ensemble = EnsembleRecurrent(i64(3), i64(4), i64(2), n_models=i64(2))
+    assert ensemble.rnn.hidden_size == 8
+    words = WordTaggingModel(
+        "lstm", i64(4), i64(3), 10, 6, 4, num_chars=i64(9), char_hidden_size=i64(4)
+    )
+    assert words.encoder.input_size == 6 + 4 + 4
 
 
 @pytest.mark.parametrize(

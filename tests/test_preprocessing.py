@@ -136,6 +136,48 @@ def test_vocabulary_bad_input():
 
 
 @pytest.mark.parametrize(
+    "params, token, name",
+    [
+        ({}, "<pad>", "pad_token"),
+        ({"bos_token": "<s>"}, "<s>", "bos_token"),
+        ({"eos_token": "<eos>"}, "<eos>", "eos_token"),
+    ],
+)
+def test_vocabulary_rejects_reserved_tokens_in_the_data(params, token, name):
+    # read as its reserved id, a real "<pad>" would vanish as padding
+    docs = [["a", "b"], ["c", token]]
+    match = rf"X\[1\] holds the token '{token}', which is reserved.*set {name}"
+    with pytest.raises(ValueError, match=match):
+        VocabularyEncoder(analyzer=None, **params).fit(docs)
+    enc = VocabularyEncoder(analyzer=None, **params).fit(docs[:1])
+    with pytest.raises(ValueError, match=match):
+        enc.transform(docs)
+    # under other reserved names the token is data and comes back
+    enc = VocabularyEncoder(analyzer=None, pad_token="[PAD]", unk_token="[UNK]")
+    ids = enc.fit(docs).transform(docs)
+    assert enc.inverse_transform(ids) == docs
+
+
+def test_vocabulary_reads_a_literal_unknown_token_as_unknown():
+    # the Penn Treebank writes rare words as "<unk>": that is the unknown id
+    docs = [["a", "<unk>", "b"], ["<unk>"]]
+    enc = VocabularyEncoder(analyzer=None).fit(docs)
+    assert enc.tokens_ == ["<pad>", "<unk>", "a", "b"]
+    assert [ids.tolist() for ids in enc.transform(docs)] == [[2, 1, 3], [1]]
+
+
+def test_vocabulary_messages_use_the_given_names():
+    # an estimator encoding its targets names them y and its own parameter
+    with pytest.raises(TypeError, match=r"y\[0\] is the string 'ab'.*target_analyzer"):
+        VocabularyEncoder(analyzer=None)._fit(["ab"], "y", "target_analyzer")
+    enc = VocabularyEncoder(analyzer=None).fit([["a"]])
+    with pytest.raises(TypeError, match=r"y\[1\] contains the non-string token 2"):
+        enc._transform([["a"], ["b", 2]], "y", "target_analyzer")
+    with pytest.raises(TypeError, match=r"X\[0\] is the string 'ab'.*analyzer=None"):
+        enc.transform(["ab"])
+
+
+@pytest.mark.parametrize(
     "est, X",
     [
         (VocabularyEncoder(eos_token="<eos>"), DOCS),

@@ -14,6 +14,7 @@ from seqlearn.datasets import make_addition, make_date_normalization, make_rever
 from seqlearn.metrics import edit_error_rate, sequence_accuracy
 from seqlearn.nn import AttentionSeq2Seq
 from seqlearn.nn.attention import masked_softmax
+from seqlearn.nn.constants import UNK_ID
 
 FAST = dict(hidden_size=32, embedding_dim=16, random_state=0, n_threads=1)
 
@@ -167,6 +168,68 @@ def test_beam_stopping_rule_does_not_stop_early():
     assert tokens[:, :2].tolist() == [[5, 7], [5, 7]]
     g = model.greedy(x, lengths, 6)
     assert g[1].tolist() == [0, 0]
+
+
+def test_decoding_never_emits_the_unknown_id():
+    model = _module(None)
+    with torch.no_grad():
+        model.output.bias[UNK_ID] += 100.0  # the unknown id dominates every step
+    x, lengths = _ragged_batch()
+    for tokens, *_ in (
+        model.greedy(x, lengths, 5),
+        model.beam_search(x, lengths, 5, beam_size=3, alpha=0.6),
+    ):
+        assert not (tokens == UNK_ID).any()
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        ({"bos": 3, "eos": 3}, ValueError, "bos and eos must be different"),
+        ({"eos": 9}, ValueError, r"eos must be a target id in \[2, num_targets=9\)"),
+        ({"bos": 1}, ValueError, "bos must be a target id"),
+        ({"eos": 2.0}, TypeError, "eos must be an int"),
+    ],
+)
+def test_attention_seq2seq_rejects_bad_markers(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        _module(**kwargs)
+
+
+def test_decoding_rejects_bad_arguments():
+    model = _module()
+    x, lengths = _ragged_batch()
+    with pytest.raises(ValueError, match="max_length must be >= 0"):
+        model.greedy(x, lengths, -1)
+    with pytest.raises(ValueError, match="max_length must be >= 0"):
+        model.beam_search(x, lengths, torch.tensor([3, 2, -1, 4, 5, 6]), 2)
+    with pytest.raises(ValueError, match="beam_size must be positive"):
+        model.beam_search(x, lengths, 5, beam_size=0)
+    with pytest.raises(TypeError, match="beam_size must be an int"):
+        model.beam_search(x, lengths, 5, beam_size=True)
+    with pytest.raises(ValueError, match="alpha"):
+        model.beam_search(x, lengths, 5, beam_size=2, alpha=-1.0)
+    # 0 is a valid limit: only the end marker fits
+    tokens, out_len, _, _ = model.greedy(x, lengths, 0)
+    assert tokens.shape == (6, 0) and not out_len.any()
+
+
+def test_numpy_scalar_hyperparameters():
+    """np.arange grids hand the network numpy scalars (GridSearchCV)."""
+    module = AttentionSeq2Seq(
+        "lstm",
+        np.int64(12),
+        np.int64(9),
+        np.int64(8),
+        4,
+        np.int64(4),
+        num_layers=np.int64(2),
+        dropout=np.float64(0.1),
+        bos=np.int64(2),
+    )
+    assert type(module.hidden_size) is int and type(module.num_layers) is int
+    x, lengths = _ragged_batch()
+    assert module(x, lengths, torch.full((6, 2), 2)).shape == (6, 2, 9)
 
 
 # ---------------------------------------------------------------- the loss
@@ -383,6 +446,74 @@ def test_invalid_input():
         SequenceTranslator(analyzer=None, max_epochs=1).fit(["ab"], ["ba"])
     with pytest.raises(ValueError, match="attention"):
         SequenceTranslator(attention="dot", max_epochs=1).fit(["ab"], ["ba"])
+
+
+@pytest.fixture(scope="module")
+def tiny():
+    """A translator trained for one epoch, for the checks of the inputs."""
+    X = ["abc", "ab", "ca", "bca"] * 4
+    model = SequenceTranslator(**{**FAST, "hidden_size": 8}, max_epochs=1)
+    return model.fit(X, [s[::-1] for s in X])
+
+
+def test_predict_never_emits_unknown(tiny):
+    module = tiny.net_.module_
+    with torch.no_grad():
+        module.output.bias[UNK_ID] += 100.0
+    try:
+        for beam_size in (1, 3):
+            pred = tiny.set_params(beam_size=beam_size, max_length=4).predict(
+                ["abc", "ca"]
+            )
+            assert not any("<unk>" in p for p in pred)
+    finally:
+        with torch.no_grad():
+            module.output.bias[UNK_ID] -= 100.0
+        tiny.set_params(beam_size=1, max_length=None)
+
+
+def test_score_and_score_samples_check_the_number_of_outputs(tiny):
+    X = ["abc", "ab", "ca"]
+    for method in (tiny.score, tiny.score_samples):
+        with pytest.raises(ValueError, match="X has 3, y has 2"):
+            method(X, ["cba", "ba"])
+        with pytest.raises(ValueError, match="X has 3, y is None"):
+            method(X, None)
+
+
+def test_fit_errors_about_y_name_y():
+    X = ["ab", "c"]
+    with pytest.raises(TypeError, match=r"y\[0\] contains the non-string token 1"):
+        SequenceTranslator(max_epochs=1).fit(X, [[1, 2], [3]])
+    with pytest.raises(TypeError, match=r"y\[0\] is the string 'x'.*target_analyzer"):
+        SequenceTranslator(target_analyzer=None, max_epochs=1).fit(X, ["x", "yz"])
+    with pytest.raises(ValueError, match=r"y\[1\] holds the token '<eos>'"):
+        SequenceTranslator(target_analyzer=None, max_epochs=1).fit(
+            X, [["x"], ["<eos>"]]
+        )
+
+
+def test_empty_inputs_are_named(tiny):
+    for X in ([""], ["abc", ""]):
+        with pytest.raises(ValueError, match=rf"X\[{len(X) - 1}\] is an empty seq"):
+            tiny.predict(X)
+    words = SequenceTranslator(analyzer="word", hidden_size=4, max_epochs=1)
+    words.fit(["a b", "b"], ["x", "y"])
+    with pytest.raises(ValueError, match=r"X\[0\] is an empty sequence"):
+        words.predict(["   "])
+    with pytest.raises(ValueError, match=r"X\[1\] is an empty sequence"):
+        SequenceTranslator(max_epochs=1).fit(["a", ""], ["x", "y"])
+
+
+def test_empty_outputs_are_learned_and_predicted():
+    """An empty output is just the end marker; the model can emit it first."""
+    X, y = ["ab", "c", "ba"], ["", "x", ""]
+    model = SequenceTranslator(**{**FAST, "hidden_size": 4}, max_epochs=1).fit(X, y)
+    assert model.length_ratio_ == 1
+    with torch.no_grad():
+        model.net_.module_.output.bias[model.net_.module_.eos] += 100.0
+    assert model.predict(X) == ["", "", ""]
+    assert model.score(X, y) == pytest.approx(2 / 3)
 
 
 # ---------------------------------------------------------------- datasets

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import numbers
+
 import torch
 from torch import nn
 
-from seqlearn.nn._validation import check_dropout, check_positive_int
+from seqlearn.nn._validation import check_positive_int, check_recurrent
+from seqlearn.nn.constants import N_RESERVED_IDS, PAD_ID, UNK_ID
 from seqlearn.nn.encoder import RecurrentEncoder
 from seqlearn.nn.peephole import PeepholeLSTM
 
@@ -82,6 +85,30 @@ def length_penalty(length, alpha):
     return ((5.0 + length) / 6.0) ** alpha
 
 
+def _check_marker(value, name, num_targets):
+    """Return ``value`` as an int, raising unless it is a non-reserved target id."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"{name} must be an int, got {value!r}.")
+    if not N_RESERVED_IDS <= value < num_targets:
+        raise ValueError(
+            f"{name} must be a target id in [{N_RESERVED_IDS}, num_targets="
+            f"{num_targets}) (ids {PAD_ID} and {UNK_ID} are padding and "
+            f"unknown), got {value!r}."
+        )
+    return int(value)
+
+
+def _check_max_length(max_length):
+    """Raise unless ``max_length`` (an int or a tensor of ints) is >= 0."""
+    limit = torch.as_tensor(max_length)
+    if limit.dtype.is_floating_point or limit.dtype == torch.bool:
+        raise TypeError(
+            f"max_length must be an int or a tensor of ints, got {max_length!r}."
+        )
+    if limit.numel() and int(limit.min()) < 0:
+        raise ValueError(f"max_length must be >= 0, got {max_length!r}.")
+
+
 class AttentionSeq2Seq(nn.Module):
     r"""Recurrent encoder-decoder with attention and input feeding.
 
@@ -120,7 +147,14 @@ class AttentionSeq2Seq(nn.Module):
     attention : {"bahdanau", "luong", None}, default="bahdanau"
         Attention score; None decodes from the bridged summary alone.
     bos, eos : int, default=2 and 3
-        Ids of the begin- and end-of-sequence target tokens.
+        Ids of the begin- and end-of-sequence target tokens: two different
+        ids in ``[2, num_targets)``.
+
+    Raises
+    ------
+    ValueError
+        If ``bos`` and ``eos`` are equal, reserved (0 or 1) or not below
+        ``num_targets``.
 
     Notes
     -----
@@ -128,6 +162,10 @@ class AttentionSeq2Seq(nn.Module):
     target ids starting with ``bos`` (0 after the end); ``forward`` returns the
     logits ``(N, T, num_targets)``.  Decoding loops over output steps (each
     depends on the previous token) but never over samples or beams.
+
+    Target ids 0 (padding) and 1 (unknown, as in
+    :class:`~seqlearn.preprocessing.VocabularyEncoder`) are reserved: decoding
+    never emits them, nor ``bos``.
 
     Examples
     --------
@@ -162,9 +200,17 @@ class AttentionSeq2Seq(nn.Module):
             raise ValueError(
                 f"attention must be one of {ATTENTIONS}, got {attention!r}."
             )
-        check_positive_int(num_targets, "num_targets")
-        check_positive_int(target_embedding_dim, "target_embedding_dim")
-        check_dropout(dropout)
+        num_targets = check_positive_int(num_targets, "num_targets")
+        target_embedding_dim = check_positive_int(
+            target_embedding_dim, "target_embedding_dim"
+        )
+        hidden_size, num_layers, dropout = check_recurrent(
+            hidden_size, num_layers, dropout
+        )
+        bos = _check_marker(bos, "bos", num_targets)
+        eos = _check_marker(eos, "eos", num_targets)
+        if bos == eos:
+            raise ValueError(f"bos and eos must be different ids, got {bos} for both.")
         self.encoder = RecurrentEncoder(
             cell,
             None,
@@ -179,7 +225,7 @@ class AttentionSeq2Seq(nn.Module):
         self.hidden_size = hidden_size
         self.num_layers = num_layers
         self.attention = attention
-        self.bos, self.eos = int(bos), int(eos)
+        self.bos, self.eos = bos, eos
         self.num_targets = num_targets
         memory_size = self.encoder.output_size
         n_states = 2 if cell in ("lstm", "peephole") else 1
@@ -296,10 +342,13 @@ class AttentionSeq2Seq(nn.Module):
         return state[:, index]
 
     def _log_probs(self, logits):
-        """Log-probabilities of the next token; padding and begin are impossible."""
+        """Log-probabilities of the next token.
+
+        Padding, unknown and begin are impossible: none is a real output token
+        (an emitted unknown id would come out as a literal ``<unk>``).
+        """
         logits = logits.float().clone()
-        logits[:, 0] = float("-inf")
-        logits[:, self.bos] = float("-inf")
+        logits[:, [PAD_ID, UNK_ID, self.bos]] = float("-inf")
         return torch.log_softmax(logits, -1)
 
     # ------------------------------------------------------------ training
@@ -339,7 +388,7 @@ class AttentionSeq2Seq(nn.Module):
         lengths : Tensor of shape (N,)
             Source lengths.
         max_length : int or Tensor of shape (N,)
-            Most output tokens (end marker excluded) per sequence.
+            Most output tokens (end marker excluded) per sequence, >= 0.
 
         Returns
         -------
@@ -352,6 +401,7 @@ class AttentionSeq2Seq(nn.Module):
         finished : Tensor of shape (N,) bool
             False where ``max_length`` cut the output before the end marker.
         """
+        _check_max_length(max_length)
         N, S = x.shape
         device = x.device
         limit = torch.as_tensor(max_length, device=device).expand(N).long()
@@ -408,7 +458,7 @@ class AttentionSeq2Seq(nn.Module):
         max_length : int or Tensor of shape (N,)
             Most output tokens per sequence, as in :meth:`greedy`.
         beam_size : int
-            Live hypotheses per input.
+            Live hypotheses per input (>= 1).
         alpha : float, default=0.0
             Length-penalty exponent (>= 0); 0 ranks by log-probability.
 
@@ -424,8 +474,14 @@ class AttentionSeq2Seq(nn.Module):
         finished : Tensor of shape (N,) bool
             False where the limit cut the best hypothesis.
         """
+        _check_max_length(max_length)
+        K = check_positive_int(beam_size, "beam_size")
+        if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
+            raise TypeError(f"alpha must be a number, got {alpha!r}.")
+        if not 0 <= alpha < float("inf"):
+            raise ValueError(f"alpha must be a finite number >= 0, got {alpha!r}.")
         N, S = x.shape
-        K, V = beam_size, self.num_targets
+        V = self.num_targets
         device = x.device
         limit = torch.as_tensor(max_length, device=device).expand(N).long()
         memory, keys, mask, state, feed = self.encode(x, lengths)

@@ -55,13 +55,10 @@ class CharEncoder(nn.Module):
         self, num_chars: int, embedding_dim: int, hidden_size: int, kernel_size: int = 3
     ) -> None:
         super().__init__()
-        for value, name in [
-            (num_chars, "num_chars"),
-            (embedding_dim, "embedding_dim"),
-            (hidden_size, "hidden_size"),
-            (kernel_size, "kernel_size"),
-        ]:
-            check_positive_int(value, name)
+        num_chars = check_positive_int(num_chars, "num_chars")
+        embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
+        hidden_size = check_positive_int(hidden_size, "hidden_size")
+        kernel_size = check_positive_int(kernel_size, "kernel_size")
         self.hidden_size = hidden_size
         self.embedding = nn.Embedding(num_chars, embedding_dim, padding_idx=0)
         self.conv = nn.Conv1d(

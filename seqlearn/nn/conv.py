@@ -64,9 +64,7 @@ def _check_int_tuple(value, name):
     values = tuple(value) if isinstance(value, list | tuple) else (value,)
     if not values:
         raise ValueError(f"{name} must not be empty.")
-    for v in values:
-        check_positive_int(v, name)
-    return values
+    return tuple(check_positive_int(v, name) for v in values)
 
 
 class MaskedGroupNorm(nn.Module):
@@ -89,8 +87,8 @@ class MaskedGroupNorm(nn.Module):
 
     def __init__(self, num_channels: int, num_groups: int = 1, eps: float = 1e-5):
         super().__init__()
-        check_positive_int(num_channels, "num_channels")
-        check_positive_int(num_groups, "num_groups")
+        num_channels = check_positive_int(num_channels, "num_channels")
+        num_groups = check_positive_int(num_groups, "num_groups")
         num_groups = min(num_groups, num_channels)
         if num_channels % num_groups:
             raise ValueError(
@@ -117,7 +115,7 @@ class _ConvStack(nn.Module):
 
     def __init__(self, input_size, channels, kernel_sizes, strides, dropout):
         super().__init__()
-        check_positive_int(input_size, "input_size")
+        input_size = check_positive_int(input_size, "input_size")
         channels = _check_int_tuple(channels, "channels")
         kernel_sizes = _check_int_tuple(kernel_sizes, "kernel_size")
         strides = _check_int_tuple(strides, "stride")

@@ -274,7 +274,7 @@ default=None
 
     def __init__(self, num_tags: int, allowed: Allowed | None = None) -> None:
         super().__init__()
-        check_positive_int(num_tags, "num_tags")
+        num_tags = check_positive_int(num_tags, "num_tags")
         self.num_tags = num_tags
         self.transitions = nn.Parameter(torch.zeros(num_tags, num_tags))
         self.start_transitions = nn.Parameter(torch.zeros(num_tags))

@@ -177,12 +177,14 @@ class RecurrentEncoder(nn.Module):
         pack: str | bool = "auto",
     ) -> None:
         super().__init__()
-        self.dropout = check_recurrent(hidden_size, num_layers, dropout, cell, CELLS)
+        hidden_size, num_layers, self.dropout = check_recurrent(
+            hidden_size, num_layers, dropout, cell, CELLS
+        )
         if embedding_dim is not None:
-            check_positive_int(embedding_dim, "embedding_dim")
+            embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
             if num_embeddings is None:
                 raise ValueError("num_embeddings is required with embedding_dim.")
-            check_positive_int(num_embeddings, "num_embeddings")
+            num_embeddings = check_positive_int(num_embeddings, "num_embeddings")
             self.embedding = nn.Embedding(
                 num_embeddings, embedding_dim, padding_idx=PAD_ID
             )
@@ -190,7 +192,7 @@ class RecurrentEncoder(nn.Module):
         else:
             if num_embeddings is not None:
                 raise ValueError("num_embeddings needs embedding_dim to be set.")
-            check_positive_int(input_size, "input_size")
+            input_size = check_positive_int(input_size, "input_size")
             self.embedding = None
         num_directions = 2 if bidirectional else 1
         self.output_size = num_directions * hidden_size

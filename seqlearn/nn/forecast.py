@@ -12,6 +12,8 @@ from __future__ import annotations
 import torch
 from torch import nn
 
+from seqlearn.nn._validation import check_positive_int
+
 __all__ = ["EnsembleRecurrent"]
 
 _CELLS = {"gru": (nn.GRU, 3), "lstm": (nn.LSTM, 4)}
@@ -46,10 +48,10 @@ class EnsembleRecurrent(nn.Module):
         super().__init__()
         if cell not in _CELLS:
             raise ValueError(f"cell must be one of {sorted(_CELLS)}; got {cell!r}.")
-        if min(input_size, hidden_size, n_outputs, n_models) < 1:
-            raise ValueError(
-                "input_size, hidden_size, n_outputs, n_models must be >= 1"
-            )
+        input_size = check_positive_int(input_size, "input_size")
+        hidden_size = check_positive_int(hidden_size, "hidden_size")
+        n_outputs = check_positive_int(n_outputs, "n_outputs")
+        n_models = check_positive_int(n_models, "n_models")
         rnn_cls, gates = _CELLS[cell]
         self.n_models, self.hidden_size = n_models, hidden_size
         self.rnn = rnn_cls(input_size, n_models * hidden_size, batch_first=True)

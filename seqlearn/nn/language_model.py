@@ -101,13 +101,15 @@ class RecurrentLanguageModel(nn.Module):
         embedding_dim: int | None = None,
     ) -> None:
         super().__init__()
-        check_recurrent(hidden_size, num_layers, dropout, cell, CELLS)
-        check_positive_int(num_embeddings, "num_embeddings")
+        hidden_size, num_layers, dropout = check_recurrent(
+            hidden_size, num_layers, dropout, cell, CELLS
+        )
+        num_embeddings = check_positive_int(num_embeddings, "num_embeddings")
         if embedding_dim is None:
             self.embedding = None
             input_size = num_embeddings
         else:
-            check_positive_int(embedding_dim, "embedding_dim")
+            embedding_dim = check_positive_int(embedding_dim, "embedding_dim")
             self.embedding = nn.Embedding(num_embeddings, embedding_dim)
             input_size = embedding_dim
         self.cell = cell

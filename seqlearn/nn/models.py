@@ -128,7 +128,7 @@ class SequenceModel(EncoderHead):
         conv_stride: int = 1,
     ) -> None:
         super().__init__()
-        check_positive_int(n_outputs, "n_outputs")
+        n_outputs = check_positive_int(n_outputs, "n_outputs")
         self.front = None
         if conv_channels:
             if embedding_dim is not None:

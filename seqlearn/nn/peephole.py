@@ -266,8 +266,10 @@ class PeepholeLSTM(nn.Module):
         bidirectional: bool = False,
     ) -> None:
         super().__init__()
-        check_positive_int(input_size, "input_size")
-        self.dropout = check_recurrent(hidden_size, num_layers, dropout)
+        input_size = check_positive_int(input_size, "input_size")
+        hidden_size, num_layers, self.dropout = check_recurrent(
+            hidden_size, num_layers, dropout
+        )
         self.input_size = input_size
         self.hidden_size = hidden_size
         self.num_layers = num_layers
@@ -365,6 +367,17 @@ class PeepholeLSTM(nn.Module):
             with torch.autocast(device_type, enabled=False):
                 hx = None if hx is None else tuple(h.float() for h in hx)
                 return self.forward(input.float(), hx)
+        dtype = self.weight_ih_l0.dtype
+        states = () if hx is None else tuple(hx)
+        if any(t.dtype != dtype for t in (input, *states)):
+            # nn.LSTM refuses a mix too; the hand-written recurrence would
+            # otherwise quietly mix precisions
+            got = ", ".join(str(t.dtype) for t in (input, *states))
+            raise ValueError(
+                f"input and hx dtypes ({got}) must match the weight dtype "
+                f"({dtype}). Convert the input: input.to({dtype}), or convert "
+                "the model: model.to(input.dtype)."
+            )
         batched = input.dim() == 3
         if not batched:
             input = input.unsqueeze(1)

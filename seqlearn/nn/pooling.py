@@ -51,7 +51,7 @@ class Pooling(nn.Module):
         super().__init__()
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, got {mode!r}.")
-        check_positive_int(input_size, "input_size")
+        input_size = check_positive_int(input_size, "input_size")
         self.mode = mode
         self.input_size = input_size
         if mode == "attention":

@@ -84,8 +84,8 @@ class Seq2SeqModel(nn.Module):
         embedding_dim: int | None = None,
     ) -> None:
         super().__init__()
-        check_positive_int(n_outputs, "n_outputs")
-        check_positive_int(horizon, "horizon")
+        n_outputs = check_positive_int(n_outputs, "n_outputs")
+        horizon = check_positive_int(horizon, "horizon")
         if n_outputs % horizon:
             raise ValueError(
                 f"n_outputs ({n_outputs}) must be a multiple of horizon ({horizon})."

@@ -106,7 +106,7 @@ class WordTaggingModel(EncoderHead):
         pooling: str | None = None,
     ) -> None:
         super().__init__()
-        check_positive_int(n_outputs, "n_outputs")
+        n_outputs = check_positive_int(n_outputs, "n_outputs")
         self.word_dropout = check_dropout(word_dropout, "word_dropout")
         self.word_embedding = nn.Embedding(
             num_words, word_embedding_dim, padding_idx=PAD_ID

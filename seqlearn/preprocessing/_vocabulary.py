@@ -94,7 +94,12 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         Cut the tokens at the end (``"post"``) or at the beginning (``"pre"``)
         of a sequence longer than ``max_length``.  The markers are kept.
     pad_token, unk_token : str, default="<pad>" and "<unk>"
-        Names of the reserved ids 0 and 1 in ``tokens_``.
+        Names of the reserved ids 0 and 1 in ``tokens_``.  A literal
+        ``unk_token`` in the data (as in the Penn Treebank) is read as the
+        unknown id.  A document that holds ``pad_token``, ``bos_token`` or
+        ``eos_token`` is rejected by ``fit`` and ``transform``: read as its
+        reserved id, a real ``"<pad>"`` would vanish as padding.  Rename it in
+        the data, or choose reserved names the data does not use.
 
     Attributes
     ----------
@@ -186,16 +191,11 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             raise ValueError(f"The reserved tokens must differ; got {reserved}.")
         return reserved
 
-    def _build_analyzer(self) -> Callable[[str], list[str]]:
+    def _build_analyzer(self) -> Callable[[str], list[str]] | None:
+        """Return the string splitter; None with analyzer=None (no strings)."""
         if self.analyzer is None:
-
-            def analyze(doc):
-                raise TypeError(
-                    "With analyzer=None every document must be a list of tokens; "
-                    f"got the string {doc[:30]!r}. Use analyzer='word' or 'char'."
-                )
-
-        elif self.analyzer == "char":
+            return None
+        if self.analyzer == "char":
             analyze = list
         elif self.tokenizer is not None:
             analyze = self.tokenizer
@@ -205,12 +205,24 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             return analyze
         return lambda doc: analyze(doc.lower())
 
-    def _tokenize(self, X, name: str = "X") -> list[list[str]]:
-        """Split each document into a list of string tokens."""
+    def _tokenize(
+        self, X, name: str = "X", analyzer_name: str = "analyzer"
+    ) -> list[list[str]]:
+        """Split each document into a list of string tokens.
+
+        ``name`` and ``analyzer_name`` are what the messages call the documents
+        and the ``analyzer`` parameter (an estimator's targets are ``y``).
+        """
         analyze = self._build_analyzer()
         out = []
         for i, doc in enumerate(_check_documents(X, name)):
             if isinstance(doc, str):
+                if analyze is None:
+                    raise TypeError(
+                        f"{name}[{i}] is the string {doc[:30]!r}, but with "
+                        f"{analyzer_name}=None every document must be a list of "
+                        f"tokens. Use {analyzer_name}='word' or 'char'."
+                    )
                 tokens = analyze(doc)
                 checked = self.analyzer == "char" or self.tokenizer is None
             elif _is_token_list(doc):
@@ -232,6 +244,19 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             out.append(tokens)
         return out
 
+    def _reserved_error(self, token: str, id_: int, i: int, name: str) -> ValueError:
+        """Return the error for the reserved ``token`` found in ``name[i]``."""
+        params = ("pad_token", "unk_token", "bos_token", "eos_token")
+        param = next((p for p in params if getattr(self, p) == token), None)
+        rename = (
+            "choose reserved names" if param is None else f"set {param} to a string"
+        )
+        return ValueError(
+            f"{name}[{i}] holds the token {token!r}, which is reserved (id "
+            f"{id_}): it would be read as that marker, not as data. Rename it "
+            f"in the data, or {rename} the data does not use."
+        )
+
     # -- estimator API -----------------------------------------------------
 
     def fit(self, X: Iterable[str | list[str]], y: None = None) -> VocabularyEncoder:
@@ -249,14 +274,23 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         self : VocabularyEncoder
             The fitted encoder.
         """
+        return self._fit(X)
+
+    def _fit(
+        self, X, name: str = "X", analyzer_name: str = "analyzer"
+    ) -> VocabularyEncoder:
+        """Fit, naming X and the analyzer as ``name`` and ``analyzer_name``."""
         self._validate_params()
         if self.analyzer == "word" and self.tokenizer is None:
             _compile_pattern(self.token_pattern)  # before any document is read
         reserved = self._reserved()
-        docs = self._tokenize(X)
+        docs = self._tokenize(X, name, analyzer_name)
         counts = Counter(chain.from_iterable(docs))
+        counts.pop(self.unk_token, None)  # a literal <unk> means unknown
         for token in reserved:
-            counts.pop(token, None)
+            if token in counts:
+                i = next(i for i, doc in enumerate(docs) if token in doc)
+                raise self._reserved_error(token, reserved.index(token), i, name)
         # most_common keeps first-occurrence order among equal counts
         kept = [t for t, c in counts.most_common() if c >= self.min_frequency]
         if self.max_tokens is not None:
@@ -279,16 +313,32 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         ids : list of ndarray of shape (T_i,) int64
             One id sequence per document; unknown tokens are 1.
         """
+        return self._transform(X)
+
+    def _transform(
+        self, X, name: str = "X", analyzer_name: str = "analyzer"
+    ) -> list[np.ndarray]:
+        """Transform, naming X and the analyzer as ``name`` and ``analyzer_name``."""
         check_is_fitted(self, "vocabulary_")
-        docs = self._tokenize(X)
-        lookup, unk = self.vocabulary_.get, 1
+        docs = self._tokenize(X, name, analyzer_name)
         lengths = np.fromiter(map(len, docs), dtype=np.int64, count=len(docs))
+        # unknown tokens are -1 first, to tell them from reserved ones
         flat = np.fromiter(
-            map(lookup, chain.from_iterable(docs), repeat(unk)),
+            map(self.vocabulary_.get, chain.from_iterable(docs), repeat(-1)),
             dtype=np.int64,
             count=int(lengths.sum()),
         )
-        seqs = np.split(flat, np.cumsum(lengths)[:-1])
+        ends = np.cumsum(lengths)
+        # a literal unk_token is the unknown id (1): only the others are refused
+        reserved = np.flatnonzero(
+            (flat >= 0) & (flat < len(self._reserved())) & (flat != 1)
+        )
+        if reserved.size:
+            j = reserved[0]
+            i = int(np.searchsorted(ends, j, side="right"))
+            raise self._reserved_error(self.tokens_[flat[j]], int(flat[j]), i, name)
+        flat[flat < 0] = 1  # the unknown id
+        seqs = np.split(flat, ends[:-1])
         bos = None if self.bos_token is None else self.vocabulary_[self.bos_token]
         eos = None if self.eos_token is None else self.vocabulary_[self.eos_token]
         n_markers = (bos is not None) + (eos is not None)
