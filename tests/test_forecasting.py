@@ -43,7 +43,8 @@ def msft():
 def test_airline_period_index(airline, strategy):
     fc = RNNForecaster(window=24, horizon=12, strategy=strategy, **FAST)
     pred = fc.fit(airline).predict()
-    expected = pd.period_range("1961-01", periods=12, freq="M")
+    # the future periods keep the index's name ("Period")
+    expected = pd.period_range("1961-01", periods=12, freq="M", name=airline.index.name)
     assert isinstance(pred, pd.Series)
     pd.testing.assert_index_equal(pred.index, expected)
     assert pred.name == airline.name
@@ -76,6 +77,79 @@ def test_stock_business_days_continue_as_business_days(msft, strategy):
 def test_future_index_range_and_integer():
     assert list(future_index(pd.RangeIndex(10), 3)) == [10, 11, 12]
     assert list(future_index(pd.Index([2000, 2005, 2010]), 2)) == [2015, 2020]
+
+
+def test_future_index_keeps_the_name():
+    months = pd.period_range("2000-01", periods=3, freq="M", name="month")
+    assert future_index(months, 2).name == "month"
+    days = pd.date_range("2000-01-03", periods=3, freq="D", name="day")
+    assert future_index(days, 2).name == "day"
+    assert future_index(days[[0, 2]], 2).name == "day"  # no frequency
+
+
+def _first_trading_days():
+    # the first weekday of each month, one of them a day late (a holiday)
+    starts = pd.date_range("2020-01-01", periods=24, freq="MS")
+    days = [pd.offsets.BMonthBegin().rollforward(d) for d in starts]
+    days[5] += pd.offsets.BDay()
+    return pd.DatetimeIndex(days)
+
+
+def _weekly_closes():
+    # Friday closes, two of them (one the last) on the Thursday before a holiday
+    fridays = pd.date_range("2020-01-03", periods=30, freq="W-FRI")
+    return pd.DatetimeIndex(
+        [
+            d - pd.Timedelta(days=1) if i in (10, 29) else d
+            for i, d in enumerate(fridays)
+        ]
+    )
+
+
+@pytest.mark.parametrize(
+    "index, expected",
+    [
+        (_first_trading_days(), ["2022-01-03", "2022-02-01", "2022-03-01"]),
+        (_weekly_closes(), ["2020-07-31", "2020-08-07", "2020-08-14"]),
+        # the 15th of each month, one month missing: no 31-day drift
+        (
+            pd.date_range("2020-01-01", periods=24, freq="MS").delete(3)
+            + pd.Timedelta(days=14),
+            ["2022-01-15", "2022-02-15", "2022-03-15"],
+        ),
+        (
+            pd.date_range("2020-01-31", periods=8, freq="ME").delete(3),
+            ["2020-09-30", "2020-10-31", "2020-11-30"],
+        ),
+    ],
+    ids=["first-trading-day", "weekly-holiday", "15th", "month-end"],
+)
+def test_future_index_of_irregular_dates_keeps_their_spacing(index, expected):
+    # pandas names no frequency for these; all weekdays used to mean "B"
+    assert pd.infer_freq(index) is None
+    pd.testing.assert_index_equal(
+        future_index(index, 3),
+        pd.DatetimeIndex(expected),
+        check_exact=True,
+        exact=False,
+    )
+
+
+def test_season_from_an_index_without_a_named_frequency():
+    t = np.arange(120)
+    values = 10 + t / 20 + np.sin(2 * np.pi * t / 12)
+    months = pd.date_range("2000-01-01", periods=120, freq="MS")
+    # as after read_csv or set_index: the dates, no freq attribute
+    unset = pd.Series(values, index=pd.DatetimeIndex(months.tolist()))
+    assert unset.index.freq is None
+    fc = RNNForecaster(horizon=6, **FAST_DEFAULT)
+    assert fc.fit(unset).season_length_ == 12
+    # business month ends are months, not business days
+    ends = pd.date_range("2000-01-31", periods=120, freq="BME")
+    assert fc.fit(pd.Series(values, index=ends)).season_length_ == 12
+    quarters = pd.date_range("2000-01-01", periods=120, freq="BQS")
+    quarterly = pd.Series(10 + t / 20 + np.sin(2 * np.pi * t / 4), index=quarters)
+    assert fc.fit(quarterly).season_length_ == 4
 
 
 def test_array_and_dataframe_targets():
@@ -120,6 +194,23 @@ def test_known_future_covariates(airline, strategy):
     assert len(pred) == 6 and np.isfinite(pred).all()
     # the covariates reach the network
     assert not np.allclose(pred, fc.predict(X=X[-6:] + 3))
+
+
+@pytest.mark.parametrize(
+    "strategy, horizon", [("multioutput", 3), ("seq2seq", 3), ("recursive", 1)]
+)
+def test_covariates_with_a_difference_stay_aligned(strategy, horizon):
+    # predict reads the covariates of the window's rows, as a backtest does
+    # (the difference's extra target row used to shift them a row ahead)
+    rng = np.random.default_rng(0)
+    y = 50 + rng.normal(size=63).cumsum()
+    X = rng.normal(size=(63, 1))
+    fc = RNNForecaster(
+        window=8, horizon=horizon, strategy=strategy, difference=1, **FAST
+    ).fit(y[:60], X[:60])
+    pred = fc.predict(X=X[60 : 60 + horizon]).to_numpy()
+    expected = fc._forecast(y[:, None], [60], horizon, X)[0, :, 0]
+    np.testing.assert_allclose(pred, expected)
 
 
 # ------------------------------------------------------------ transforms
@@ -176,6 +267,33 @@ def test_input_errors():
         fc.predict(X=np.zeros((5, 1)))
     with pytest.raises(ValueError, match="calibration_size"):
         fc.predict_interval()
+
+
+def test_type_and_value_errors_name_the_parameter():
+    fc = RNNForecaster(horizon=3, window=8, **FAST_DEFAULT)
+    with pytest.raises(TypeError, match="datetime or timedelta"):
+        fc.fit(pd.Series(pd.date_range("2020", periods=40)))
+    with pytest.raises(TypeError, match="datetime or timedelta"):
+        fc.fit(pd.Series(pd.to_timedelta(np.arange(40), "D")))
+    with pytest.raises(ValueError, match="y is all NaN"):
+        clone(fc).set_params(fill="ffill").fit(pd.Series([np.nan] * 40))
+    with pytest.raises(TypeError, match="callbacks must be skorch Callbacks"):
+        clone(fc).set_params(callbacks=["x"]).fit(np.arange(40.0))
+    window = RNNForecaster(horizon=3, window=8, strategy="multioutput", **FAST)
+    for name in ("difference", "calibration_size", "horizon"):
+        with pytest.raises(ValueError, match=f"{name} must be a number, not a bool"):
+            clone(window).set_params(**{name: True}).fit(np.arange(40.0))
+    fc.fit(np.arange(40.0))
+    for coverage in ("0.9", None):
+        with pytest.raises(TypeError, match="coverage must be a float"):
+            fc.predict_interval(coverage)
+    # a long frame's messages show plain numbers, not np.int64(37)
+    long = pd.DataFrame(
+        {"id": ["a"] * 40 + ["b"] * 38, "v": np.arange(78.0)},
+        index=list(range(40)) + list(range(38)),
+    )
+    with pytest.raises(ValueError, match="'b' ends at 37, before the latest time 39"):
+        clone(fc).set_params(id_column="id").fit(long)
 
 
 # ------------------------------------------------------------ estimator contract
@@ -288,6 +406,24 @@ def test_gridsearch_with_time_series_split(airline):
     assert fc.score(airline.iloc[-6:]) == pytest.approx(-mae)
 
 
+def test_set_params_after_fit_takes_effect_at_the_next_fit(airline):
+    fc = RNNForecaster(horizon=3, **FAST_DEFAULT).fit(airline)
+    pred, band = fc.predict(), fc.predict_interval(0.8)
+    fc.set_params(horizon=6, log=True)
+    assert fc.horizon_ == 3
+    pd.testing.assert_series_equal(fc.predict(), pred)
+    pd.testing.assert_frame_equal(fc.predict_interval(0.8), band)
+    assert len(fc.fit(airline).predict()) == 6 and fc.horizon_ == 6
+    # a window strategy keeps the rows and model space it was fitted with
+    window = RNNForecaster(window=12, horizon=3, strategy="recursive", **FAST)
+    pred = window.fit(airline).predict()
+    window.set_params(difference=1, scaling="standard")
+    pd.testing.assert_series_equal(window.predict(), pred)
+    assert window.score(airline.iloc[-3:]) == pytest.approx(
+        -np.mean(np.abs(airline.iloc[-3:].to_numpy() - pred.to_numpy()))
+    )
+
+
 # ------------------------------------------------------------ backtest
 @pytest.mark.parametrize("strategy", STRATEGIES)
 @pytest.mark.parametrize("refit", [True, False])
@@ -346,6 +482,49 @@ def test_backtest_origin_errors(airline):
         fc.backtest(airline, initial_window=140)
 
 
+@pytest.mark.parametrize("m", [0, -1, 2.5, True, 60])
+def test_backtest_seasonal_period_is_validated(m):
+    y = np.sin(np.arange(80) / 3) + 5
+    residual = RNNForecaster(horizon=3, **FAST_DEFAULT)
+    window = RNNForecaster(horizon=3, window=8, strategy="multioutput", **FAST)
+    match = "seasonal_period must be a positive int smaller than initial_window=60"
+    for run in (
+        lambda: backtest(residual, y, initial_window=60, seasonal_period=m),
+        lambda: residual.backtest(y, initial_window=60, seasonal_period=m),
+        lambda: window.backtest(y, initial_window=60, seasonal_period=m),
+    ):
+        with pytest.raises(ValueError, match=match):
+            run()
+
+
+def test_backtest_argument_errors_are_the_same_for_every_strategy():
+    y = np.sin(np.arange(80) / 3) + 5
+    for strategy in ("residual", "multioutput"):
+        fc = RNNForecaster(horizon=3, window=8, strategy=strategy, **FAST)
+        with pytest.raises(ValueError, match="initial_window must be a positive int"):
+            fc.backtest(y, initial_window=60.0)
+    # a column that starts later is the one too short: say which
+    ragged = pd.DataFrame(
+        {"a": np.arange(80.0), "late": np.r_[[np.nan] * 55, np.arange(25.0)]}
+    )
+    fc = RNNForecaster(horizon=3, window=8, **FAST_DEFAULT)
+    with pytest.raises(ValueError, match=r"Series 'late' of y has 5 rows \(from 55\)"):
+        fc.backtest(ragged, initial_window=60)
+
+
+def test_backtest_metrics_keep_an_unnamed_series():
+    f = pd.DataFrame(
+        {
+            "target": [None, None, "b"],
+            "y_true": [2.0, 4.0, 5.0],
+            "error": [1.0, -1.0, 2.0],
+            "scaled_error": [0.5, -0.5, 1.0],
+        }
+    )
+    m = backtest_metrics(f, by="target")
+    assert len(m) == 3 and list(m["n"]) == [1, 2, 3]  # "b", None, "all"
+
+
 # ------------------------------------------------------------ intervals
 def test_conformal_intervals(airline):
     fc = RNNForecaster(
@@ -390,6 +569,30 @@ def test_conformal_coverage_on_noise():
     pred = fc._forecast(y[:, None], ends, 1)[:, 0, 0]
     covered = np.abs(y[ends] - pred) <= width
     assert 0.8 <= covered.mean() <= 0.98
+
+
+@pytest.mark.parametrize("symbols", [["AAPL"], ["AAPL", "IBM", "MSFT"]])
+def test_window_strategy_intervals_on_a_long_frame(symbols):
+    vega = pytest.importorskip("vega_datasets")
+    long = vega.data.stocks().set_index("date")
+    long = long[long["symbol"].isin(symbols)]
+    fc = RNNForecaster(
+        strategy="multioutput",
+        multivariate=len(symbols) > 1,
+        id_column="symbol",
+        window=12,
+        horizon=3,
+        calibration_size=10,
+        **FAST,
+    ).fit(long)
+    band = fc.predict_interval(0.5)
+    pred = fc.predict()
+    assert list(band.columns) == ["symbol", "forecast", "lower", "upper"]
+    assert len(band) == 3 * len(symbols)
+    pd.testing.assert_frame_equal(band[["symbol"]], pred[["symbol"]])
+    np.testing.assert_allclose(band["forecast"], pred["price"])
+    assert (band["lower"] <= band["forecast"]).all()
+    assert (band["forecast"] <= band["upper"]).all()
 
 
 # ------------------------------------------------------------ seq2seq module
@@ -459,6 +662,20 @@ def test_short_series_adapts_its_window():
     assert fc.window_ <= 6 and len(fc.predict()) == 6
 
 
+def test_newer_history_is_matched_to_the_fitted_series_by_name():
+    t = np.arange(40.0)
+    wide = pd.DataFrame({"a": np.sin(t / 3), "b": 100 + t})
+    fc = RNNForecaster(horizon=3, **FAST_DEFAULT).fit(wide)
+    pd.testing.assert_frame_equal(fc.predict(y=wide[["b", "a"]]), fc.predict())
+    with pytest.raises(ValueError, match=r"missing: \['a'\], unexpected: \['c'\]"):
+        fc.predict(y=wide.rename(columns={"a": "c"}))
+    # fitted without names (an array): columns are taken by position
+    unnamed = RNNForecaster(horizon=3, **FAST_DEFAULT).fit(wide.to_numpy())
+    pd.testing.assert_frame_equal(
+        unnamed.predict(y=pd.DataFrame(wide.to_numpy())), unnamed.predict()
+    )
+
+
 class _RaiseAt:
     """Training callback that raises at one optimizer step."""
 
@@ -487,7 +704,8 @@ def test_predict_from_newer_history_without_refitting(airline):
     newer = airline.iloc[:130]
     pred = fc.predict(y=newer)
     pd.testing.assert_index_equal(
-        pred.index, pd.period_range(newer.index[-1] + 1, periods=6, freq="M")
+        pred.index,
+        pd.period_range(newer.index[-1] + 1, periods=6, freq="M", name="Period"),
     )
     # the same forecast as a model whose training series ended there
     assert not np.allclose(pred, fc.predict())

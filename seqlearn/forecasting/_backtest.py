@@ -14,6 +14,52 @@ def _rows(y, start, end):
     return y.iloc[start:end] if hasattr(y, "iloc") else y[start:end]
 
 
+def check_origins(horizon, step, initial_window, window_type, seasonal_period):
+    """Validate the arguments that place a backtest's origins.
+
+    Parameters
+    ----------
+    horizon, step, initial_window : int
+        As for :func:`backtest` (``step`` already defaulted).
+    window_type : str
+        "expanding" or "sliding".
+    seasonal_period : int
+        Lag of the naive forecast that scales MASE: at least 1 and less than
+        ``initial_window`` (the training rows of the first fold).
+
+    Raises
+    ------
+    ValueError
+        Naming the argument and its value.
+    """
+    for name, value in (
+        ("horizon", horizon),
+        ("step", step),
+        ("initial_window", initial_window),
+    ):
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, numbers.Integral)
+            or value < 1
+        ):
+            raise ValueError(f"{name} must be a positive int; got {value!r}.")
+    if window_type not in ("expanding", "sliding"):
+        raise ValueError(
+            f"window_type must be 'expanding' or 'sliding'; got {window_type!r}."
+        )
+    m = seasonal_period
+    if (
+        isinstance(m, bool)
+        or not isinstance(m, numbers.Integral)
+        or not 1 <= m < initial_window
+    ):
+        raise ValueError(
+            "seasonal_period must be a positive int smaller than "
+            f"initial_window={initial_window} (the lag of the naive forecast "
+            f"that scales MASE); got {m!r}."
+        )
+
+
 def backtest(
     forecaster,
     y,
@@ -55,7 +101,8 @@ def backtest(
     window_type : {"expanding", "sliding"}, default="expanding"
         Train on all past rows, or on the last ``initial_window`` only.
     seasonal_period : int, default=1
-        Lag of the in-sample naive forecast that scales MASE.
+        Lag of the in-sample naive forecast that scales MASE (a positive int
+        smaller than ``initial_window``).
 
     Returns
     -------
@@ -75,21 +122,7 @@ def backtest(
         )
     h = forecaster.horizon if horizon is None else horizon
     step = h if step is None else step
-    for name, value in (
-        ("horizon", h),
-        ("step", step),
-        ("initial_window", initial_window),
-    ):
-        if (
-            isinstance(value, bool)
-            or not isinstance(value, numbers.Integral)
-            or value < 1
-        ):
-            raise ValueError(f"{name} must be a positive int; got {value!r}.")
-    if window_type not in ("expanding", "sliding"):
-        raise ValueError(
-            f"window_type must be 'expanding' or 'sliding'; got {window_type!r}."
-        )
+    check_origins(h, step, initial_window, window_type, seasonal_period)
     values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     index = y.index if hasattr(y, "index") else pd.RangeIndex(len(y))
     if isinstance(y, pd.DataFrame):

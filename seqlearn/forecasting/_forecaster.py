@@ -8,6 +8,7 @@ and maps the network's outputs back to the series' scale and calendar.
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 import warnings
@@ -17,10 +18,11 @@ import pandas as pd
 from sklearn.base import BaseEstimator, clone
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
+from skorch.callbacks import Callback
 
 from seqlearn._compat import Interval, StrOptions
 from seqlearn.base import SHARED_PARAMS, DeclaredParams, LossDivergedError, param
-from seqlearn.forecasting._backtest import backtest, fold_frame
+from seqlearn.forecasting._backtest import backtest, check_origins, fold_frame
 from seqlearn.forecasting._residual import ResidualModel
 from seqlearn.forecasting._transforms import TargetTransformer, log_levels
 from seqlearn.nn import Seq2SeqModel
@@ -41,6 +43,28 @@ _REGRESSOR_PARAMS = tuple(
 # The windows are short: the inner regressors read them directly, with the
 # epochs asked for (no convolutional front-end, no long-series budget).
 _WINDOW_REGRESSOR = {"conv_channels": None, "min_updates": 0, "lr_schedule": "constant"}
+# The parameters predict, predict_interval and score read: they keep the
+# values of the last fit (set_params takes effect at the next fit).
+_PREDICT_PARAMS = (
+    "strategy",
+    "horizon",
+    "difference",
+    "log",
+    "scaling",
+    "multivariate",
+    "id_column",
+    "fill",
+)
+# Numeric parameters a bool must not pass for (True is an Integral).
+_NUMBER_PARAMS = (
+    "window",
+    "horizon",
+    "season_length",
+    "n_models",
+    "max_steps",
+    "difference",
+    "calibration_size",
+)
 
 
 class _Seq2SeqRegressor(SequenceRegressor):
@@ -75,12 +99,18 @@ class _Seq2SeqRegressor(SequenceRegressor):
 MAX_ABS_VALUE = 1e100
 
 
+def _show(value):
+    """Return ``value`` for a message: numpy scalars as Python ones (91)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
 def _check_target(y, fill):
     """Return ``(values (T, k) float64, index, columns, kind)``; fill or reject NaN."""
     if isinstance(y, pd.Series):
-        kind, index, columns = "series", y.index, [y.name]
+        kind, index, columns, dtypes = "series", y.index, [y.name], [y.dtype]
     elif isinstance(y, pd.DataFrame):
         kind, index, columns = "frame", y.index, list(y.columns)
+        dtypes = list(y.dtypes)
     else:
         y = np.asarray(y)
         if y.ndim not in (1, 2):
@@ -88,6 +118,13 @@ def _check_target(y, fill):
         kind = "series" if y.ndim == 1 else "frame"
         index = pd.RangeIndex(len(y))
         columns = [None] if y.ndim == 1 else list(range(y.shape[1]))
+        dtypes = [y.dtype]
+    if any(getattr(dtype, "kind", None) in ("m", "M") for dtype in dtypes):
+        # they would pass as integers (nanoseconds), forecasts of dates
+        raise TypeError(
+            "y holds datetime or timedelta values; forecasts need numbers: "
+            "convert them first (e.g. y.dt.total_seconds() for durations)."
+        )
     if isinstance(index, pd.MultiIndex):
         raise ValueError(
             f"y has a MultiIndex (levels {list(index.names)}); pass one series per "
@@ -95,7 +132,7 @@ def _check_target(y, fill):
             "the series' names in a column and id_column set to it."
         )
     if not index.is_unique:
-        dup = index[index.duplicated()][0]
+        dup = _show(index[index.duplicated()][0])
         raise ValueError(
             f"y's index has duplicated entries (first: {dup!r}); aggregate them "
             "first (e.g. y.groupby(level=0).mean())."
@@ -123,13 +160,20 @@ def _check_target(y, fill):
             f"handles at most {MAX_ABS_VALUE:.0e} (its spreads square the "
             "values): rescale y, e.g. divide it by a power of ten."
         )
+    empty = np.isnan(values).all(axis=0)
+    if empty.any():
+        where = f" in column {columns[int(np.argmax(empty))]!r}"
+        raise ValueError(
+            f"y is all NaN{where if kind == 'frame' else ''}; there is nothing to "
+            "forecast from."
+        )
     missing = np.isnan(values).any(axis=1)
     if missing.any() and fill != "keep":
         if fill is None:
             first = int(np.argmax(missing))
             raise ValueError(
                 f"y contains NaN in {int(missing.sum())} row(s) (first at position "
-                f"{first}, index {index[first]!r}); pass fill='ffill' or "
+                f"{first}, index {_show(index[first])!r}); pass fill='ffill' or "
                 "fill='interpolate' to RNNForecaster, or fill them yourself."
             )
         values = _fill(values, fill)
@@ -153,7 +197,7 @@ def _long_to_wide(y, id_column):
         )
     keys = pd.MultiIndex.from_arrays([y[id_column], y.index])
     if keys.has_duplicates:
-        series, time = keys[keys.duplicated()][0]
+        series, time = map(_show, keys[keys.duplicated()][0])
         raise ValueError(
             f"y has several rows for series {series!r} at {time!r}; aggregate "
             "them first."
@@ -163,9 +207,9 @@ def _long_to_wide(y, id_column):
     short = ends[ends != wide.index[-1]]
     if len(short):
         raise ValueError(
-            f"Series {short.index[0]!r} ends at {short.iloc[0]!r}, before the "
-            f"latest time {wide.index[-1]!r}: every series of a long frame must "
-            "reach the last time (forecasts start after it)."
+            f"Series {_show(short.index[0])!r} ends at {_show(short.iloc[0])!r}, "
+            f"before the latest time {_show(wide.index[-1])!r}: every series of a "
+            "long frame must reach the last time (forecasts start after it)."
         )
     return wide, values[0]
 
@@ -179,10 +223,10 @@ def _check_leading_nan(values, index):
         row = int(np.argmax(inner.any(axis=1))) if inner.any() else 0
         raise ValueError(
             f"y contains NaN in {int(inner.sum()) or int(missing.sum())} row(s) "
-            f"(first at position {row}, index {index[row]!r}); pass fill='ffill' "
-            "or fill='interpolate' to RNNForecaster, or fill them yourself "
-            "(NaN before a column's first value is allowed: a series that "
-            "starts later)."
+            f"(first at position {row}, index {_show(index[row])!r}); pass "
+            "fill='ffill' or fill='interpolate' to RNNForecaster, or fill them "
+            "yourself (NaN before a column's first value is allowed: a series "
+            "that starts later)."
         )
 
 
@@ -221,9 +265,20 @@ def future_index(index, horizon):
     """Return the ``horizon`` periods that follow ``index``.
 
     A PeriodIndex continues as a PeriodIndex; a DatetimeIndex continues with
-    its frequency, inferred when unset; dates that are all weekdays but have
-    gaps (holidays, as in stock prices) continue as business days; a
-    RangeIndex (or an integer index) continues with its step.
+    its frequency, inferred when unset; a RangeIndex (or an integer index)
+    continues with its step.  The index's name is kept.
+
+    A DatetimeIndex whose frequency pandas cannot name (holidays, a missing
+    row) continues with a step read off its typical (median) gap:
+
+    - 1 day, all weekdays: business days (stock prices: holidays are gaps,
+      weekends are not days);
+    - 7 days: weeks ending on the most common weekday;
+    - about ``n`` months (28-31 days for one): ``n`` months, on month ends or
+      month starts when every date is one, on the first or last business day
+      of the month when every date is a weekday within 4 days of it, else on
+      the last date's day of the month (the 15th stays the 15th);
+    - anything else: the most common gap.
 
     Parameters
     ----------
@@ -245,33 +300,131 @@ def future_index(index, horizon):
     >>> idx = pd.DatetimeIndex(["2024-03-27", "2024-03-28", "2024-04-01"])
     >>> future_index(idx, 2).strftime("%a %d").tolist()
     ['Tue 02', 'Wed 03']
+    >>> idx = pd.DatetimeIndex(["2024-01-15", "2024-02-15", "2024-03-15",
+    ...                         "2024-05-15"])  # April is missing
+    >>> future_index(idx, 2).strftime("%Y-%m-%d").tolist()
+    ['2024-06-15', '2024-07-15']
     """
+    name = index.name
     if isinstance(index, pd.PeriodIndex):
-        return pd.period_range(index[-1] + 1, periods=horizon, freq=index.freq)
+        return pd.period_range(
+            index[-1] + 1, periods=horizon, freq=index.freq, name=name
+        )
     if isinstance(index, pd.DatetimeIndex):
-        freq = index.freq
-        if freq is None and len(index) >= 3:
-            freq = pd.infer_freq(index)
-        if freq is None and (index.dayofweek < 5).all():
-            freq = "B"  # trading days: holidays are gaps, weekends are not days
-        if freq is None:
-            freq = pd.Series(index).diff().mode().iloc[0]
-        return pd.date_range(index[-1], periods=horizon + 1, freq=freq)[1:]
+        freq = _named_freq(index)
+        if freq is not None:
+            future = pd.date_range(index[-1], periods=horizon + 1, freq=freq, name=name)
+            return future[1:]
+        step, _ = _gap_step(index)
+        last = index[-1]
+        if type(step) is pd.DateOffset:
+            # months counted from the last date, so a 31st comes back after
+            # a shorter month (a range would step 31 -> 29 -> 29)
+            values = [last + step * i for i in range(1, horizon + 1)]
+            return pd.DatetimeIndex(values, name=name)
+        if isinstance(step, pd.offsets.BaseOffset):
+            # a holiday moves a date a few days off its anchor (a Thursday
+            # close for a Friday one): continue from the nearest anchor
+            back, forward = step.rollback(last), step.rollforward(last)
+            last = back if last - back <= forward - last else forward
+        return pd.date_range(last + step, periods=horizon, freq=step, name=name)
     if isinstance(index, pd.RangeIndex) or index.dtype.kind in "iu":
         step = int(index[-1] - index[-2]) if len(index) > 1 else 1
         start = int(index[-1]) + step
-        return pd.RangeIndex(start, start + step * horizon, step, name=index.name)
-    return pd.RangeIndex(len(index), len(index) + horizon)
+        return pd.RangeIndex(start, start + step * horizon, step, name=name)
+    # other indexes (floats, strings) continue as row numbers
+    return pd.RangeIndex(len(index), len(index) + horizon, name=name)
+
+
+def _named_freq(index):
+    """Return a DatetimeIndex's frequency: set, or inferred by pandas, or None."""
+    freq = index.freq
+    if freq is None and len(index) >= 3:
+        freq = pd.infer_freq(index)
+    return freq
+
+
+# seasonal period by the letter of a pandas frequency (see _freq_letter)
+_PERIODS = {"M": 12, "Q": 4, "W": 52, "D": 7, "B": 5, "H": 24, "h": 24}
+_DAY = pd.Timedelta(days=1)
+_MONTH_DAYS = 365.25 / 12
+
+
+def _gap_step(index):
+    """Return the step of a DatetimeIndex pandas names no frequency for.
+
+    Returns ``(step, letter)``: a pandas offset (or Timedelta) that
+    :func:`future_index` adds to the last date, and the frequency letter of
+    :data:`_PERIODS` ("" when none applies).  See :func:`future_index`.
+    """
+    weekdays = bool((index.dayofweek < 5).all())
+    if len(index) < 2:
+        return (pd.offsets.BDay(), "B") if weekdays else (_DAY, "D")
+    gaps = index[1:] - index[:-1]
+    gap = gaps.median()
+    if weekdays and gap == _DAY:
+        return pd.offsets.BDay(), "B"
+    months = round(gap / _DAY / _MONTH_DAYS)
+    if months >= 1 and abs(gap / _DAY - months * _MONTH_DAYS) <= 3:
+        return _month_step(index, months, weekdays), {1: "M", 3: "Q"}.get(months, "")
+    if gap == 7 * _DAY:
+        weekday = int(index.dayofweek.value_counts().idxmax())
+        return pd.offsets.Week(weekday=weekday), "W"
+    step = gaps.to_series().mode().iloc[0]
+    return step, {_DAY: "D", pd.Timedelta(hours=1): "h"}.get(step, "")
+
+
+def _month_step(index, n, weekdays):
+    """Return an offset of ``n`` months that keeps the dates' place in the month."""
+    if index.is_month_end.all():
+        return pd.offsets.MonthEnd(n)
+    if index.is_month_start.all():
+        return pd.offsets.MonthBegin(n)
+    # first or last trading day of the month (holidays move it a few days)
+    if weekdays and (index.day <= 4).all():
+        return pd.offsets.BMonthBegin(n)
+    if weekdays and (index.days_in_month - index.day <= 3).all():
+        return pd.offsets.BMonthEnd(n)
+    return pd.DateOffset(months=n)
+
+
+def _freq_letter(freqstr):
+    """Return the letter of a pandas frequency string that sets its season.
+
+    Digits and anchors are dropped ("2W-SUN" -> "W"); the business month,
+    quarter and year offsets (BME, BMS, BQE, BQS, BYE, ...) are months,
+    quarters and years, not business days.
+    """
+    code = freqstr.split("-")[0].lstrip("0123456789")
+    if code[:2] in ("BM", "BQ", "BY", "BA"):
+        code = code[1:]
+    return code[:1]
+
+
+def _index_season(index):
+    """Return the seasonal period of an index's frequency (1: none known)."""
+    if isinstance(index, pd.DatetimeIndex) and index.freq is None:
+        freq = _named_freq(index)
+        if freq is None:
+            return _PERIODS.get(_gap_step(index)[1], 1)
+        freqstr = freq if isinstance(freq, str) else freq.freqstr
+    else:
+        freqstr = getattr(index, "freqstr", None) or ""
+    return _PERIODS.get(_freq_letter(freqstr), 1)
 
 
 def _is_state(name):
     """Whether an attribute is fitted state of RNNForecaster."""
-    private = ("_y_tail", "_x_tail", "_columns", "_kind", "_L", "_value_name")
+    private = (
+        "_y_tail",
+        "_x_tail",
+        "_columns",
+        "_kind",
+        "_L",
+        "_value_name",
+        "_fit_params",
+    )
     return name in private or (name.endswith("_") and not name.startswith("_"))
-
-
-# seasonal period by the first letter of a pandas frequency
-_PERIODS = {"M": 12, "Q": 4, "W": 52, "D": 7, "B": 5, "H": 24, "h": 24}
 
 
 class RNNForecaster(DeclaredParams, BaseEstimator):
@@ -303,6 +456,9 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
     regressor_ : SequenceRegressor
         The fitted network on model-space windows (strategies other than
         ``"residual"``).
+    transformer_ : TargetTransformer
+        The model space of ``regressor_`` (log, difference and scale learnt
+        on the training rows; strategies other than ``"residual"``).
     model_ : ResidualModel
         The fitted base and ensemble (``"residual"``): ``model_.base_`` names
         the chosen base, ``model_.shrink_`` the weight of the correction,
@@ -312,6 +468,12 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         Window used (``"residual"``).
     season_length_ : int
         Seasonal period kept (``"residual"``; 1: none).
+    horizon_ : int
+        The ``horizon`` of the last fit.  ``predict``, ``predict_interval``
+        and ``score`` use the parameters of the last fit (``horizon``,
+        ``strategy``, ``difference``, ``log``, ``scaling``, ``multivariate``,
+        ``id_column``, ``fill``): changing one with ``set_params`` takes
+        effect at the next fit.
     n_targets_ : int
         Number of series forecast.
     n_exog_ : int
@@ -576,6 +738,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             The fitted forecaster.
         """
         self._validate_params()
+        self._check_params()
         Y, index, columns, kind, value_name = self._target(y)
         E = _check_exog(X, len(Y), "y")
         if E is not None and len(E) != len(Y):
@@ -587,15 +750,20 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         new = clone(self)
         new._ablation = getattr(self, "_ablation", ())
         if self.strategy == "residual":
-            new._fit_residual(Y, E, index, int(seed))
+            new._fit_residual(Y, E, index, columns, int(seed))
         else:
             new._fit_arrays(Y, E, int(seed))
-            new._y_tail = Y[len(Y) - new._L - self.difference :]
-            new._x_tail = None if E is None else E[len(E) - new._L :]
+            # the rows a forecast reads: the window and the `difference` before
+            # it, and the covariates of the same rows (aligned with the target)
+            tail = new._L + self.difference
+            new._y_tail = Y[len(Y) - tail :]
+            new._x_tail = None if E is None else E[len(E) - tail :]
             if self.calibration_size is not None:
                 new.conformity_scores_ = new._calibrate(Y, E, int(calibration_seed))
         new.index_, new._columns, new._kind = index, columns, kind
         new._value_name = value_name
+        new.horizon_ = self.horizon
+        new._fit_params = {name: getattr(self, name) for name in _PREDICT_PARAMS}
         # swap the fitted state only (attributes others set, such as a
         # search's callback context, stay)
         params = self.get_params(deep=False)
@@ -604,6 +772,36 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             delattr(self, key)
         vars(self).update(state)
         return self
+
+    def _check_params(self):
+        """Run the checks the parameter constraints cannot express (start of fit)."""
+        for name in _NUMBER_PARAMS:
+            value = getattr(self, name)
+            if isinstance(value, bool):
+                raise ValueError(
+                    f"{name} must be a number, not a bool; got {name}={value!r}."
+                )
+        if self.strategy == "residual":
+            for i, cb in enumerate(self.callbacks or ()):
+                named = isinstance(cb, tuple) and len(cb) == 2
+                if not (isinstance(cb[1] if named else cb, Callback) or callable(cb)):
+                    raise TypeError(
+                        "callbacks must be skorch Callbacks, (name, Callback) "
+                        f"tuples or callables f(step, loss); callbacks[{i}] is "
+                        f"{cb!r}."
+                    )
+
+    def _fitted(self):
+        """Return a copy of the forecaster with the parameters of its last fit.
+
+        ``predict``, ``predict_interval`` and ``score`` read the fitted model
+        through it, so a ``set_params`` after ``fit`` takes effect at the next
+        fit instead of mixing with the fitted state.
+        """
+        check_is_fitted(self, "index_")
+        fitted = copy.copy(self)
+        vars(fitted).update(getattr(self, "_fit_params", {}))
+        return fitted
 
     def _target(self, y):
         """``(values, index, columns, kind, value_name)`` of ``y``.
@@ -647,8 +845,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         """Seasonal period kept: from the index, if the data (pooled) show it."""
         m = self.season_length
         if m is None:
-            freq = getattr(index, "freqstr", None) or ""
-            m = _PERIODS.get(freq.split("-")[0].lstrip("0123456789")[:1], 1)
+            m = _index_season(index)
         if m == 1 or max(len(s) for s in series) < 2 * m + h:
             return 1
         if self.season_length is None and "season_from_freq" not in self._ablation:
@@ -662,7 +859,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 return 1
         return m
 
-    def _fit_residual(self, Y, E, index, seed):
+    def _fit_residual(self, Y, E, index, columns, seed):
         if E is not None:
             raise ValueError(
                 "strategy='residual' does not take covariates X; use "
@@ -683,8 +880,13 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         else:
             L = self.window
         if T < L + h + 1:
+            what = f"y has {T} rows"
+            if T < len(Y):  # a series that starts later is the short one
+                name = columns[int(np.argmin([len(s) for s in series]))]
+                start = _show(index[len(Y) - T])
+                what = f"Series {name!r} of y has {T} rows (from {start!r})"
             raise ValueError(
-                f"y has {T} rows, too short for horizon={h} and window={L}: they "
+                f"{what}, too short for horizon={h} and window={L}: they "
                 f"need at least {L + h + 1} rows (window + horizon + 1). Lower "
                 "horizon or window, or pass a longer series."
             )
@@ -909,11 +1111,20 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         if y is None:
             return self._y_tail, self.index_
         Y, index, columns, _, _ = self._target(y)
-        if self.id_column is not None and list(columns) != list(self._columns):
-            raise ValueError(
-                f"y holds the series {list(columns)}; the forecaster was fitted "
-                f"on {list(self._columns)}."
-            )
+        fitted = list(self._columns)
+        # a frame's series are matched by name, unless fit had none (an array)
+        named = self._kind == "long" or (
+            isinstance(y, pd.DataFrame) and fitted != list(range(len(fitted)))
+        )
+        if named and columns != fitted:
+            missing = [c for c in fitted if c not in columns]
+            unexpected = [c for c in columns if c not in fitted]
+            if missing or unexpected or len(set(columns)) != len(columns):
+                raise ValueError(
+                    f"y holds the series {columns}; the forecaster was fitted on "
+                    f"{fitted} (missing: {missing}, unexpected: {unexpected})."
+                )
+            Y = Y[:, [columns.index(c) for c in fitted]]
         if Y.shape[1] != self.n_targets_:
             raise ValueError(
                 f"y has {Y.shape[1]} series; the forecaster was fitted on "
@@ -922,8 +1133,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         need = len(self._y_tail)
         if len(Y) < need:
             raise ValueError(
-                f"y has {len(Y)} rows; forecasting needs the last {need} "
-                f"(window={need - self.difference})."
+                f"y has {len(Y)} rows; forecasting needs the last {need} (the "
+                "window, and difference rows before it)."
             )
         if np.isnan(Y[len(Y) - need :]).any():
             raise ValueError(f"y has NaN in its last {need} rows (the window).")
@@ -944,7 +1155,9 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         y : pandas Series, DataFrame or array-like, default=None
             Newer history of the same series (at least ``window`` rows) to
             forecast from without refitting; the forecast index continues
-            from ``y``'s.  None forecasts from the end of the training series.
+            from ``y``'s.  A DataFrame's columns are matched to the fitted
+            series by name (by position when ``fit`` had no names).  None
+            forecasts from the end of the training series.
         X : DataFrame or array-like of shape (n, p), default=None
             Future covariate rows (required when fitted with ``X``): at least
             ``self.horizon`` rows (``horizon`` for the recursive strategy).
@@ -954,7 +1167,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         forecast : pandas Series or DataFrame
             Indexed by the future periods, shaped like the ``y`` of ``fit``.
         """
-        return self._wrap(*self._predict_values(horizon, y, X))
+        fitted = self._fitted()
+        return fitted._wrap(*fitted._predict_values(horizon, y, X))
 
     def _predict_values(self, horizon, y, X):
         """Forecasts ``(h, k)`` and their index."""
@@ -992,9 +1206,13 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             Columns ``forecast``, ``lower``, ``upper`` (with several targets,
             a column MultiIndex ``(target, part)``), indexed by future periods.
         """
+        if isinstance(coverage, bool) or not isinstance(coverage, numbers.Real):
+            raise TypeError(f"coverage must be a float in (0, 1); got {coverage!r}.")
         if not 0 < coverage < 1:
             raise ValueError(f"coverage must be in (0, 1); got {coverage}.")
-        check_is_fitted(self, "index_")
+        return self._fitted()._interval(coverage, horizon, y, X)
+
+    def _interval(self, coverage, horizon, y, X):
         if self.strategy == "residual":
             return self._interval_residual(coverage, horizon, y)
         if not hasattr(self, "conformity_scores_"):
@@ -1002,13 +1220,12 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 "predict_interval needs held-out errors: fit with calibration_size "
                 "set (e.g. calibration_size=12)."
             )
-        h = self.horizon if horizon is None else horizon
+        h, _ = self._check_predict(horizon, X)
         if h > self.horizon:
             raise ValueError(
                 f"horizon={h} exceeds the calibrated horizon {self.horizon}."
             )
-        forecast = self.predict(h, y, X)
-        values = forecast.to_numpy().reshape(h, -1)
+        values, index = self._predict_values(h, y, X)
         scores = self.conformity_scores_[:, :h]
         n = len(scores)
         level = math.ceil((n + 1) * coverage) / n
@@ -1022,7 +1239,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         else:
             width = np.quantile(scores, level, axis=0, method="higher")
         parts = {"forecast": values, "lower": values - width, "upper": values + width}
-        return self._wrap_interval(parts, forecast.index)
+        return self._wrap_interval(parts, index)
 
     def _interval_residual(self, coverage, horizon, y):
         h, _ = self._check_predict(horizon, None)
@@ -1064,11 +1281,13 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         score : float
             ``-MAE`` (higher is better, as scikit-learn's searches expect).
         """
-        if self.id_column is not None:
-            y = _long_to_wide(y, self.id_column)[0]
-        Y, _, _, _ = _check_target(y, "ffill" if self.fill else None)
-        h = len(Y) if self.strategy == "recursive" else min(len(Y), self.horizon)
-        pred = self._predict_values(h, None, X)[0]
+        fitted = self._fitted()
+        if fitted.id_column is not None:
+            y = _long_to_wide(y, fitted.id_column)[0]
+        Y, _, _, _ = _check_target(y, "ffill" if fitted.fill else None)
+        recursive = fitted.strategy == "recursive"
+        h = len(Y) if recursive else min(len(Y), fitted.horizon)
+        pred = fitted._predict_values(h, None, X)[0]
         return -float(np.mean(np.abs(Y[:h] - pred)))
 
     # ------------------------------------------------------------ backtest
@@ -1108,7 +1327,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             Train on all past rows, or on the last ``initial_window`` only.
         seasonal_period : int, default=1
             Lag of the in-sample naive forecast that scales MASE (1: naive,
-            12: seasonal naive of monthly data).
+            12: seasonal naive of monthly data); smaller than
+            ``initial_window``.
 
         Returns
         -------
@@ -1120,6 +1340,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             :func:`backtest_metrics` turns it into MAE, RMSE, MAPE and MASE.
         """
         self._validate_params()
+        self._check_params()
         if self.id_column is not None:  # the folds of a long frame's series
             wide = clone(self).set_params(id_column=None)
             return wide.backtest(
@@ -1147,17 +1368,12 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         E = _check_exog(X, len(Y_raw), "y")
         h, T = self.horizon, len(Y_raw)
         step = h if step is None else step
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 1:
-            raise ValueError(f"step must be a positive int; got {step!r}.")
+        check_origins(h, step, initial_window, window_type, seasonal_period)
         ends = np.arange(initial_window, T - h + 1, step)
-        if initial_window < 1 or not len(ends):
+        if not len(ends):
             raise ValueError(
                 f"No origin: initial_window={initial_window} and horizon={h} leave "
-                f"no full horizon in {T} rows (or step={step} < 1)."
-            )
-        if window_type not in ("expanding", "sliding"):
-            raise ValueError(
-                f"window_type must be 'expanding' or 'sliding'; got {window_type!r}."
+                f"no full horizon in {T} rows."
             )
         rng = check_random_state(self.random_state)
         frames, model = [], None
@@ -1228,6 +1444,8 @@ def backtest_metrics(forecasts, by="fold"):
     pooled = summarise(f).to_frame("all").T
     if by is None:
         return pooled.astype({"n": int})
-    per_group = pd.DataFrame({key: summarise(g) for key, g in f.groupby(by)}).T
+    # dropna=False: an unnamed series (target None) is a group too
+    groups = f.groupby(by, dropna=False)
+    per_group = pd.DataFrame({key: summarise(g) for key, g in groups}).T
     per_group.index.name = by if isinstance(by, str) else None
     return pd.concat([per_group, pooled]).astype({"n": int})
