@@ -54,7 +54,9 @@ def test_problem1_list_of_rows_is_a_table():
     from seqlearn.data import _is_2d_table
 
     assert _is_2d_table([[1, 2], [3, 4]])
-    assert _is_2d_table((np.ones(3), np.zeros(3)))
+    assert _is_2d_table(([1.0, 2.0], (3.0, 4.0)))
+    # a list of 1-D arrays is ragged sequences, even at equal lengths
+    assert not _is_2d_table((np.ones(3), np.zeros(3)))
     assert not _is_2d_table([[1, 2], [3]])  # ragged
     assert not _is_2d_table([np.ones((2, 1)), np.ones((2, 1))])  # sequences
     assert not _is_2d_table([])
