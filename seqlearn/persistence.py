@@ -232,7 +232,7 @@ class _Encoder:
                 ),
             }
             history = vars(est).get("history_")
-            out["history"] = _plain_history(history)
+            out["history"] = _plain_history(history, self.notes, type(est).__name__)
         return out
 
     def _state_dict(self, module, path):
@@ -241,13 +241,27 @@ class _Encoder:
         }
 
 
-def _plain_history(history):
-    """Return the skorch history as plain JSON (per-epoch numbers), or []."""
-    try:
-        text = json.dumps(history.to_list() if history else [], default=_number)
-    except TypeError:
-        return []  # a callback recorded an object: the history is not essential
-    return json.loads(text)
+def _plain_history(history, notes, owner):
+    """Return the skorch history as plain JSON (per-epoch numbers).
+
+    A key whose values are not plain numbers (a callback recorded an array or
+    an object) is left out of every epoch, with a note; the rest is kept.
+    """
+    rows = history.to_list() if history else []
+    dropped = set()
+    for row in rows:
+        for key, value in row.items():
+            try:
+                json.dumps(value, default=_number)
+            except (TypeError, ValueError):
+                dropped.add(key)
+    if dropped:
+        notes.append(
+            f"{owner}.history_ keys {sorted(dropped)} hold values that are not "
+            "plain numbers; they are not saved (the rest of the history is)."
+        )
+    rows = [{k: v for k, v in row.items() if k not in dropped} for row in rows]
+    return json.loads(json.dumps(rows, default=_number))
 
 
 def _number(value):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sklearn.utils.validation import check_is_fitted
+
 if TYPE_CHECKING:  # matplotlib and pandas are imported lazily
     import pandas as pd
     from matplotlib.axes import Axes
@@ -52,7 +54,13 @@ def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     >>> [line.get_label() for line in ax.get_lines()]
     ['train_loss']
     """
-    history = getattr(estimator, "history_", estimator)
+    if hasattr(estimator, "get_params"):  # an estimator, not a History
+        check_is_fitted(estimator)
+        history = estimator.history_
+    else:
+        history = estimator
+    if not len(history):
+        raise ValueError("The history is empty: there is no epoch to plot.")
     ax = _axes(ax)
     epochs = history[:, "epoch"]
     for key in ("train_loss", "valid_loss"):
@@ -111,10 +119,28 @@ def plot_forecast(
     >>> [line.get_label() for line in ax.get_lines()]
     ['observed', 'forecast']
     """
-    ax = _axes(ax)
+    if getattr(y, "ndim", None) != 1 or not hasattr(y, "index"):
+        raise TypeError(
+            f"y must be one pandas Series; got {type(y).__name__}. For several "
+            "series, plot one at a time: y['name']."
+        )
     if hasattr(forecast, "columns"):
+        extra = [c for c in forecast.columns if c not in ("forecast", "lower", "upper")]
+        if "forecast" not in forecast.columns or extra:
+            raise ValueError(
+                "forecast must be one series' predict() output or predict_interval() "
+                f"frame (forecast, lower, upper); it has the columns "
+                f"{list(forecast.columns)}. For several series, plot one at a "
+                "time: forecast['name']."
+            )
         interval = forecast if interval is None else interval
         forecast = forecast["forecast"]
+    elif getattr(forecast, "ndim", None) != 1 or not hasattr(forecast, "index"):
+        raise TypeError(
+            f"forecast must be a pandas Series or DataFrame; got "
+            f"{type(forecast).__name__}."
+        )
+    ax = _axes(ax)
 
     def x(index):
         # periods plot as timestamps so observed and forecast share an axis

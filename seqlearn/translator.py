@@ -334,10 +334,11 @@ class SequenceTranslator(BaseSequenceEstimator):
         net = super()._build_net(module, seed, **kwargs)
         # token accuracy and loss-based stopping of the core are teacher
         # forced: stop on the exact match of freely decoded outputs instead
+        # (a user's callbacks may come without a name: kept as they are)
         callbacks = [
-            (name, cb)
-            for name, cb in net.callbacks
-            if name not in ("valid_acc", "early_stopping")
+            cb
+            for cb in net.callbacks
+            if not (isinstance(cb, tuple) and cb[0] in ("valid_acc", "early_stopping"))
         ]
         if self.early_stopping:
             callbacks[:0] = [

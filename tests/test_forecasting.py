@@ -888,3 +888,23 @@ def test_a_diverging_forecast_is_a_clear_error():
     ).fit(y)
     with pytest.raises(LossDivergedError, match="forecast diverged.*Lower lr"):
         fc.predict()
+
+
+@pytest.mark.parametrize("strategy", ["residual", "multioutput"])
+def test_a_callback_with_state_set_in_init(strategy):
+    # sklearn's clone cannot rebuild it from get_params; fit must not need to
+    from skorch.callbacks import Callback
+
+    class Record(Callback):
+        def __init__(self):
+            self.losses = []
+
+        def on_epoch_end(self, net, **kwargs):
+            self.losses.append(net.history[-1, "train_loss"])
+
+    y = np.sin(np.arange(40.0) / 3)
+    fc = RNNForecaster(
+        horizon=2, window=6, strategy=strategy, n_models=1, max_steps=3, max_epochs=2
+    )
+    fc.set_params(callbacks=[("record", Record())]).fit(y)
+    assert len(fc.history_) > 0

@@ -500,3 +500,33 @@ def test_training_only_objects_are_dropped_with_a_warning(tmp_path):
     loaded = seqlearn.load(tmp_path / "m")
     assert loaded.callbacks is None and loaded.random_state is None
     np.testing.assert_array_equal(loaded.predict(X), est.predict(X))
+
+
+def test_loaded_forecaster_has_its_history(tmp_path):
+    for name in ("forecaster_seq2seq_frame", "forecaster_intervals"):
+        model = _fitted(name)
+        seqlearn.save(model, tmp_path / "f.seqlearn")
+        loaded = seqlearn.load(tmp_path / "f.seqlearn")
+        assert len(model.history_) > 0
+        assert loaded.history_[:, "train_loss"] == model.history_[:, "train_loss"]
+    with pytest.raises(AttributeError, match="not fitted"):
+        _ = RNNForecaster().history_
+
+
+def test_history_keeps_its_numbers_when_a_callback_records_an_array(tmp_path):
+    from skorch.callbacks import Callback
+
+    class Vector(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("vector", np.array([1.0, 2.0]))
+
+    X = np.random.default_rng(0).normal(size=(10, 5))
+    model = RNNClassifier(hidden_size=3, max_epochs=3, random_state=0)
+    model.set_params(callbacks=[("vector", Vector())]).fit(X, [0, 1] * 5)
+    with pytest.warns(UserWarning, match=r"history_ keys \['vector'\]"):
+        seqlearn.save(model, tmp_path / "m.seqlearn")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        loaded = seqlearn.load(tmp_path / "m.seqlearn")
+    assert loaded.history_[:, "train_loss"] == model.history_[:, "train_loss"]
+    assert "vector" not in loaded.history_[-1]

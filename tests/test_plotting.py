@@ -68,3 +68,22 @@ def test_plot_forecast_with_interval_band_and_actuals():
     ax2 = plot_forecast(y.iloc[:-4], fc.predict(), interval=band)
     assert len(ax2.collections) == 1
     assert len(plot_forecast(y, fc.predict()).collections) == 0
+
+
+def test_plot_forecast_of_several_series_asks_for_one():
+    rng = np.random.default_rng(0)
+    y = pd.DataFrame({"a": rng.normal(size=40).cumsum(), "b": rng.normal(size=40)})
+    fc = RNNForecaster(horizon=2, window=6, n_models=1, max_steps=3).fit(y)
+    with pytest.raises(TypeError, match=r"one pandas Series.*y\['name'\]"):
+        plot_forecast(y, fc.predict())
+    with pytest.raises(ValueError, match=r"columns .*forecast\['name'\]"):
+        plot_forecast(y["a"], fc.predict_interval(0.8))
+    ax = plot_forecast(y["a"], fc.predict_interval(0.8)["a"])
+    assert [line.get_label() for line in ax.get_lines()] == ["observed", "forecast"]
+
+
+def test_plot_history_of_an_unfitted_estimator():
+    from sklearn.exceptions import NotFittedError
+
+    with pytest.raises(NotFittedError):
+        plot_history(SequenceRegressor())

@@ -602,3 +602,23 @@ def test_failed_or_interrupted_fit_keeps_the_previous_model(exc):
     with pytest.raises(type(exc) if isinstance(exc, Exception) else exc):
         model.fit(X, y)
     assert model.net_ is net and model.predict(X) == before
+
+
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_callbacks_without_a_name(early_stopping):
+    from skorch.callbacks import Callback
+
+    class Count(Callback):
+        def initialize(self):
+            self.epochs = 0
+            return self
+
+        def on_epoch_end(self, net, **kwargs):
+            self.epochs += 1
+
+    X, y = make_addition(40, random_state=0)
+    model = SequenceTranslator(
+        hidden_size=8, max_epochs=2, early_stopping=early_stopping, random_state=0
+    )
+    model.set_params(callbacks=[Count()]).fit(X, y)
+    assert len(model.history_) == 2

@@ -747,7 +747,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         seed, calibration_seed = rng.randint(2**31 - 1, size=2)
         # fit a fresh copy and take its state only once everything succeeded:
         # a refit that fails leaves the previous model (and forecasts) intact
-        new = clone(self)
+        new = self._clone()
         new._ablation = getattr(self, "_ablation", ())
         if self.strategy == "residual":
             new._fit_residual(Y, E, index, columns, int(seed))
@@ -772,6 +772,20 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             delattr(self, key)
         vars(self).update(state)
         return self
+
+    def _clone(self):
+        """``clone(self)``, passing the callbacks on as they are.
+
+        sklearn's clone rebuilds a skorch callback from its ``get_params``,
+        which fails for a callback that keeps state set in ``__init__`` (the
+        other estimators do not clone in ``fit``; the training core copies
+        the callbacks it is given).
+        """
+        plain = copy.copy(self)
+        plain.callbacks = None
+        new = clone(plain)
+        new.callbacks = self.callbacks
+        return new
 
     def _check_params(self):
         """Run the checks the parameter constraints cannot express (start of fit)."""
@@ -914,7 +928,6 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         # columns are separate series: one global model learns from all
         model.fit(series)
         self.model_, self.window_, self.season_length_ = model, L, m
-        self.history_ = model.history_ if model.network_ is not None else []
         self.n_targets_, self.n_exog_ = Y.shape[1], 0
         self._y_tail = Y[len(Y) - L :]
         self._x_tail = None
@@ -965,8 +978,20 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             reg = SequenceRegressor(**params, random_state=seed)
         reg.fit(inputs, targets.reshape(len(targets), -1))
         self.regressor_ = reg
-        self.history_ = reg.history_
         return self
+
+    @property
+    def history_(self):
+        """The training history of the fitted network (see Attributes)."""
+        # derived from the fitted network, so it survives seqlearn.load
+        if "model_" in vars(self):
+            network = self.model_.network_
+            return [] if network is None else network.history_
+        if "regressor_" in vars(self):
+            return self.regressor_.history_
+        raise AttributeError(
+            f"This {type(self).__name__} has no history_: it is not fitted."
+        )
 
     def _inputs(self, past, exog):
         """Network inputs for model-space windows ``past`` (n, L, k).
@@ -1057,7 +1082,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 f"allow at most {most} calibration origins."
             )
         first = T - h - n_cal + 1
-        model = clone(self).set_params(calibration_size=None)
+        model = self._clone().set_params(calibration_size=None)
         model._fit_arrays(Y[:first], None if E is None else E[:first], seed)
         ends = np.arange(first, T - h + 1)
         pred = model._forecast(Y, ends, h, E)
@@ -1342,7 +1367,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         self._validate_params()
         self._check_params()
         if self.id_column is not None:  # the folds of a long frame's series
-            wide = clone(self).set_params(id_column=None)
+            wide = self._clone().set_params(id_column=None)
             return wide.backtest(
                 _long_to_wide(y, self.id_column)[0],
                 X,
@@ -1382,7 +1407,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             Y = _fill(Y_raw[:end], self.fill) if self.fill else Y_raw[:end]
             start = end - initial_window if window_type == "sliding" else 0
             if refit or model is None:
-                model = clone(self).set_params(calibration_size=None)
+                model = self._clone().set_params(calibration_size=None)
                 seed = int(rng.randint(2**31 - 1))
                 train_E = None if E is None else E[start:end]
                 model._fit_arrays(Y[start:end], train_E, seed)

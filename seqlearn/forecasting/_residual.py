@@ -442,7 +442,6 @@ class ResidualModel(BaseEstimator):
         )
         network.fit(x_tr, r_tr, validation_data=(x_val, r_val))
         self.network_ = network
-        self.history_ = network.history_
         return self._net(x_val)
 
     def _net(self, x):
