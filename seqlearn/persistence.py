@@ -55,6 +55,12 @@ _ALLOWED = {
     "WordFeatureEncoder": "seqlearn.preprocessing:WordFeatureEncoder",
     "LabelEncoder": "sklearn.preprocessing:LabelEncoder",
 }
+# what error messages list (the rest are parts of those)
+_PUBLIC = sorted(
+    n
+    for n in _ALLOWED
+    if not n.startswith("_") and n not in ("LabelEncoder", "ResidualModel")
+)
 # parameters that only steer training: dropped (with a warning) when they hold
 # objects JSON cannot represent, e.g. skorch callbacks or a RandomState
 _TRAINING_ONLY = {"callbacks", "random_state"}
@@ -76,9 +82,12 @@ def _allowed_class(name):
 def _class_name(obj):
     name = type(obj).__name__
     if name not in _ALLOWED or _allowed_class(name) is not type(obj):
+        hint = ""
+        if hasattr(obj, "steps") or hasattr(obj, "transformer_list"):
+            hint = " Save the seqlearn steps of a pipeline one by one."
         raise TypeError(
             f"seqlearn.save cannot store a {type(obj).__module__}.{name}; it saves "
-            f"the seqlearn estimators and transformers ({sorted(_ALLOWED)})."
+            f"the seqlearn estimators and transformers ({', '.join(_PUBLIC)}).{hint}"
         )
     return name
 
@@ -282,9 +291,11 @@ def save(estimator, path) -> None:
     ----------
     estimator : estimator
         A seqlearn estimator (``RNNClassifier``, ``SequenceRegressor``,
-        ``SequenceTagger``, ``RNNForecaster``, ``CharRNN``) or transformer
-        (``VocabularyEncoder``, ``OneHotSequenceEncoder``, ``SequenceScaler``,
-        ``WindowTransformer``).
+        ``SequenceTagger``, ``RNNForecaster``, ``CharRNN``,
+        ``SequenceTranslator``) or transformer (``VocabularyEncoder``,
+        ``WordFeatureEncoder``, ``OneHotSequenceEncoder``, ``SequenceScaler``,
+        ``WindowTransformer``).  A scikit-learn ``Pipeline`` is not saved as a
+        whole: save its seqlearn steps one by one.
     path : str or path-like or binary file object
         Where to write.  By convention the extension is ``.seqlearn``.
 
@@ -308,6 +319,7 @@ def save(estimator, path) -> None:
     """
     from safetensors.torch import save as save_tensors
 
+    _class_name(estimator)  # the top level must be a seqlearn class
     encoder = _Encoder()
     tree = encoder.encode(estimator, "estimator")
     if not isinstance(tree, dict) or tree.get("__type__") != "estimator":

@@ -530,3 +530,11 @@ def test_history_keeps_its_numbers_when_a_callback_records_an_array(tmp_path):
         loaded = seqlearn.load(tmp_path / "m.seqlearn")
     assert loaded.history_[:, "train_loss"] == model.history_[:, "train_loss"]
     assert "vector" not in loaded.history_[-1]
+
+
+def test_a_pipeline_is_refused_with_a_hint(tmp_path):
+    from sklearn.pipeline import make_pipeline
+
+    with pytest.raises(TypeError, match="Pipeline.*steps of a pipeline one by one"):
+        seqlearn.save(make_pipeline(RNNClassifier()), tmp_path / "p.seqlearn")
+    assert not (tmp_path / "p.seqlearn").exists()
