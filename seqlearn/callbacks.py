@@ -102,6 +102,8 @@ def budget_epochs(
     >>> budget_epochs(5000, 32, max_epochs=100, min_updates=600)
     100
     """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}.")
     n_train = max(n_samples - math.ceil(validation_fraction * n_samples), 1)
     batches = math.ceil(n_train / batch_size)
     return max(max_epochs, math.ceil(min_updates / batches))

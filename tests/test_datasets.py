@@ -309,3 +309,29 @@ def test_return_X_y_and_errors(tmp_path):
         load_dutch_ner(tmp_path)
     with pytest.raises(ValueError, match="max_length"):
         load_dutch_ner("sample", max_length=0)
+
+
+def test_generators_refuse_what_they_cannot_draw():
+    import datetime
+
+    from seqlearn.callbacks import budget_epochs
+    from seqlearn.datasets import make_addition, make_date_normalization
+
+    with pytest.raises(ValueError, match="noise must be a finite"):
+        make_sine_series(10, noise=np.inf)
+    with pytest.raises(ValueError, match="amplitude must be a finite"):
+        make_sine_series(10, amplitude=np.nan)
+    with pytest.raises(ValueError, match="digits must be <= 18"):
+        make_addition(5, digits=19)
+    with pytest.raises(ValueError, match="batch_size must be >= 1"):
+        budget_epochs(10, 0, max_epochs=1)
+    start = datetime.datetime(2000, 1, 1, 12)
+    _, y = make_date_normalization(3, start=start, random_state=0)
+    assert all(len(d) == 10 for d in y)
+    with pytest.raises(TypeError, match="start must be a datetime.date"):
+        make_date_normalization(3, start="2000-01-01")
+
+
+def test_ner_max_length_takes_a_numpy_int():
+    data = load_dutch_ner("sample", max_length=np.int64(10))
+    assert max(len(t) for t in data.tokens) <= 10

@@ -1,5 +1,6 @@
 """Loader for the Koninklijke Bibliotheek Dutch named-entity data (CC-0)."""
 
+import numbers
 import re
 from importlib import resources
 from pathlib import Path
@@ -190,7 +191,7 @@ def load_dutch_ner(path=None, *, split_sentences=True, max_length=60, return_X_y
     ['B-LOC', 'B-ORG', 'B-PER', 'I-LOC', 'I-ORG', 'I-PER', 'O']
     """
     if max_length is not None and (
-        not isinstance(max_length, int) or isinstance(max_length, bool)
+        not isinstance(max_length, numbers.Integral) or isinstance(max_length, bool)
     ):
         raise TypeError(f"max_length must be an int or None, got {max_length!r}.")
     if max_length is not None and max_length < 1:

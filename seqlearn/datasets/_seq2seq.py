@@ -67,6 +67,8 @@ def make_addition(n_samples=50000, digits=3, *, random_state=None):
     """
     n_samples = _check_int(n_samples, "n_samples", 1)
     digits = _check_int(digits, "digits", 1)
+    if digits > 18:  # numbers are drawn as int64
+        raise ValueError(f"digits must be <= 18, got {digits}.")
     n_numbers = 10**digits
     if n_samples > n_numbers * (n_numbers + 1) // 2:
         raise ValueError(
@@ -140,6 +142,13 @@ def make_date_normalization(
             "make_date_normalization needs babel: pip install babel"
         ) from exc
     n_samples = _check_int(n_samples, "n_samples", 1)
+    for name, value in (("start", start), ("end", end)):
+        if not isinstance(value, datetime.date):
+            raise TypeError(f"{name} must be a datetime.date, got {value!r}.")
+    # a datetime is a date too: keep its day only (y is YYYY-MM-DD)
+    start, end = (
+        v.date() if isinstance(v, datetime.datetime) else v for v in (start, end)
+    )
     span = (end - start).days + 1
     if span < 1:
         raise ValueError(f"end ({end}) must not be before start ({start}).")

@@ -28,8 +28,8 @@ def _check_int(value, name, minimum):
 
 
 def _check_nonnegative(value, name):
-    if not isinstance(value, numbers.Real) or not value >= 0:
-        raise ValueError(f"{name} must be a non-negative number, got {value!r}.")
+    if not isinstance(value, numbers.Real) or not 0 <= value < np.inf:
+        raise ValueError(f"{name} must be a finite non-negative number, got {value!r}.")
     return float(value)
 
 
@@ -146,6 +146,8 @@ def make_sine_series(
     if not isinstance(period, numbers.Real) or not period > 0:
         raise ValueError(f"period must be a positive number, got {period!r}.")
     noise = _check_nonnegative(noise, "noise")
+    if not isinstance(amplitude, numbers.Real) or not np.isfinite(amplitude):
+        raise ValueError(f"amplitude must be a finite number, got {amplitude!r}.")
     rng = check_random_state(random_state)
 
     t = np.arange(n_timesteps)
