@@ -44,11 +44,10 @@ print(
 )
 
 # %%
-# The last year, forecast from the 11 years before it, with an interval whose
-# width comes from the network's errors on held-out origins.
-final = RNNForecaster(
-    window=24, horizon=12, log=True, calibration_size=24, random_state=0
-).fit(y[:-12])
+# The last year, forecast from the 11 years before it, with a conformal
+# interval whose width comes from the errors ``fit`` measured at earlier
+# origins of the series.
+final = RNNForecaster(window=24, horizon=12, log=True, random_state=0).fit(y[:-12])
 intervals = final.predict_interval(coverage=0.9)
 ax = plot_forecast(y, intervals, last=48)
 ax.set_title("Airline passengers: last 12 months forecast, 90 % interval")

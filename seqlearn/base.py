@@ -339,7 +339,11 @@ SHARED_PARAMS = {
             None,
             "list of (name, skorch callback) or None",
             [list, None],
-            "Extra skorch callbacks (e.g. ``LRScheduler``).",
+            "Extra skorch callbacks (e.g. ``LRScheduler``). Names seqlearn "
+            "uses for its own (``early_stopping``, ``gradient_clip``, "
+            "``lr_schedule``, ``progress_bar``, ``divergence``, ``valid_acc``, "
+            "and skorch's ``train_loss``, ``valid_loss``, ``epoch_timer``, "
+            "``print_log``) are taken when their feature is on.",
         ),
         "n_threads": param(
             None,

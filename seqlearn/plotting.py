@@ -39,7 +39,8 @@ def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     Returns
     -------
     ax : matplotlib Axes
-        The axes, with one line per loss recorded.
+        The axes, with one line per loss recorded (``train_loss``,
+        ``valid_loss``, and the default forecaster's ``valid_mae``).
 
     Examples
     --------
@@ -62,11 +63,13 @@ def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     if not len(history):
         raise ValueError("The history is empty: there is no epoch to plot.")
     ax = _axes(ax)
-    epochs = history[:, "epoch"]
-    for key in ("train_loss", "valid_loss"):
-        values = [row.get(key) for row in history]
-        if any(v is not None for v in values):
-            ax.plot(epochs, values, label=key, marker=".")
+    # valid_mae: the default forecaster scores its validation windows every
+    # few optimizer steps (its "epochs")
+    for key in ("train_loss", "valid_loss", "valid_mae"):
+        rows = [row for row in history if key in row]
+        if rows:
+            x = [row["epoch"] for row in rows]
+            ax.plot(x, [row[key] for row in rows], label=key, marker=".")
     ax.set_xlabel("epoch")
     ax.set_ylabel("loss")
     ax.legend()

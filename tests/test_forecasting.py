@@ -1,4 +1,5 @@
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -15,6 +16,8 @@ from seqlearn.nn import Seq2SeqModel
 
 STRATEGIES = ["multioutput", "recursive", "seq2seq"]
 FAST = dict(hidden_size=8, max_epochs=2, random_state=0)
+# the default strategy ("residual") counts optimizer steps, not epochs
+FAST_DEFAULT = dict(n_models=2, max_steps=40, random_state=0)
 
 
 @pytest.fixture(scope="module")
@@ -155,20 +158,20 @@ def test_season_from_an_index_without_a_named_frequency():
 def test_array_and_dataframe_targets():
     rng = np.random.default_rng(0)
     values = rng.normal(size=(80, 2)).cumsum(axis=0)
-    fc = RNNForecaster(window=10, horizon=4, **FAST)
+    fc = RNNForecaster(window=10, horizon=4, hidden_size=8, **FAST_DEFAULT)
     pred = fc.fit(values[:, 0]).predict()
     assert isinstance(pred, pd.Series)
     assert list(pred.index) == [80, 81, 82, 83]
     frame = pd.DataFrame(values, columns=["a", "b"])
     for strategy in STRATEGIES:
-        fc.set_params(strategy=strategy, multivariate=True)
+        fc.set_params(strategy=strategy, multivariate=True, max_epochs=2)
         pred = fc.fit(frame).predict()
         assert list(pred.columns) == ["a", "b"] and pred.shape == (4, 2)
         # joint forecasting is explicit: without it a window strategy refuses
         with pytest.raises(ValueError, match="multivariate=True"):
             clone(fc).set_params(multivariate=False).fit(frame)
     with pytest.raises(ValueError, match="strategy='residual' does not"):
-        clone(fc).set_params(strategy="residual").fit(frame)
+        clone(fc).set_params(strategy="residual", max_epochs=60).fit(frame)
 
 
 def test_recursive_predicts_beyond_horizon_others_refuse(airline):
@@ -246,7 +249,9 @@ def test_log_and_difference_recover_an_exact_pattern():
 
 def test_log_rejects_non_positive():
     with pytest.raises(ValueError, match="positive"):
-        RNNForecaster(window=3, horizon=1, log=True, **FAST).fit(np.arange(20.0))
+        RNNForecaster(window=3, horizon=1, log=True, **FAST_DEFAULT).fit(
+            np.arange(20.0)
+        )
 
 
 # ------------------------------------------------------------ errors
@@ -335,7 +340,7 @@ def test_regressor_params_pass_through(airline):
 
 def test_quiet_by_default(airline, capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    RNNForecaster(window=12, horizon=3, **FAST).fit(airline).predict()
+    RNNForecaster(window=12, horizon=3, **FAST_DEFAULT).fit(airline).predict()
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
     assert list(tmp_path.iterdir()) == []
@@ -395,11 +400,11 @@ def test_residual_strategy_takes_weight_decay_and_gradient_clip(airline):
 
 def test_gridsearch_with_time_series_split(airline):
     search = GridSearchCV(
-        RNNForecaster(window=12, horizon=6, **FAST),
-        {"scaling": ["window", "standard"]},
+        RNNForecaster(window=12, horizon=6, max_steps=20, random_state=0),
+        {"n_models": [1, 2]},
         cv=TimeSeriesSplit(n_splits=2, test_size=6),
     ).fit(airline)
-    assert search.best_params_["scaling"] in ("window", "standard")
+    assert search.best_params_["n_models"] in (1, 2)
     assert np.all(search.cv_results_["mean_test_score"] < 0)  # negative MAE
     fc = search.best_estimator_.fit(airline.iloc[:-6])
     mae = np.mean(np.abs(airline.iloc[-6:].to_numpy() - fc.predict().to_numpy()))
@@ -444,7 +449,7 @@ def test_backtest_has_no_leakage(airline, strategy, refit):
 def test_backtest_nan_filled_per_fold_without_lookahead(co2):
     y = co2.iloc[:300].copy()
     fc = RNNForecaster(
-        window=10, horizon=4, fill="interpolate", n_models=2, max_steps=20, **FAST
+        window=10, horizon=4, fill="interpolate", hidden_size=8, **FAST_DEFAULT
     )
     a = fc.backtest(y, initial_window=280, step=4)
     y.iloc[283:] = 400.0  # later values would leak through an interpolation
@@ -454,7 +459,7 @@ def test_backtest_nan_filled_per_fold_without_lookahead(co2):
 
 
 def test_backtest_frame_and_metrics(airline):
-    fc = RNNForecaster(window=12, horizon=12, **FAST)
+    fc = RNNForecaster(window=12, horizon=12, **FAST_DEFAULT)
     f = fc.backtest(airline, initial_window=120, step=12, seasonal_period=12)
     assert len(f) == 24 and list(f["fold"].unique()) == [0, 1]
     assert f["origin"].iloc[0] == pd.Period("1959-01", "M")
@@ -477,7 +482,7 @@ def test_backtest_frame_and_metrics(airline):
 
 
 def test_backtest_origin_errors(airline):
-    fc = RNNForecaster(window=12, horizon=12, **FAST)
+    fc = RNNForecaster(window=12, horizon=12, **FAST_DEFAULT)
     with pytest.raises(ValueError, match="No origin"):
         fc.backtest(airline, initial_window=140)
 
@@ -500,7 +505,8 @@ def test_backtest_seasonal_period_is_validated(m):
 def test_backtest_argument_errors_are_the_same_for_every_strategy():
     y = np.sin(np.arange(80) / 3) + 5
     for strategy in ("residual", "multioutput"):
-        fc = RNNForecaster(horizon=3, window=8, strategy=strategy, **FAST)
+        fast = FAST_DEFAULT if strategy == "residual" else FAST
+        fc = RNNForecaster(horizon=3, window=8, strategy=strategy, **fast)
         with pytest.raises(ValueError, match="initial_window must be a positive int"):
             fc.backtest(y, initial_window=60.0)
     # a column that starts later is the one too short: say which
@@ -608,7 +614,6 @@ def test_seq2seq_module_shapes_and_gradients():
 
 
 # ------------------------------------------------------------ default (residual)
-FAST_DEFAULT = dict(n_models=2, max_steps=40, random_state=0)
 
 
 @pytest.mark.parametrize(
@@ -903,8 +908,29 @@ def test_a_callback_with_state_set_in_init(strategy):
             self.losses.append(net.history[-1, "train_loss"])
 
     y = np.sin(np.arange(40.0) / 3)
-    fc = RNNForecaster(
-        horizon=2, window=6, strategy=strategy, n_models=1, max_steps=3, max_epochs=2
-    )
+    fast = {"max_steps": 3} if strategy == "residual" else {"max_epochs": 2}
+    fc = RNNForecaster(horizon=2, window=6, strategy=strategy, n_models=1, **fast)
     fc.set_params(callbacks=[("record", Record())]).fit(y)
     assert len(fc.history_) > 0
+
+
+def test_parameters_the_residual_strategy_ignores_warn():
+    y = np.sin(np.arange(60.0) / 3)
+    with pytest.warns(UserWarning, match="does not use difference=12, max_epochs=5"):
+        RNNForecaster(horizon=2, difference=12, max_epochs=5, **FAST_DEFAULT).fit(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        RNNForecaster(horizon=2, **FAST_DEFAULT).fit(y)
+        RNNForecaster(horizon=2, strategy="multioutput", **FAST).fit(y)
+
+
+def test_score_matches_series_by_name():
+    rng = np.random.default_rng(0)
+    y = pd.DataFrame(rng.normal(size=(50, 3)).cumsum(axis=0), columns=list("abc"))
+    fc = RNNForecaster(horizon=3, **FAST_DEFAULT).fit(y.iloc[:-3])
+    test = y.iloc[-3:]
+    assert fc.score(test[["c", "a", "b"]]) == pytest.approx(fc.score(test))
+    with pytest.raises(ValueError, match="has 1 series"):
+        fc.score(test["a"])
+    with pytest.raises(ValueError, match=r"missing: \['c'\]"):
+        fc.score(test[["a", "b"]])

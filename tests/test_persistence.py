@@ -175,7 +175,9 @@ CASES = {
     ),
     "forecaster_intervals": (
         _forecaster,
-        lambda: RNNForecaster(window=6, horizon=3, calibration_size=12, **TINY),
+        lambda: RNNForecaster(
+            window=6, horizon=3, strategy="multioutput", calibration_size=12, **TINY
+        ),
         lambda m, X: m.predict_interval(0.8),
     ),
     "forecaster_seq2seq_frame": (

@@ -51,6 +51,7 @@ def test_plot_forecast_with_interval_band_and_actuals():
     fc = RNNForecaster(
         window=12,
         horizon=4,
+        strategy="multioutput",
         calibration_size=12,
         hidden_size=4,
         max_epochs=2,
@@ -87,3 +88,13 @@ def test_plot_history_of_an_unfitted_estimator():
 
     with pytest.raises(NotFittedError):
         plot_history(SequenceRegressor())
+
+
+def test_plot_history_of_the_default_forecaster_shows_its_validation():
+    y = pd.Series(np.sin(np.arange(60.0) / 3))
+    fc = RNNForecaster(horizon=3, n_models=1, max_steps=20, random_state=0).fit(y)
+    ax = plot_history(fc)
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert set(lines) == {"train_loss", "valid_mae"}
+    assert len(lines["train_loss"].get_xdata()) == 20
+    assert list(lines["valid_mae"].get_xdata()) == [10, 20]

@@ -9,6 +9,7 @@ and maps the network's outputs back to the series' scale and calendar.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 import numbers
 import warnings
@@ -54,6 +55,19 @@ _PREDICT_PARAMS = (
     "multivariate",
     "id_column",
     "fill",
+)
+# Parameters the residual strategy does not read (fit warns when one is set).
+_NOT_RESIDUAL = (
+    "scaling",
+    "difference",
+    "calibration_size",
+    "max_epochs",
+    "num_layers",
+    "bidirectional",
+    "dropout",
+    "pooling",
+    "precision",
+    "validation_fraction",
 )
 # Numeric parameters a bool must not pass for (True is an Integral).
 _NUMBER_PARAMS = (
@@ -512,7 +526,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
     >>> t = np.arange(60)
     >>> y = pd.Series(np.sin(t / 3), index=pd.period_range("2000-01", periods=60,
     ...               freq="M"))
-    >>> fc = RNNForecaster(window=12, horizon=3, max_epochs=2, random_state=0)
+    >>> fc = RNNForecaster(window=12, horizon=3, max_steps=20, random_state=0)
     >>> fc.fit(y).predict().index
     PeriodIndex(['2005-01', '2005-02', '2005-03'], dtype='period[M]')
     """
@@ -796,6 +810,20 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                     f"{name} must be a number, not a bool; got {name}={value!r}."
                 )
         if self.strategy == "residual":
+            defaults = {f.name: f.default for f in dataclasses.fields(self)}
+            ignored = [
+                f"{name}={getattr(self, name)!r}"
+                for name in _NOT_RESIDUAL
+                if getattr(self, name) != defaults[name]
+            ]
+            if ignored:
+                warnings.warn(
+                    f"strategy='residual' does not use {', '.join(ignored)}; "
+                    "they apply to the other strategies (the residual "
+                    "strategy's budget is max_steps).",
+                    UserWarning,
+                    stacklevel=3,
+                )
             for i, cb in enumerate(self.callbacks or ()):
                 named = isinstance(cb, tuple) and len(cb) == 2
                 if not (isinstance(cb[1] if named else cb, Callback) or callable(cb)):
@@ -1136,8 +1164,21 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         if y is None:
             return self._y_tail, self.index_
         Y, index, columns, _, _ = self._target(y)
+        Y = self._match_series(Y, columns, y)
+        need = len(self._y_tail)
+        if len(Y) < need:
+            raise ValueError(
+                f"y has {len(Y)} rows; forecasting needs the last {need} (the "
+                "window, and difference rows before it)."
+            )
+        if np.isnan(Y[len(Y) - need :]).any():
+            raise ValueError(f"y has NaN in its last {need} rows (the window).")
+        return Y[len(Y) - need :], index
+
+    def _match_series(self, Y, columns, y):
+        """``Y``'s columns in the fitted order: a frame's are matched by name."""
         fitted = list(self._columns)
-        # a frame's series are matched by name, unless fit had none (an array)
+        # by name, unless fit had no names (an array)
         named = self._kind == "long" or (
             isinstance(y, pd.DataFrame) and fitted != list(range(len(fitted)))
         )
@@ -1155,15 +1196,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 f"y has {Y.shape[1]} series; the forecaster was fitted on "
                 f"{self.n_targets_}."
             )
-        need = len(self._y_tail)
-        if len(Y) < need:
-            raise ValueError(
-                f"y has {len(Y)} rows; forecasting needs the last {need} (the "
-                "window, and difference rows before it)."
-            )
-        if np.isnan(Y[len(Y) - need :]).any():
-            raise ValueError(f"y has NaN in its last {need} rows (the window).")
-        return Y[len(Y) - need :], index
+        return Y
 
     def _predict_residual(self, tail, h):
         """Forecasts ``(h, k)`` from ``tail``."""
@@ -1309,7 +1342,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         fitted = self._fitted()
         if fitted.id_column is not None:
             y = _long_to_wide(y, fitted.id_column)[0]
-        Y, _, _, _ = _check_target(y, "ffill" if fitted.fill else None)
+        Y, _, columns, _ = _check_target(y, "ffill" if fitted.fill else None)
+        Y = fitted._match_series(Y, columns, y)
         recursive = fitted.strategy == "recursive"
         h = len(Y) if recursive else min(len(Y), fitted.horizon)
         pred = fitted._predict_values(h, None, X)[0]
