@@ -145,11 +145,11 @@ def test_forecaster_search_on_dask(dask_client):
 
     series = np.sin(np.arange(150) / 4.0) + np.arange(150) / 50.0
     search_kwargs = {
-        "param_grid": {"scaling": ["window", "standard"]},
+        "param_grid": {"n_models": [1, 2]},
         "cv": TimeSeriesSplit(n_splits=2, test_size=6),
     }
     forecaster = RNNForecaster(
-        window=12, horizon=6, hidden_size=4, max_epochs=3, random_state=0
+        window=12, horizon=6, hidden_size=4, max_steps=20, random_state=0
     )
     serial = GridSearchCV(forecaster, **search_kwargs).fit(series)
     with joblib.parallel_config(backend="dask"):
