@@ -66,6 +66,11 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         "training",
         "budget",
     )
+    _param_docs = {
+        "embedding_dim": "None: X is numeric; an int: X holds token ids (0 is "
+        "padding) embedded into vectors of this size.  With raw texts or token "
+        "strings: the word embedding size (None means 64).",
+    }
 
     @fit_method
     @doc.fill_doc(fit_returns=doc.fit_returns_doc("RNNClassifier", "classifier"))

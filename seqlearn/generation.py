@@ -310,7 +310,9 @@ class CharRNN(BaseSequenceEstimator):
         The trained network.
     history_ : skorch.History
         Per epoch: ``train_loss`` (mean negative log-likelihood per character)
-        and ``dur``.
+        and ``dur``; with ``early_stopping=True`` also ``valid_loss`` and
+        ``valid_acc`` (next-character accuracy) on the held-out end of the
+        text.
 
     See Also
     --------

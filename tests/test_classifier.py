@@ -213,3 +213,10 @@ def test_bad_class_weight_values(weights, error, match):
 def test_y_that_is_not_array_like(y):
     with pytest.raises(TypeError, match="y must be an array-like"):
         RNNClassifier(max_epochs=1).fit(np.ones((6, 4)), y)
+
+
+@pytest.mark.parametrize("missing", [float("nan"), None])
+def test_a_missing_text_is_named(missing):
+    for texts in (["a good film", missing], [missing, "a good film"]):
+        with pytest.raises(TypeError, match=r"is missing .*fill or drop"):
+            RNNClassifier(max_epochs=1).fit(texts, [1, 0])

@@ -377,3 +377,20 @@ def test_text_in_a_pandas_series():
     tagger = SequenceTagger(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
     assert tagger.input_kind_ == "words"
     assert [len(p) for p in tagger.predict(X[:2])] == [2, 3]
+
+
+def test_empty_input_after_a_text_fit_is_named():
+    X, y = [["Jan", "woont"], ["in", "Leiden"]] * 5, [["B", "O"], ["O", "B"]] * 5
+    tagger = SequenceTagger(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match=r"X\[0\] is an empty sequence"):
+        tagger.predict([[]])
+    with pytest.raises(ValueError, match="0 documents"):
+        tagger.predict([])
+
+
+def test_an_unrepairable_stray_tag_names_the_missing_label():
+    X = [["a", "b", "c", "d"], ["a", "b"]] * 10
+    y = [["B-PER", "O", "O", "I-LOC"], ["B-PER", "O"]] * 10
+    tagger = SequenceTagger(crf=True, constraints="iob2", max_epochs=1)
+    with pytest.raises(ValueError, match=r"cannot be read as \['B-LOC'\]"):
+        tagger.fit(X, y)

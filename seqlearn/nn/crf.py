@@ -555,8 +555,23 @@ def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
         still = invalid(tags).any(1) | ~end[tags[rows, lengths - 1]]
         for i in np.flatnonzero(still)[:1]:
             path = " ".join(str(labels[t]) for t in tags[i, : lengths[i]])
+            # a stray tag is repaired only into a label that exists
+            missing = sorted(
+                {
+                    swap[1] + str(labels[t])[2:]
+                    for t in tags[i, : lengths[i]]
+                    if swap is not None
+                    and str(labels[t]).startswith(swap[0])
+                    and swap[1] + str(labels[t])[2:] not in labels
+                }
+            )
+            why = (
+                f" (its stray tags cannot be read as {missing}: no such label in y)"
+                if missing
+                else ""
+            )
             raise ValueError(
-                f"y[{i}] is not a valid {scheme.upper()} tag sequence ({path!r}), "
+                f"y[{i}] is not a valid {scheme.upper()} tag sequence ({path!r}){why}, "
                 f"so constraints={scheme!r} would forbid it; fix the tags or use "
                 "constraints=None."
             )

@@ -35,14 +35,26 @@ def is_text(X) -> bool:
         )
     if not isinstance(X, list | tuple) or not X:
         return False
-    first = next((s for s in X if not hasattr(s, "__len__") or len(s)), None)
+    # the first document that says what X holds (missing texts, NaN or
+    # None, are skipped: encoding names them)
+    first = next(
+        (s for s in X if s is not None and not isinstance(s, float) and _filled(s)),
+        None,
+    )
     if isinstance(first, str):
         return True
     if first is None or hasattr(first, "iloc"):
         return False
     if isinstance(first, np.ndarray):  # a token array is 1-D
         return first.ndim == 1 and is_text(first)
+    if not hasattr(first, "__iter__"):
+        return False  # numbers
     return isinstance(next(iter(first)), str)
+
+
+def _filled(doc) -> bool:
+    """Whether ``doc`` is a number or a non-empty sequence."""
+    return not hasattr(doc, "__len__") or len(doc) > 0
 
 
 def _case_class(word: str) -> int:
@@ -115,6 +127,14 @@ class WordFeatureEncoder(TransformerMixin, BaseEstimator):
             )
         docs = []
         for i, doc in enumerate(X):
+            if not isinstance(doc, str | list | tuple | np.ndarray):
+                missing = doc is None or (isinstance(doc, float) and doc != doc)
+                raise TypeError(
+                    f"X[{i}] is {'missing (' if missing else 'a '}"
+                    f"{type(doc).__name__}{')' if missing else ''}; each document "
+                    "must be a string or a list of string tokens"
+                    + (" (fill or drop missing texts first)." if missing else ".")
+                )
             tokens = _TOKEN_PATTERN.findall(doc) if isinstance(doc, str) else list(doc)
             if not tokens:
                 raise ValueError(
@@ -122,6 +142,8 @@ class WordFeatureEncoder(TransformerMixin, BaseEstimator):
                     "at least one step."
                 )
             docs.append(tokens)
+        if not docs:
+            raise ValueError("X has 0 documents; at least one is required.")
         return docs
 
     def _clip(self, word: str) -> str:
