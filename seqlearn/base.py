@@ -27,6 +27,7 @@ import contextlib
 import copy
 import dataclasses
 import functools
+import math
 import numbers
 import re
 import sys
@@ -50,7 +51,12 @@ from seqlearn._compat import (
     fit_context,
     validate_data,
 )
-from seqlearn.callbacks import StopTraining, WarmupCosineLR, budget_epochs
+from seqlearn.callbacks import (
+    StopTraining,
+    WarmEarlyStopping,
+    WarmupCosineLR,
+    budget_epochs,
+)
 from seqlearn.data import (
     BucketBatchIterator,
     SequenceData,
@@ -432,6 +438,13 @@ def _parameters_doc(cls) -> str:
             "Number of passes over the training data; a small set of long "
             "series may get more (see ``min_updates``, which sets a minimum "
             "number of optimizer steps; ``min_updates=0`` makes this exact)."
+        )
+    if "min_updates" in names and "patience" not in overrides:
+        overrides["patience"] = (
+            "Epochs without improvement before stopping.  Where ``min_updates`` "
+            "makes a small data set train k times ``max_epochs`` epochs, "
+            "patience is k times this, and the epochs of the learning-rate "
+            "warm-up never count."
         )
     entries = []
     for f in dataclasses.fields(cls):
@@ -980,7 +993,8 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         else:
             check_is_fitted(self)
         if not reset and self.input_kind_ == "words":
-            if not is_text(X):
+            empty = isinstance(X, list | tuple) and not any(map(len_or_1, X))
+            if not is_text(X) and not empty:  # empty: the encoder says so
                 raise TypeError(
                     f"This {type(self).__name__} was fitted on text: X must be a "
                     "list of texts or of token lists of str."
@@ -1200,11 +1214,20 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                 ("gradient_clip", GradientNormClipping(self.gradient_clip))
             )
         if self.early_stopping:
+            # min_updates may turn max_epochs into many short epochs: patience
+            # grows by the same factor, and the warm-up's epochs never count
+            # (chosen by CV on the training splits of GunPoint and ArrowHead)
+            epochs = self.max_epochs if max_epochs is None else max_epochs
+            factor = max(1, math.ceil(epochs / self.max_epochs))
+            warmup = int(WarmupCosineLR().warmup_fraction * epochs)
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(
-                        monitor="valid_loss", patience=self.patience, load_best=True
+                    WarmEarlyStopping(
+                        start=warmup if lr_schedule else 0,
+                        monitor="valid_loss",
+                        patience=self.patience * factor,
+                        load_best=True,
                     ),
                 )
             )
@@ -1394,6 +1417,11 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     np.exp(z, out=z)
     z /= z.sum(axis=-1, keepdims=True)
     return z
+
+
+def len_or_1(obj) -> int:
+    """``len(obj)``, or 1 for an object without a length (a number)."""
+    return len(obj) if hasattr(obj, "__len__") else 1
 
 
 def check_class_weight(class_weight, classes, y_encoded):

@@ -8,9 +8,15 @@ Small data sets give few optimizer steps per epoch (50 sequences in batches of
 
 import math
 
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, EarlyStopping
 
-__all__ = ["StopTraining", "WarmupCosineLR", "budget_epochs", "lr_at_step"]
+__all__ = [
+    "StopTraining",
+    "WarmEarlyStopping",
+    "WarmupCosineLR",
+    "budget_epochs",
+    "lr_at_step",
+]
 
 
 class StopTraining(Exception):  # noqa: N818 (a signal, not an error)
@@ -22,7 +28,7 @@ class StopTraining(Exception):  # noqa: N818 (a signal, not an error)
 
     Examples
     --------
-    >>> from skorch.callbacks import Callback
+    >>> from skorch.callbacks import Callback, EarlyStopping
     >>> from seqlearn.callbacks import StopTraining
     >>> class StopBelow(Callback):
     ...     def on_epoch_end(self, net, **kwargs):
@@ -107,6 +113,42 @@ def budget_epochs(
     n_train = max(n_samples - math.ceil(validation_fraction * n_samples), 1)
     batches = math.ceil(n_train / batch_size)
     return max(max_epochs, math.ceil(min_updates / batches))
+
+
+class WarmEarlyStopping(EarlyStopping):
+    """skorch's :class:`~skorch.callbacks.EarlyStopping`, blind to a warm-up.
+
+    During the first ``start`` epochs the best score and weights are still
+    recorded, but an epoch without improvement is not a miss: a learning
+    rate still warming up (:class:`WarmupCosineLR`) is no reason to stop.
+
+    Parameters
+    ----------
+    start : int, default=0
+        Epochs before misses count (0: skorch's behaviour).
+    **kwargs
+        Passed to :class:`~skorch.callbacks.EarlyStopping` (``monitor``,
+        ``patience``, ``load_best``, ...).
+
+    Examples
+    --------
+    >>> from seqlearn.callbacks import WarmEarlyStopping
+    >>> stop = WarmEarlyStopping(start=30, monitor="valid_loss", patience=30)
+    """
+
+    def __init__(self, start=0, **kwargs):
+        super().__init__(**kwargs)
+        self.start = start
+
+    def on_epoch_end(self, net, **kwargs):
+        """Record the score; count a miss only after ``start`` epochs."""
+        if len(net.history) > self.start:
+            return super().on_epoch_end(net, **kwargs)
+        patience, self.patience = self.patience, math.inf
+        try:  # records the best score and weights, never stops
+            super().on_epoch_end(net, **kwargs)
+        finally:
+            self.patience, self.misses_ = patience, 0
 
 
 class WarmupCosineLR(Callback):

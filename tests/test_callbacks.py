@@ -4,6 +4,7 @@ import math
 
 import numpy as np
 import pytest
+import torch
 from skorch.callbacks import Callback
 
 from seqlearn import RNNClassifier
@@ -89,3 +90,51 @@ def test_schedule_validation(kwargs):
     clf = RNNClassifier(max_epochs=1, callbacks=[("lr", WarmupCosineLR(**kwargs))])
     with pytest.raises(ValueError):
         clf.fit(X, [0, 1, 0, 1])
+
+
+def test_warm_early_stopping_ignores_the_warm_up_but_keeps_the_best():
+    from skorch.history import History
+
+    from seqlearn.callbacks import WarmEarlyStopping
+
+    class Net:
+        module_ = torch.nn.Linear(1, 1)
+        verbose = 0
+
+    net, stop = Net(), WarmEarlyStopping(start=5, patience=2, monitor="valid_loss")
+    net.history = History()
+    stop.initialize().on_train_begin(net)
+    scores = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]  # never better than the first
+    for epoch, score in enumerate(scores[:5], start=1):
+        net.history.new_epoch()
+        net.history.record("epoch", epoch)
+        net.history.record("valid_loss", score)
+        stop.on_epoch_end(net)  # warm-up: no miss, no stop
+    assert stop.misses_ == 0 and stop.best_epoch_ == 1
+    net.history.new_epoch()
+    net.history.record("epoch", 6)
+    net.history.record("valid_loss", 6.0)
+    stop.on_epoch_end(net)
+    assert stop.misses_ == 1
+    net.history.new_epoch()
+    net.history.record("epoch", 7)
+    net.history.record("valid_loss", 7.0)
+    with pytest.raises(KeyboardInterrupt):  # skorch's way to stop
+        stop.on_epoch_end(net)
+
+
+def test_patience_follows_the_long_series_budget():
+    from seqlearn import RNNClassifier
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 70, 1)).astype(np.float32)  # long: 600 updates
+    y = np.arange(40) % 2
+    clf = RNNClassifier(
+        hidden_size=4, conv_channels=None, max_epochs=2, patience=3, lr=1e-9
+    )
+    clf.set_params(early_stopping=True, random_state=0).fit(X, y)
+    stop = dict(clf.net_.callbacks_)["early_stopping"]
+    # 36 training sequences, batches of 32: 2 per epoch, so 300 epochs = 150 x 2
+    assert stop.patience == 3 * 150
+    assert stop.start == 30  # the warm-up: 10 % of the 300 epochs
+    assert len(clf.history_) > stop.start  # it did not stop during the warm-up
