@@ -164,14 +164,22 @@ def test_array_and_dataframe_targets():
     assert list(pred.index) == [80, 81, 82, 83]
     frame = pd.DataFrame(values, columns=["a", "b"])
     for strategy in STRATEGIES:
-        fc.set_params(strategy=strategy, multivariate=True, max_epochs=2)
+        fc.set_params(
+            strategy=strategy,
+            multivariate=True,
+            max_epochs=2,
+            n_models=5,
+            max_steps=300,
+        )
         pred = fc.fit(frame).predict()
         assert list(pred.columns) == ["a", "b"] and pred.shape == (4, 2)
         # joint forecasting is explicit: without it a window strategy refuses
         with pytest.raises(ValueError, match="multivariate=True"):
             clone(fc).set_params(multivariate=False).fit(frame)
     with pytest.raises(ValueError, match="strategy='residual' does not"):
-        clone(fc).set_params(strategy="residual", max_epochs=60).fit(frame)
+        clone(fc).set_params(strategy="residual", max_epochs=60, max_steps=20).fit(
+            frame
+        )
 
 
 def test_recursive_predicts_beyond_horizon_others_refuse(airline):
@@ -789,7 +797,7 @@ def test_long_frame_with_an_id_column_is_one_global_model(tmp_path):
     with pytest.raises(ValueError, match="'IBM' ends at"):
         fc.fit(ends_early)
     with pytest.raises(ValueError, match="multivariate=True"):
-        clone(fc).set_params(strategy="recursive").fit(train)
+        clone(fc).set_params(strategy="recursive", n_models=5, max_steps=300).fit(train)
 
 
 def test_conformal_coverage_on_a_series_with_known_noise():
@@ -908,8 +916,9 @@ def test_a_callback_with_state_set_in_init(strategy):
             self.losses.append(net.history[-1, "train_loss"])
 
     y = np.sin(np.arange(40.0) / 3)
-    fast = {"max_steps": 3} if strategy == "residual" else {"max_epochs": 2}
-    fc = RNNForecaster(horizon=2, window=6, strategy=strategy, n_models=1, **fast)
+    residual = {"max_steps": 3, "n_models": 1}
+    fast = residual if strategy == "residual" else {"max_epochs": 2}
+    fc = RNNForecaster(horizon=2, window=6, strategy=strategy, **fast)
     fc.set_params(callbacks=[("record", Record())]).fit(y)
     assert len(fc.history_) > 0
 
@@ -918,6 +927,8 @@ def test_parameters_the_residual_strategy_ignores_warn():
     y = np.sin(np.arange(60.0) / 3)
     with pytest.warns(UserWarning, match="does not use difference=12, max_epochs=5"):
         RNNForecaster(horizon=2, difference=12, max_epochs=5, **FAST_DEFAULT).fit(y)
+    with pytest.warns(UserWarning, match="'multioutput' does not use n_models=2"):
+        RNNForecaster(horizon=2, strategy="multioutput", n_models=2, **FAST).fit(y)
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         RNNForecaster(horizon=2, **FAST_DEFAULT).fit(y)
@@ -934,3 +945,43 @@ def test_score_matches_series_by_name():
         fc.score(test["a"])
     with pytest.raises(ValueError, match=r"missing: \['c'\]"):
         fc.score(test[["a", "b"]])
+
+
+def _covariate_task(n=340, seed=0):
+    """y_t = x_t + 1.5 x_(t-1): only a model that reads X forecasts it."""
+    rng = np.random.default_rng(seed)
+    x = rng.standard_normal(n)
+    y = x.copy()
+    y[1:] += 1.5 * x[:-1]
+    index = pd.date_range("2000-01-01", periods=n, freq="D")
+    return pd.Series(y, index), pd.DataFrame({"x": x}, index)
+
+
+def test_newer_history_with_covariates_reads_their_rows():
+    y, X = _covariate_task()
+    T, k = 300, 7
+    fc = RNNForecaster(strategy="recursive", window=12, horizon=3, **FAST)
+    fc.fit(y[:T], X[:T])
+    # the covariates of y's last window, then the future rows
+    newer = fc.predict(y=y[: T + k], X=X[T + k - 12 : T + k + 3])
+    assert newer.index[0] == y.index[T + k]
+    # the same forecast as a model whose training tail is that window
+    expected = fc._forecast(
+        y.to_numpy()[: T + k, None], [T + k], 3, X.to_numpy()[: T + k + 3]
+    )[0]
+    np.testing.assert_allclose(newer.to_numpy(), expected[:, 0], rtol=1e-6)
+    with pytest.raises(ValueError, match="covariates of y's last 12 rows"):
+        fc.predict(y=y[: T + k], X=X[T + k : T + k + 3])
+
+
+def test_dated_covariates_are_checked_against_the_periods():
+    y, X = _covariate_task()
+    fc = RNNForecaster(strategy="recursive", window=12, horizon=3, **FAST)
+    fc.fit(y[:300], X[:300])
+    for wrong in (X[:303], X[303:306], X[300:303][::-1]):
+        with pytest.raises(ValueError, match="but the forecast starts at"):
+            fc.predict(X=wrong)
+    by_position = fc.predict(X=X[300:303].to_numpy())
+    pd.testing.assert_series_equal(fc.predict(X=X[300:303]), by_position)
+    with pytest.raises(ValueError, match="X's index differs from y's"):
+        clone(fc).fit(y[:300], X[:300].sample(frac=1, random_state=0))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import numbers
 
 import numpy as np
@@ -81,11 +82,14 @@ def backtest(
 
     Parameters
     ----------
-    forecaster : estimator
+    forecaster : object
         Any forecaster with ``fit(y)`` and ``predict(horizon)`` returning
-        ``horizon`` rows (a Series, DataFrame or array).  Its
-        ``random_state``, if any, is replaced per origin by a seed drawn from
-        it, so the folds differ but the whole backtest is reproducible.
+        ``horizon`` rows and one column per series (a Series, DataFrame or
+        array; 1-D for one series).  One with ``get_params`` is copied per
+        fold with :func:`sklearn.base.clone`, and its ``random_state``
+        parameter, if any, is replaced per origin by a seed drawn from it, so
+        the folds differ but the whole backtest is reproducible; any other is
+        copied, unfitted, with :func:`copy.deepcopy`.
     y : pandas Series, DataFrame or array-like of shape (T,) or (T, k)
         The whole series, oldest first.
     initial_window : int
@@ -136,20 +140,25 @@ def backtest(
             f"No origin: initial_window={initial_window} and horizon={h} leave "
             f"no full horizon in {T} rows."
         )
-    params = forecaster.get_params()
-    rng = check_random_state(params.get("random_state"))
+    k = values.shape[1]
+    # sklearn-style forecasters are cloned and reseeded per fold; any other
+    # object with fit and predict is deep-copied, unfitted, for every fold
+    sklearn_style = hasattr(forecaster, "get_params")
+    params = forecaster.get_params() if sklearn_style else {}
+    seeded = sklearn_style and "random_state" in params
+    rng = check_random_state(params.get("random_state")) if seeded else None
     frames, model = [], None
     for fold, end in enumerate(ends):
         start = end - initial_window if window_type == "sliding" else 0
         if refit or model is None:
-            model = clone(forecaster)
-            if "random_state" in params:
+            model = clone(forecaster) if sklearn_style else copy.deepcopy(forecaster)
+            if seeded:
                 model.set_params(random_state=int(rng.randint(2**31 - 1)))
             model.fit(_rows(y, start, end))
             pred = model.predict(h)
         else:
             pred = model.predict(h, y=_rows(y, 0, end))
-        pred = np.asarray(pred, dtype=np.float64).reshape(h, -1)
+        pred = _check_prediction(pred, h, k)
         train = values[start:end]
         m = seasonal_period
         with np.errstate(invalid="ignore"):
@@ -158,6 +167,19 @@ def backtest(
             fold_frame(fold, index, end, columns, values[end : end + h], pred, scale)
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _check_prediction(pred, h, k):
+    """``pred`` as an ``(h, k)`` float array, or a ValueError on its shape."""
+    got = np.shape(pred)
+    pred = np.asarray(pred, dtype=np.float64)
+    if pred.shape != (h, k) and not (k == 1 and pred.shape == (h,)):
+        expected = f"({h}, {k})" if k > 1 else f"({h},) or ({h}, 1)"
+        raise ValueError(
+            f"predict returned shape {got} for horizon={h} and {k} series; "
+            f"expected {expected}: one row per step, one column per series."
+        )
+    return pred.reshape(h, k)
 
 
 def fold_frame(fold, index, end, columns, truth, pred, scale):

@@ -69,6 +69,8 @@ _NOT_RESIDUAL = (
     "precision",
     "validation_fraction",
 )
+# Parameters only the residual strategy reads (fit warns on the others).
+_ONLY_RESIDUAL = ("season_length", "n_models", "max_steps")
 # Numeric parameters a bool must not pass for (True is an Integral).
 _NUMBER_PARAMS = (
     "window",
@@ -273,6 +275,31 @@ def _check_exog(X, n_rows, what):
     if len(X) < n_rows:
         raise ValueError(f"X has {len(X)} rows, but {what} needs {n_rows}.")
     return X
+
+
+def _dated(x_index, index):
+    """Whether both indexes are dates or periods (so they can be compared)."""
+    kinds = (pd.DatetimeIndex, pd.PeriodIndex)
+    return isinstance(x_index, kinds) and isinstance(index, type(x_index))
+
+
+def _check_exog_index(X, index, past):
+    """Check a dated ``X``: the window's ``past`` rows, then the future ones."""
+    if not _dated(getattr(X, "index", None), index):
+        return  # positional: an array, or an index of another kind
+    start = future_index(index, 1)[0]
+    if past:
+        expected = index[-past:]
+        if not X.index[:past].equals(expected):
+            raise ValueError(
+                f"X's first {past} rows must be the covariates of y's last {past} "
+                f"rows ({expected[0]} to {expected[-1]}); X starts at {X.index[0]}."
+            )
+    if X.index[past] != start:
+        raise ValueError(
+            f"X's future rows start at {X.index[past]}, but the forecast starts at "
+            f"{start}: pass the covariates of the rows after the series."
+        )
 
 
 def future_index(index, horizon):
@@ -757,6 +784,12 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         E = _check_exog(X, len(Y), "y")
         if E is not None and len(E) != len(Y):
             raise ValueError(f"X has {len(E)} rows but y has {len(Y)}; align them.")
+        if E is not None and _dated(getattr(X, "index", None), index):
+            if not X.index.equals(index):
+                raise ValueError(
+                    "X's index differs from y's: row t of X must go with row t of "
+                    "y (sort X, or reindex it as X.reindex(y.index))."
+                )
         rng = check_random_state(self.random_state)
         seed, calibration_seed = rng.randint(2**31 - 1, size=2)
         # fit a fresh copy and take its state only once everything succeeded:
@@ -809,21 +842,28 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 raise ValueError(
                     f"{name} must be a number, not a bool; got {name}={value!r}."
                 )
-        if self.strategy == "residual":
-            defaults = {f.name: f.default for f in dataclasses.fields(self)}
-            ignored = [
-                f"{name}={getattr(self, name)!r}"
-                for name in _NOT_RESIDUAL
-                if getattr(self, name) != defaults[name]
-            ]
-            if ignored:
-                warnings.warn(
-                    f"strategy='residual' does not use {', '.join(ignored)}; "
-                    "they apply to the other strategies (the residual "
-                    "strategy's budget is max_steps).",
-                    UserWarning,
-                    stacklevel=3,
-                )
+        defaults = {f.name: f.default for f in dataclasses.fields(self)}
+        residual = self.strategy == "residual"
+        ignored = [
+            f"{name}={getattr(self, name)!r}"
+            for name in (_NOT_RESIDUAL if residual else _ONLY_RESIDUAL)
+            if getattr(self, name) != defaults[name]
+        ]
+        if ignored:
+            others = (
+                "they apply to the other strategies (the residual strategy's "
+                "budget is max_steps)"
+                if residual
+                else "they apply to strategy='residual' only (the window "
+                "strategies' budget is max_epochs)"
+            )
+            warnings.warn(
+                f"strategy={self.strategy!r} does not use {', '.join(ignored)}; "
+                f"{others}.",
+                UserWarning,
+                stacklevel=3,
+            )
+        if residual:
             for i, cb in enumerate(self.callbacks or ()):
                 named = isinstance(cb, tuple) and len(cb) == 2
                 if not (isinstance(cb[1] if named else cb, Callback) or callable(cb)):
@@ -1118,7 +1158,12 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         return np.abs(truth - pred)
 
     # ------------------------------------------------------------ predict
-    def _check_predict(self, horizon, X):
+    def _check_predict(self, horizon, X, newer=False):
+        """``(h, E)``: the horizon, and the covariates of the forecast's rows.
+
+        ``E`` holds the covariates of the window (fit's tail, or with a newer
+        history ``y`` (``newer``) the first rows of ``X``) then the future rows.
+        """
         check_is_fitted(self, "index_")
         h = self.horizon if horizon is None else horizon
         if isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1:
@@ -1138,12 +1183,20 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         E = None
         if X is not None:
             need = h if self.strategy == "recursive" else self.horizon
-            E = _check_exog(X, need, "the forecast horizon")
+            past = len(self._x_tail) if newer else 0
+            what = (
+                f"predict(y=...) needs the covariates of y's last {past} rows (the "
+                f"window the forecast reads), then the {need} future rows: it"
+                if newer
+                else "the forecast horizon"
+            )
+            E = _check_exog(X, past + need, what)
             if E.shape[1] != self.n_exog_:
                 raise ValueError(
                     f"X has {E.shape[1]} columns; fitted with {self.n_exog_}."
                 )
-            E = np.concatenate([self._x_tail, E])
+            if not newer:
+                E = np.concatenate([self._x_tail, E])
         return h, E
 
     def _long(self, values, index, name):
@@ -1218,7 +1271,12 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             forecasts from the end of the training series.
         X : DataFrame or array-like of shape (n, p), default=None
             Future covariate rows (required when fitted with ``X``): at least
-            ``self.horizon`` rows (``horizon`` for the recursive strategy).
+            ``self.horizon`` rows (``horizon`` for the recursive strategy),
+            the first for the first forecast period.  With a newer history
+            ``y``, first the covariates of ``y``'s last ``window`` rows (and
+            ``difference`` before them), then the future rows.  A dated
+            DataFrame's index is checked against those periods; an array is
+            read by position.
 
         Returns
         -------
@@ -1230,8 +1288,11 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
 
     def _predict_values(self, horizon, y, X):
         """Forecasts ``(h, k)`` and their index."""
-        h, E = self._check_predict(horizon, X)
+        h, E = self._check_predict(horizon, X, newer=y is not None)
         tail, index = self._history(y)
+        if X is not None:
+            past = len(self._x_tail) if y is not None else 0
+            _check_exog_index(X, index, past)
         if self.strategy == "residual":
             pred = self._predict_residual(tail, h)
             pred = np.exp(pred) if self.log else pred
@@ -1278,7 +1339,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 "predict_interval needs held-out errors: fit with calibration_size "
                 "set (e.g. calibration_size=12)."
             )
-        h, _ = self._check_predict(horizon, X)
+        h, _ = self._check_predict(horizon, X, newer=y is not None)
         if h > self.horizon:
             raise ValueError(
                 f"horizon={h} exceeds the calibrated horizon {self.horizon}."

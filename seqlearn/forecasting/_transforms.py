@@ -141,7 +141,15 @@ class TargetTransformer(TransformerMixin, BaseEstimator):
         ndarray of shape (..., n_steps - difference, n_features)
             Values in model space.
         """
-        Z = self._differenced(log_levels(np.asarray(X, dtype=np.float64), self.log))
+        check_is_fitted(self)
+        V = np.asarray(X, dtype=np.float64)
+        k = self.n_features_in_
+        if V.ndim < 2 or V.shape[-1] != k:
+            raise ValueError(
+                f"X must have shape (..., n_steps, {k}) ({k} column(s), the "
+                f"number of series seen in fit); got shape {V.shape}."
+            )
+        Z = self._differenced(log_levels(V, self.log))
         return (Z - self.mean_) / self.scale_ if self.scaling == "standard" else Z
 
     def transform(self, X):
@@ -170,9 +178,11 @@ class TargetTransformer(TransformerMixin, BaseEstimator):
         ----------
         X : array-like of shape (n_steps, n_features) or (n, n_steps, n_features)
             Model-space values of the rows that follow ``history``.
-        history : array-like of shape (n_before, n_features), default=None
-            Raw rows just before them (the last ``difference`` are read; a
-            leading axis matches ``X``'s).  Needed when ``difference > 0``.
+        history : array-like, default=None
+            Raw rows just before them (the last ``difference`` are read), in
+            ``X``'s form: ``(n_before, n_features)`` for 2-D ``X``,
+            ``(n, n_before, n_features)`` with ``X``'s ``n`` for 3-D ``X``.
+            Needed when ``difference > 0``.
 
         Returns
         -------
@@ -181,24 +191,39 @@ class TargetTransformer(TransformerMixin, BaseEstimator):
         """
         check_is_fitted(self)
         Z = np.asarray(X, dtype=np.float64)
+        k = self.n_features_in_
+        if Z.ndim not in (2, 3) or Z.shape[-1] != k:
+            raise ValueError(
+                f"X must have shape (n_steps, {k}) or (n, n_steps, {k}) ({k} "
+                f"column(s), the number of series seen in fit); got shape "
+                f"{Z.shape}."
+            )
         flat = Z.ndim == 2
         Z = Z[None] if flat else Z
-        if Z.ndim != 3 or Z.shape[-1] != self.n_features_in_:
+        d = self.difference
+        H = None
+        if history is not None:
+            H = np.asarray(history, dtype=np.float64)
+            want = f"(n_before, {k})" if flat else f"({len(Z)}, n_before, {k})"
+            if (
+                H.ndim != (2 if flat else 3)
+                or H.shape[-1] != k
+                or (not flat and H.shape[0] != len(Z))
+            ):
+                raise ValueError(
+                    f"history must have shape {want} to match X of shape "
+                    f"{np.shape(X)}; got shape {H.shape}."
+                )
+        if d and (H is None or H.shape[-2] < d):
+            got = "none" if H is None else f"shape {H.shape}"
             raise ValueError(
-                f"X must have {self.n_features_in_} column(s) per step; got shape "
-                f"{np.shape(X)}."
+                f"inverse_transform with difference={d} needs the {d} raw "
+                f"row(s) before X as `history`; got {got}."
             )
         if self.scaling == "standard":
             Z = Z * self.scale_ + self.mean_
-        d = self.difference
         if d:
-            if history is None or np.shape(history)[-2] < d:
-                raise ValueError(
-                    f"inverse_transform with difference={d} needs the {d} raw "
-                    "row(s) before X as `history`."
-                )
-            H = np.asarray(history, dtype=np.float64)
-            H = H[None] if H.ndim == 2 else H
+            H = H[None] if flat else H
             Z = _undifference(Z, log_levels(H[:, H.shape[1] - d :], self.log), d)
         out = np.exp(Z) if self.log else Z
         return out[0] if flat else out
