@@ -7,6 +7,7 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_array
 
 from seqlearn import _docstrings as doc
+from seqlearn._compat import check_sample_weight
 from seqlearn.base import ENCODER_GROUPS, BaseSequenceEstimator, fit_method
 from seqlearn.data import check_float32_range
 
@@ -76,19 +77,27 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
             dtype=(np.float64, np.float32),
             input_name="y",
             ensure_min_samples=1,
+            allow_nd=True,
         )
         if y.ndim > 2:
-            raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+            raise ValueError(
+                f"y must be 1-D or 2-D; got shape {y.shape} (make_windows' "
+                "(n, horizon, n_targets) targets: pass y.reshape(len(y), -1))."
+            )
         check_float32_range(y, "y")
         self._y_ndim = y.ndim
-        # standardise one float32 copy in place: no float64 temporaries
-        y_std = np.array(y.reshape(len(y), -1), dtype=np.float32)
-        self.y_mean_ = y_std.mean(axis=0, dtype=np.float64)
-        y_std -= self.y_mean_.astype(np.float32)
-        # float64 squares: a float32 square overflows for |y| beyond ~1e19
-        scale = np.sqrt(np.square(y_std, dtype=np.float64).mean(axis=0))
+        # standardised in float64 (a large offset, such as a timestamp, keeps
+        # its digits), weighted as the loss is (a zero weight has no say)
+        y64 = y.reshape(len(y), -1).astype(np.float64)
+        weights = None
+        if sample_weight is not None:
+            weights = check_sample_weight(sample_weight, data.values, dtype=np.float64)
+            weights = weights if weights.sum() > 0 else None  # _fit_net refuses
+        self.y_mean_ = np.average(y64, axis=0, weights=weights)
+        y64 -= self.y_mean_
+        scale = np.sqrt(np.average(np.square(y64), axis=0, weights=weights))
         self.y_scale_ = np.where(scale > 0, scale, 1.0)
-        y_std /= self.y_scale_.astype(np.float32)
+        y_std = (y64 / self.y_scale_).astype(np.float32)
         return self._fit_net(data, y_std, sample_weight, y_std.shape[1])
 
     @doc.fill_doc(parameters=doc.PREDICT_PARAMETERS_DOC)

@@ -57,3 +57,37 @@ def test_padding_invariance(pooling):
     alone = reg.predict([X[0]])
     among = reg.predict([rng.normal(size=(25, 2)), X[0]])[1]
     np.testing.assert_allclose(alone[0], among, atol=1e-6)
+
+
+def _last_step_task(offset=0.0):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(200, 10, 1)).astype(np.float32)
+    return X, X[:, -1, 0].astype(np.float64) * 3 + offset
+
+
+def test_a_large_target_offset_keeps_its_digits():
+    X, y = _last_step_task(offset=1e9)  # float32 holds 1e9 to the nearest 64
+    params = dict(max_epochs=20, conv_channels=None, random_state=0)
+    shifted = SequenceRegressor(**params).fit(X[:150], y[:150])
+    plain = SequenceRegressor(**params).fit(X[:150], y[:150] - 1e9)
+    assert shifted.y_mean_[0] == pytest.approx(plain.y_mean_[0] + 1e9)
+    np.testing.assert_allclose(
+        shifted.predict(X[150:]) - 1e9, plain.predict(X[150:]), atol=1e-3
+    )
+    assert shifted.score(X[150:], y[150:]) > 0.99
+
+
+def test_a_zero_weight_has_no_say_in_the_target_scale():
+    X, y = _last_step_task()
+    corrupt, weight = y.copy(), np.ones(len(y))
+    corrupt[5], weight[5] = 1e7, 0.0
+    reg = SequenceRegressor(max_epochs=20, conv_channels=None, random_state=0)
+    reg.fit(X[:150], corrupt[:150], sample_weight=weight[:150])
+    np.testing.assert_allclose(reg.y_mean_, [np.delete(y[:150], 5).mean()])
+    assert reg.score(X[150:], y[150:]) > 0.99
+
+
+def test_three_d_targets_are_named():
+    X, _ = _last_step_task()
+    with pytest.raises(ValueError, match=r"y.reshape\(len\(y\), -1\)"):
+        SequenceRegressor(max_epochs=1).fit(X, np.zeros((200, 3, 2)))
