@@ -969,8 +969,9 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                 )
         if self.precision == "bf16" and not getattr(self._net_cls, "bf16", True):
             raise ValueError(
-                "precision='bf16' is for single-process training; for the "
-                "data-parallel route pass an Accelerator(mixed_precision='bf16') "
+                "precision='bf16' is for single-process training; on the "
+                "data-parallel route launch with `accelerate launch "
+                "--mixed_precision bf16` (or set ACCELERATE_MIXED_PRECISION=bf16) "
                 "instead."
             )
 

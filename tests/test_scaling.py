@@ -333,3 +333,15 @@ def test_pickle_tagged_cuda_loads_on_cpu():
         clone = pickle.loads(pickle.dumps(clf))
     assert str(clone.net_.device) == "cpu"
     np.testing.assert_array_equal(clone.predict_proba(X), proba)
+
+
+def test_data_parallel_bf16_points_at_accelerate():
+    pytest.importorskip("accelerate")
+
+    class DataParallelRegressor(DataParallelMixin, SequenceRegressor):
+        pass
+
+    X = np.random.default_rng(0).normal(size=(8, 5, 1))
+    est = DataParallelRegressor(precision="bf16", max_epochs=1)
+    with pytest.raises(ValueError, match="accelerate launch --mixed_precision bf16"):
+        est.fit(X, X[:, -1, 0])
