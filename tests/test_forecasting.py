@@ -985,3 +985,12 @@ def test_dated_covariates_are_checked_against_the_periods():
     pd.testing.assert_series_equal(fc.predict(X=X[300:303]), by_position)
     with pytest.raises(ValueError, match="X's index differs from y's"):
         clone(fc).fit(y[:300], X[:300].sample(frac=1, random_state=0))
+
+
+def test_backtest_method_and_function_give_the_same_folds(airline):
+    fc = RNNForecaster(
+        strategy="multioutput", window=24, horizon=12, difference=12, **FAST
+    )
+    method = fc.backtest(airline, initial_window=108, step=12)
+    function = backtest(fc, airline, initial_window=108, step=12)
+    np.testing.assert_array_equal(method["y_pred"], function["y_pred"])

@@ -1503,7 +1503,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             start = end - initial_window if window_type == "sliding" else 0
             if refit or model is None:
                 model = self._clone().set_params(calibration_size=None)
-                seed = int(rng.randint(2**31 - 1))
+                # the seed fit draws from the fold's random_state, as the
+                # backtest function's folds do: the two give the same folds
+                fold_rng = check_random_state(int(rng.randint(2**31 - 1)))
+                seed = int(fold_rng.randint(2**31 - 1, size=2)[0])
                 train_E = None if E is None else E[start:end]
                 model._fit_arrays(Y[start:end], train_E, seed)
             pred = model._forecast(Y, [end], h, E)[0]
