@@ -371,6 +371,18 @@ def test_residual_strategy_takes_verbose_and_n_threads(airline, capsys):
     assert fc.model_.network_.get_params()["n_threads"] == 2
 
 
+def test_residual_verbose_table_keeps_its_columns(capsys):
+    y = np.sin(np.arange(60.0) / 3)
+    RNNForecaster(horizon=3, n_models=1, max_steps=12, verbose=2).fit(y)
+    rows = [
+        line.split()
+        for line in capsys.readouterr().out.splitlines()
+        if line.strip()[:1].isdigit()
+    ]
+    assert len(rows) == 12
+    assert {len(row) for row in rows} == {3}  # epoch, train_loss, dur
+
+
 class _Shake(torch.optim.SGD):
     """SGD that also moves every weight, zero gradient or not."""
 

@@ -243,6 +243,9 @@ class _ResidualNet(RegressorMixin, BaseSequenceEstimator):
             "iterator_train": RandomBatchIterator,
             "iterator_valid": RandomBatchIterator,
             "train_split": None,
+            # scored every ``every`` steps only: a column of its own would
+            # shift the verbose=2 table on those rows (it is in history_)
+            "callbacks__print_log__keys_ignored": ["valid_mae"],
         }
 
     def _build_net(self, module, seed, *, validation=None, **kwargs):
