@@ -1006,3 +1006,18 @@ def test_backtest_method_and_function_give_the_same_folds(airline):
     method = fc.backtest(airline, initial_window=108, step=12)
     function = backtest(fc, airline, initial_window=108, step=12)
     np.testing.assert_array_equal(method["y_pred"], function["y_pred"])
+
+
+def test_log_intervals_are_factors_and_stay_positive(airline):
+    fc = RNNForecaster(
+        strategy="multioutput", window=24, horizon=6, log=True, calibration_size=20
+    )
+    band = fc.set_params(**FAST).fit(airline).predict_interval(coverage=0.95)
+    assert (band["lower"] > 0).all()
+    # a band of factors exp(+-w) around the forecast: wider above than below
+    above = band["upper"] - band["forecast"]
+    below = band["forecast"] - band["lower"]
+    assert (above > below).all()
+    np.testing.assert_allclose(
+        band["upper"] * band["lower"], band["forecast"] ** 2, rtol=1e-9
+    )

@@ -522,7 +522,9 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
     index_ : pandas.Index
         Index of the training series (forecasts continue it).
     conformity_scores_ : ndarray of shape (n_origins, horizon, n_targets)
-        Absolute errors at the calibration origins (``calibration_size`` set).
+        Absolute errors at the calibration origins (``calibration_size`` set;
+        with ``log=True`` absolute log ratios, so the intervals are factors
+        of the forecast and stay positive).
     history_ : skorch.History
         Training history of ``regressor_`` or of ``model_.network_`` (see
         :func:`seqlearn.plotting.plot_history`).
@@ -1155,6 +1157,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         ends = np.arange(first, T - h + 1)
         pred = model._forecast(Y, ends, h, E)
         truth = Y[ends[:, None] + np.arange(h)]
+        if self.log:  # relative errors: the intervals stay positive
+            return np.abs(np.log(truth) - np.log(pred))
         return np.abs(truth - pred)
 
     # ------------------------------------------------------------ predict
@@ -1357,7 +1361,11 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             width = np.full(values.shape, np.inf)
         else:
             width = np.quantile(scores, level, axis=0, method="higher")
-        parts = {"forecast": values, "lower": values - width, "upper": values + width}
+        if self.log:  # scores are log ratios: a band of factors exp(+-width)
+            lower, upper = values * np.exp(-width), values * np.exp(width)
+        else:
+            lower, upper = values - width, values + width
+        parts = {"forecast": values, "lower": lower, "upper": upper}
         return self._wrap_interval(parts, index)
 
     def _interval_residual(self, coverage, horizon, y):
