@@ -1021,3 +1021,11 @@ def test_log_intervals_are_factors_and_stay_positive(airline):
     np.testing.assert_allclose(
         band["upper"] * band["lower"], band["forecast"] ** 2, rtol=1e-9
     )
+
+
+def test_future_index_of_evenly_spaced_floats():
+    years = pd.Index([1990.0, 1991.0, 1992.0], name="year")
+    ahead = future_index(years, 2)
+    assert ahead.tolist() == [1993.0, 1994.0] and ahead.name == "year"
+    uneven = future_index(pd.Index([0.0, 1.0, 3.5]), 2)
+    assert uneven.tolist() == [3, 4]  # no step to follow: row numbers

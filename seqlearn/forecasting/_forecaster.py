@@ -306,8 +306,9 @@ def future_index(index, horizon):
     """Return the ``horizon`` periods that follow ``index``.
 
     A PeriodIndex continues as a PeriodIndex; a DatetimeIndex continues with
-    its frequency, inferred when unset; a RangeIndex (or an integer index)
-    continues with its step.  The index's name is kept.
+    its frequency, inferred when unset; a RangeIndex (or an integer index, or
+    evenly spaced floats) continues with its step; any other index continues
+    as row numbers.  The index's name is kept.
 
     A DatetimeIndex whose frequency pandas cannot name (holidays, a missing
     row) continues with a step read off its typical (median) gap:
@@ -373,7 +374,13 @@ def future_index(index, horizon):
         step = int(index[-1] - index[-2]) if len(index) > 1 else 1
         start = int(index[-1]) + step
         return pd.RangeIndex(start, start + step * horizon, step, name=name)
-    # other indexes (floats, strings) continue as row numbers
+    if index.dtype.kind == "f" and len(index) > 1:
+        # evenly spaced numbers (years as floats, a time in hours): their step
+        steps = np.diff(index.to_numpy())
+        if np.allclose(steps, steps[-1]) and steps[-1] > 0:
+            ahead = index[-1] + steps[-1] * np.arange(1, horizon + 1)
+            return pd.Index(ahead, name=name)
+    # other indexes (uneven floats, strings) continue as row numbers
     return pd.RangeIndex(len(index), len(index) + horizon, name=name)
 
 
