@@ -994,7 +994,9 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         else:
             check_is_fitted(self)
         if not reset and self.input_kind_ == "words":
-            empty = isinstance(X, list | tuple) and not any(map(len_or_1, X))
+            empty = isinstance(X, list | tuple) and all(
+                hasattr(doc, "__len__") and not len(doc) for doc in X
+            )
             if not is_text(X) and not empty:  # empty: the encoder says so
                 raise TypeError(
                     f"This {type(self).__name__} was fitted on text: X must be a "
@@ -1418,11 +1420,6 @@ def softmax(logits: np.ndarray) -> np.ndarray:
     np.exp(z, out=z)
     z /= z.sum(axis=-1, keepdims=True)
     return z
-
-
-def len_or_1(obj) -> int:
-    """``len(obj)``, or 1 for an object without a length (a number)."""
-    return len(obj) if hasattr(obj, "__len__") else 1
 
 
 def check_class_weight(class_weight, classes, y_encoded):

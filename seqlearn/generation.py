@@ -26,6 +26,7 @@ from seqlearn.base import (
     param,
 )
 from seqlearn.data import SequenceData
+from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.constants import N_RESERVED_IDS, PAD_TARGET, UNK_ID
 from seqlearn.nn.language_model import RecurrentLanguageModel, detach_state
 from seqlearn.preprocessing import VocabularyEncoder
@@ -69,10 +70,7 @@ def ngram_score(train, test, order=3):
     >>> round(ngram_score("abababab", "abab", order=2), 3)
     -0.196
     """
-    if isinstance(order, bool) or not isinstance(order, numbers.Integral):
-        raise TypeError(f"order must be an int, got {order!r}.")
-    if order < 1:
-        raise ValueError(f"order must be >= 1, got {order!r}.")
+    order = check_positive_int(order, "order")
     for name, text in (("train", train), ("test", test)):
         if not isinstance(text, str):
             raise TypeError(f"{name} must be a string, got {type(text).__name__}.")

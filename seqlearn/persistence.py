@@ -257,13 +257,11 @@ def _plain_history(history, notes, owner):
     an object) is left out of every epoch, with a note; the rest is kept.
     """
     rows = history.to_list() if history else []
-    dropped = set()
-    for row in rows:
-        for key, value in row.items():
-            try:
-                json.dumps(value, default=_number)
-            except (TypeError, ValueError):
-                dropped.add(key)
+    try:  # the common case: every value is a number
+        return json.loads(json.dumps(rows, default=_number))
+    except (TypeError, ValueError):
+        pass
+    dropped = {key for row in rows for key, value in row.items() if not _plain(value)}
     if dropped:
         notes.append(
             f"{owner}.history_ keys {sorted(dropped)} hold values that are not "
@@ -271,6 +269,15 @@ def _plain_history(history, notes, owner):
         )
     rows = [{k: v for k, v in row.items() if k not in dropped} for row in rows]
     return json.loads(json.dumps(rows, default=_number))
+
+
+def _plain(value) -> bool:
+    """Whether ``value`` can be stored as JSON (numbers, lists of them)."""
+    try:
+        json.dumps(value, default=_number)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _number(value):
