@@ -1029,3 +1029,18 @@ def test_future_index_of_evenly_spaced_floats():
     assert ahead.tolist() == [1993.0, 1994.0] and ahead.name == "year"
     uneven = future_index(pd.Index([0.0, 1.0, 3.5]), 2)
     assert uneven.tolist() == [3, 4]  # no step to follow: row numbers
+
+
+def test_an_outlier_in_the_last_window_does_not_scale_the_forecast(airline):
+    # a 100x typo 8 rows before the end inflated the window's standard
+    # deviation ~1e2 times, and the network's correction with it (forecasts
+    # up to 26,604 for a series of about 400); the spread is now capped at
+    # the largest std/MAD ratio of the training windows
+    y = airline.astype(float)[:-12]
+    y.iloc[-8] = 40_000.0
+    fc = RNNForecaster(horizon=12, n_models=2, max_steps=60, random_state=0).fit(y)
+    pred = fc.predict()
+    assert pred.max() < 2 * 622 and pred.min() > 0.5 * 104
+    x = y.to_numpy()[-fc.window_ :][None]
+    model = fc.model_
+    assert x.std() > 5 * model.spread_cap_ * np.median(np.abs(x - np.median(x)))

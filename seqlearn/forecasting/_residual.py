@@ -53,6 +53,22 @@ HOLT_PHIS = (0.9, 0.98)
 MAX_WINDOWS = 10_000
 
 
+def _mad(past):
+    """Median absolute deviation of each window ``(n, 1)``."""
+    med = np.median(past, axis=1, keepdims=True)
+    return np.median(np.abs(past - med), axis=1, keepdims=True)
+
+
+def _spread_cap(past):
+    """Return the largest ratio of standard deviation to MAD over windows (or None)."""
+    mad = _mad(past)[:, 0]
+    ok = mad > 0
+    if not ok.any():
+        return None
+    # a hair above the largest ratio: rounding never caps a training window
+    return float((past[ok].std(axis=1) / mad[ok]).max()) * (1 + 1e-9)
+
+
 def _ridge_fit(X, Y, alpha):
     """Ridge with an unpenalised intercept: returns ``(coef (L, h), bias (h,))``."""
     xm, ym = X.mean(0), Y.mean(0)
@@ -165,9 +181,20 @@ class ResidualModel(BaseEstimator):
 
     # ------------------------------------------------------------ windows
     def _normalise(self, past):
-        """Shift by the last value, divide by the window's spread."""
+        """Shift by the last value, divide by the window's spread.
+
+        The spread is the standard deviation, capped at ``spread_cap_`` times
+        the median absolute deviation: the largest ratio of the two over the
+        training windows, so the cap changes no training window, only a new
+        window with an outlier, whose standard deviation would otherwise
+        scale every forecast step by the outlier's size.
+        """
         anchor = past[:, -1:]
         spread = past.std(axis=1, keepdims=True)
+        cap = getattr(self, "spread_cap_", None)
+        if cap is not None:
+            mad = _mad(past)
+            spread = np.where(mad > 0, np.minimum(spread, cap * mad), spread)
         spread = np.where(spread > 1e-8 * self.scale_, spread, self.scale_)
         if "global_scaling" in self.variant:
             anchor = np.zeros_like(anchor) + self.level_
@@ -327,6 +354,7 @@ class ResidualModel(BaseEstimator):
             spaces.append(True)
         raw = np.concatenate(series)
         self.level_, self.scale_ = float(raw.mean()), float(raw.std()) or 1.0
+        self.spread_cap_ = None  # set below, from the windows of the chosen space
         rx, rt, ranchor, rspread, age = self._space(series, False)
         train, val = self._split(age)
         choice = {}
@@ -352,6 +380,9 @@ class ResidualModel(BaseEstimator):
             lv = raw
             self.level_, self.scale_ = float(lv.mean()), float(lv.std()) or 1.0
             x, t, anchor, spread = rx, rt, ranchor, rspread
+        # no training window reaches the cap: x and t stay as they are
+        past = self._windows([np.log(s) for s in series] if self.log_ else series)[0]
+        self.spread_cap_ = _spread_cap(past)
         base_tr = self._base_predict(self.base_, params, x[train])
         base_val = self._base_predict(self.base_, params, x[val])
         self.network_ = None
