@@ -16,10 +16,11 @@ GunPoint and ArrowHead inside the learning-rate warm-up.  Variants, chosen by
 scaled_warmup, after the choice.
 
 Usage: ``OMP_NUM_THREADS=1 python benchmarks/bench_early_stopping.py [--test]``
+(``--quick``: a smoke run on one GunPoint fold).
 """
 
+import argparse
 import math
-import sys
 import time
 
 import numpy as np
@@ -65,17 +66,19 @@ def load(name, split="train"):
     return X.transpose(0, 2, 1), y
 
 
-def cross_validate(variants):
-    for name in ("GunPoint", "ArrowHead"):
+def cross_validate(variants, quick=False):
+    # quick: GunPoint, one fold, 20 epochs and no update budget (a smoke run)
+    extra = {"max_epochs": 20, "min_updates": 0} if quick else {}
+    for name in ("GunPoint",) if quick else ("GunPoint", "ArrowHead"):
         X, y = load(name)
         for variant in variants:
             VARIANT["name"] = variant
             accs, epochs, start = [], [], time.process_time()
-            for seed in (0, 1):
+            for seed in (0,) if quick else (0, 1):
                 folds = StratifiedKFold(3, shuffle=True, random_state=seed)
-                for train, test in folds.split(X, y):
+                for train, test in list(folds.split(X, y))[: 1 if quick else 3]:
                     clf = RNNClassifier(
-                        random_state=seed, early_stopping=variant != "off"
+                        random_state=seed, early_stopping=variant != "off", **extra
                     ).fit(X[train], y[train])
                     accs.append(clf.score(X[test], y[test]))
                     epochs.append(len(clf.history_))
@@ -112,7 +115,15 @@ def test_split():
 
 
 if __name__ == "__main__":
-    if "--test" in sys.argv:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--test", action="store_true", help="test splits, after")
+    parser.add_argument(
+        "--quick", action="store_true", help="smoke run: one fold, two variants"
+    )
+    args = parser.parse_args()
+    if args.test:
         test_split()
+    elif args.quick:
+        cross_validate(["off", "scaled_warmup"], quick=True)
     else:
         cross_validate(["off", "plain", "scaled", "scaled_warmup"])

@@ -5,7 +5,7 @@ Data-parallel training of one classifier on several processes
 Train one :class:`~seqlearn.RNNClassifier` on the ragged, multivariate
 Japanese vowels recordings with every process computing the gradient of its
 slice of each batch: the engine is skorch's ``AccelerateMixin`` on top of
-Hugging Face ``accelerate`` (``pip install seqlearn-rnn[accelerate]``).  The
+Hugging Face ``accelerate`` (``pip install ".[accelerate]"`` from a clone).  The
 same script runs on one process (``python examples/ddp_train.py``) or on
 several, on CPUs (gloo) or one GPU per process::
 

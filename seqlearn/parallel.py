@@ -6,7 +6,7 @@ Seeded alike, every process draws the same batches in the same order; each
 takes its slice of every batch (``batch[rank::world_size]``), and DDP averages
 the gradients, so one step sees the whole batch as in a one-process fit.  The
 engine is skorch's :class:`~skorch.hf.AccelerateMixin`; ``accelerate`` is an
-optional dependency (``pip install seqlearn-rnn[accelerate]``).
+optional dependency (``pip install ".[accelerate]"`` from a clone).
 
 Differences from a one-process fit with the same ``batch_size``: the gradient
 is the mean of the per-process mean losses, equal to the whole-batch mean when
