@@ -444,7 +444,8 @@ def test_set_params_after_fit_takes_effect_at_the_next_fit(airline):
     pred = window.fit(airline).predict()
     window.set_params(difference=1, scaling="standard")
     pd.testing.assert_series_equal(window.predict(), pred)
-    assert window.score(airline.iloc[-3:]) == pytest.approx(
+    # an array is read as the next rows (a dated y must continue the series)
+    assert window.score(airline.iloc[-3:].to_numpy()) == pytest.approx(
         -np.mean(np.abs(airline.iloc[-3:].to_numpy() - pred.to_numpy()))
     )
 
@@ -1044,3 +1045,172 @@ def test_an_outlier_in_the_last_window_does_not_scale_the_forecast(airline):
     x = y.to_numpy()[-fc.window_ :][None]
     model = fc.model_
     assert x.std() > 5 * model.spread_cap_ * np.median(np.abs(x - np.median(x)))
+
+
+# ------------------------------------------------------------ edge cases
+TINY = dict(n_models=1, max_steps=5, hidden_size=4, random_state=0)
+
+
+def test_residual_intervals_on_too_few_errors_are_infinite():
+    # 5 rows: 2 windows, trained and scored on the same ones; the bands were
+    # +-0.03 for any coverage
+    s = pd.Series([9.1, 12.4, 7.8, 11.0, 8.6])
+    fc = RNNForecaster(horizon=2, **TINY).fit(s)
+    assert fc.model_.in_sample_
+    for coverage in (0.9, 0.99):
+        with pytest.warns(UserWarning, match="too few for coverage.*infinite"):
+            band = fc.predict_interval(coverage)
+        assert np.isinf(band[["lower", "upper"]]).all(axis=None)
+        assert np.isfinite(band["forecast"]).all()
+    with pytest.warns(UserWarning, match="in-sample errors"):
+        band = fc.predict_interval(0.5)
+    assert np.isfinite(band).all(axis=None)
+
+
+def test_residual_intervals_past_the_largest_pooled_error_are_infinite():
+    y = np.sin(np.arange(80.0) / 3) + np.arange(80.0) / 20
+    fc = RNNForecaster(horizon=3, **TINY).fit(y)
+    assert not fc.model_.in_sample_
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isfinite(fc.predict_interval(0.99)).all(axis=None)
+    with pytest.warns(UserWarning, match="infinite"):
+        band = fc.predict_interval(1 - 1e-7)
+    assert np.isinf(band["upper"]).all()
+
+
+def test_score_checks_that_a_dated_y_continues_the_training_series(airline):
+    fc = RNNForecaster(horizon=12, **TINY).fit(airline[:-24])
+    right = fc.score(airline[-24:-12])
+    assert right == fc.score(airline[-24:-12].to_numpy())  # by position
+    for wrong in (airline[:12], airline[-12:], airline[-23:-11]):
+        with pytest.raises(ValueError, match="must continue the training series"):
+            fc.score(wrong)
+
+
+def test_score_takes_the_next_business_day_after_a_holiday():
+    # holidays make the dates irregular: the next row may come after one
+    days = pd.bdate_range("2024-01-01", periods=42).delete([10, 31])
+    y = pd.Series(np.sin(np.arange(40.0)), index=days)
+    fc = RNNForecaster(horizon=3, **TINY).fit(y[:30])
+    assert future_index(y.index[:30], 1)[0] < y.index[30]
+    assert np.isfinite(fc.score(y[30:33]))
+    with pytest.raises(ValueError, match="must continue"):
+        fc.score(y[25:28])
+
+
+def test_tiny_values_are_a_clear_error(airline):
+    with pytest.raises(ValueError, match="rescale y, e.g. multiply"):
+        RNNForecaster(horizon=12, strategy="multioutput", **FAST).fit(airline * 1e-200)
+    # zeros are not tiny values
+    RNNForecaster(horizon=2, **TINY).fit(np.r_[np.zeros(5), np.ones(10)])
+
+
+def test_an_explicit_season_that_cannot_be_used_warns(airline):
+    y = airline[:-12]  # 132 rows
+    for m in (66, 1000):
+        with pytest.warns(UserWarning, match=f"season_length={m} is not used.*rows"):
+            fc = RNNForecaster(horizon=12, season_length=m, **TINY).fit(y)
+        assert fc.season_length_ == 1
+    with pytest.warns(UserWarning, match="season_length=12 is not used.*window >= 24"):
+        RNNForecaster(horizon=12, season_length=12, window=12, **TINY).fit(y)
+    with pytest.warns(UserWarning, match="season_length=50 is not used.*half"):
+        RNNForecaster(horizon=12, season_length=50, **TINY).fit(y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        RNNForecaster(horizon=12, season_length=12, **TINY).fit(y)
+
+
+def test_a_window_of_one_value_skips_the_drift():
+    y = np.sin(np.arange(40.0) / 3) + np.arange(40.0) / 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fc = RNNForecaster(horizon=2, window=1, **TINY).fit(y)
+    assert fc.model_.base_ != "drift" and np.isfinite(fc.predict()).all()
+
+
+def test_too_short_for_any_calibration_says_how_many_rows():
+    fc = RNNForecaster(
+        horizon=2, window=2, strategy="multioutput", calibration_size=1, **FAST
+    )
+    with pytest.raises(ValueError, match="5 rows, too short.*at least 7 rows"):
+        fc.fit(pd.Series(np.arange(5.0)))
+    assert fc.fit(pd.Series(np.arange(7.0))).conformity_scores_.shape == (1, 2, 1)
+
+
+def _forecasts(y_true, scaled_error):
+    y_true = np.asarray(y_true, dtype=float)
+    return pd.DataFrame(
+        {
+            "fold": [0, 0, 1, 1],
+            "y_true": y_true,
+            "error": np.ones(4),
+            "scaled_error": scaled_error,
+        }
+    )
+
+
+def test_backtest_metrics_names_a_missing_column():
+    f = _forecasts([1, 2, 3, 4], [1.0, 1.0, 1.0, 1.0])
+    with pytest.raises(ValueError, match=r"no column 'nope' \(by\).*'fold'"):
+        backtest_metrics(f, by="nope")
+    with pytest.raises(ValueError, match="no column 'nope'"):
+        backtest_metrics(f, by=["fold", "nope"])
+    with pytest.raises(ValueError, match="no column 'scaled_error'"):
+        backtest_metrics(f.drop(columns="scaled_error"))
+
+
+def test_backtest_metrics_undefined_mape_and_mase_are_nan():
+    f = _forecasts([0, 2, 3, 4], [1.0, 1.0, np.nan, np.nan])
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        m = backtest_metrics(f)
+    messages = [str(w.message) for w in caught]
+    assert len(messages) == 2, messages
+    assert "true value is 0" in messages[0] and "constant" in messages[1]
+    assert np.isnan(m.loc[0, "mape"]) and m.loc[1, "mape"] == pytest.approx(
+        29.1667, 1e-3
+    )
+    assert m.loc[0, "mase"] == 1.0 and np.isnan(m.loc[1, "mase"])
+    assert np.isnan(m.loc["all", ["mape", "mase"]].astype(float)).all()
+
+
+def test_backtest_of_a_constant_series_gives_nan_mase_without_numpy_warnings():
+    y = np.r_[np.ones(20), 1.0, 2.0, 3.0]  # one fold, trained on the ones
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        f = backtest(RNNForecaster(horizon=3, **TINY), y, initial_window=20)
+    assert np.isnan(f["scaled_error"]).all() and np.isfinite(f["error"]).all()
+
+
+@pytest.mark.parametrize("strategy", ["residual", "multioutput"])
+def test_newer_history_needs_no_nan_before_the_rows_read(strategy):
+    y = pd.Series(np.sin(np.arange(60.0) / 3))
+    fc = RNNForecaster(horizon=3, window=8, strategy=strategy)
+    fc.set_params(**(TINY if strategy == "residual" else FAST)).fit(y)
+    early = y.copy()
+    early.iloc[10] = np.nan
+    pd.testing.assert_series_equal(fc.predict(y=early), fc.predict())
+    late = y.copy()
+    late.iloc[-3] = np.nan
+    with pytest.raises(ValueError, match="NaN in its last 8 rows.*index 57"):
+        fc.predict(y=late)
+
+
+def test_sparse_and_iterator_inputs_are_named():
+    sp = pytest.importorskip("scipy.sparse")
+    from seqlearn.preprocessing import make_windows
+
+    v = np.sin(np.arange(30.0))
+    with pytest.raises(TypeError, match=r"sparse matrix.*y.toarray\(\)"):
+        RNNForecaster(horizon=3).fit(sp.csr_matrix(v[:, None]))
+    with pytest.raises(TypeError, match="iterator.*list"):
+        RNNForecaster(horizon=3).fit(x for x in v)
+    with pytest.raises(TypeError, match=r"series.toarray\(\)"):
+        make_windows(sp.csr_matrix(np.ones((5, 1))), 2)
+    with pytest.raises(TypeError, match=r"X.toarray\(\)"):
+        RNNForecaster(horizon=3, window=4, strategy="multioutput", **FAST).fit(
+            v, X=sp.csr_matrix(np.ones((30, 1)))
+        )
+    with pytest.raises(TypeError, match="sparse matrix"):
+        backtest(RNNForecaster(horizon=3), sp.csr_matrix(v[:, None]), initial_window=20)

@@ -10,6 +10,8 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from seqlearn.preprocessing._windows import check_dense
+
 
 def _rows(y, start, end):
     return y.iloc[start:end] if hasattr(y, "iloc") else y[start:end]
@@ -113,7 +115,8 @@ def backtest(
     forecasts : pandas DataFrame
         One row per origin, step and target: ``fold``, ``origin``, ``time``,
         ``step`` (1-based), ``target``, ``y_true``, ``y_pred``, ``error`` and
-        ``scaled_error`` (see :func:`backtest_metrics`).
+        ``scaled_error`` (see :func:`backtest_metrics`; NaN where the fold's
+        in-sample naive MAE is 0, a constant training series).
     """
     if not (hasattr(forecaster, "fit") and hasattr(forecaster, "predict")):
         raise TypeError(
@@ -127,6 +130,7 @@ def backtest(
     h = forecaster.horizon if horizon is None else horizon
     step = h if step is None else step
     check_origins(h, step, initial_window, window_type, seasonal_period)
+    check_dense(y, "y")
     values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     index = y.index if hasattr(y, "index") else pd.RangeIndex(len(y))
     if isinstance(y, pd.DataFrame):
@@ -198,7 +202,8 @@ def fold_frame(fold, index, end, columns, truth, pred, scale):
     truth, pred : ndarray of shape (h, k)
         Observed and forecast values.
     scale : ndarray of shape (k,)
-        In-sample naive MAE of each series (scales ``scaled_error``).
+        In-sample naive MAE of each series (scales ``scaled_error``, which
+        is NaN where the scale is 0: a constant training series).
 
     Returns
     -------
@@ -208,6 +213,8 @@ def fold_frame(fold, index, end, columns, truth, pred, scale):
     """
     h, k = truth.shape
     error = truth - pred
+    # a constant training series has no naive error to scale by: undefined
+    scale = np.where(scale > 0, scale, np.nan)
     return pd.DataFrame(
         {
             "fold": fold,

@@ -28,6 +28,7 @@ from seqlearn.forecasting._residual import ResidualModel
 from seqlearn.forecasting._transforms import TargetTransformer, log_levels
 from seqlearn.nn import Seq2SeqModel
 from seqlearn.preprocessing import make_windows
+from seqlearn.preprocessing._windows import check_dense
 from seqlearn.regressor import SequenceRegressor
 
 __all__ = ["RNNForecaster", "backtest_metrics", "future_index"]
@@ -113,6 +114,9 @@ class _Seq2SeqRegressor(SequenceRegressor):
 # ---------------------------------------------------------------- input checks
 # largest |y|: squares (spreads, autocorrelations) stay far from float64's limit
 MAX_ABS_VALUE = 1e100
+# smallest largest |y| of a nonzero series: its squares stay far from underflow
+# (below about 1e-154 a spread squares to 0 and the scale falls back to 1)
+MIN_ABS_VALUE = 1e-100
 
 
 def _show(value):
@@ -122,13 +126,17 @@ def _show(value):
 
 def _check_target(y, fill):
     """Return ``(values (T, k) float64, index, columns, kind)``; fill or reject NaN."""
+    check_dense(y, "y")
     if isinstance(y, pd.Series):
         kind, index, columns, dtypes = "series", y.index, [y.name], [y.dtype]
     elif isinstance(y, pd.DataFrame):
         kind, index, columns = "frame", y.index, list(y.columns)
         dtypes = list(y.dtypes)
     else:
+        given = type(y).__name__
         y = np.asarray(y)
+        if y.ndim == 0:
+            raise ValueError(f"y must be a 1-D or 2-D array-like; got a {given}.")
         if y.ndim not in (1, 2):
             raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
         kind = "series" if y.ndim == 1 else "frame"
@@ -175,6 +183,13 @@ def _check_target(y, fill):
             f"y has values up to {big:.3g} in absolute value; the forecaster "
             f"handles at most {MAX_ABS_VALUE:.0e} (its spreads square the "
             "values): rescale y, e.g. divide it by a power of ten."
+        )
+    if 0 < big < MIN_ABS_VALUE:
+        raise ValueError(
+            f"y's values are at most {big:.3g} in absolute value; the forecaster "
+            f"needs some reaching {MIN_ABS_VALUE:.0e} (its spreads square the "
+            "values, which would underflow to 0): rescale y, e.g. multiply it by "
+            "a power of ten."
         )
     empty = np.isnan(values).all(axis=0)
     if empty.any():
@@ -260,6 +275,7 @@ def _check_exog(X, n_rows, what):
     """Return X as a finite (n, p) float64 array with at least ``n_rows`` rows."""
     if X is None:
         return None
+    check_dense(X, "X")
     if hasattr(X, "to_numpy"):
         X = X.to_numpy()
     try:
@@ -299,6 +315,29 @@ def _check_exog_index(X, index, past):
         raise ValueError(
             f"X's future rows start at {X.index[past]}, but the forecast starts at "
             f"{start}: pass the covariates of the rows after the series."
+        )
+
+
+def _check_future_index(y_index, index):
+    """Check that a dated ``y_index`` holds the periods that follow ``index``.
+
+    Dates without a frequency pandas can name (holidays, missing rows) are
+    only checked to come after ``index`` and by the last forecast period:
+    the next observed date may fall after a gap.
+    """
+    if not _dated(y_index, index) or not len(y_index):
+        return
+    expected = future_index(index, len(y_index))
+    regular = isinstance(index, pd.PeriodIndex) or _named_freq(index) is not None
+    if regular:
+        ok = y_index.equals(expected)
+    else:
+        ok = index[-1] < y_index[0] <= expected[-1]
+    if not ok:
+        raise ValueError(
+            f"y must continue the training series, which ends at {index[-1]}: "
+            f"its first {len(y_index)} rows should be {expected[0]} to "
+            f"{expected[-1]}; y has {y_index[0]} to {y_index[-1]}."
         )
 
 
@@ -894,11 +933,13 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         vars(fitted).update(getattr(self, "_fit_params", {}))
         return fitted
 
-    def _target(self, y):
+    def _target(self, y, keep_nan=False):
         """``(values, index, columns, kind, value_name)`` of ``y``.
 
         A long frame (``id_column``) is pivoted to a column per series; its
         kind is "long" and ``value_name`` names its column of values.
+        ``keep_nan``: without ``fill``, NaN stays for the caller to check
+        (a newer history, of which only the last rows are read).
         """
         value_name = None
         if self.id_column is not None:
@@ -908,10 +949,11 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             self._check_columns(y.shape[1])
         # the global model takes series that start later (leading NaN)
         ragged = self.strategy == "residual" and self.fill is None
-        Y, index, columns, kind = _check_target(y, "keep" if ragged else self.fill)
+        keep = ragged or (keep_nan and self.fill is None)
+        Y, index, columns, kind = _check_target(y, "keep" if keep else self.fill)
         if not frame:
             self._check_columns(Y.shape[1])
-        if ragged:
+        if ragged and not keep_nan:
             _check_leading_nan(Y, index)
         return Y, index, columns, "long" if value_name else kind, value_name
 
@@ -950,6 +992,32 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 return 1
         return m
 
+    def _warn_unused_season(self, m, L, T):
+        """Warn when an explicit ``season_length`` cannot be used (fit's rows)."""
+        given, h = self.season_length, self.horizon
+        if given is None or given == 1:
+            return
+        if m == 1:
+            why = (
+                f"the seasonal forecasts need at least 2 * season_length + horizon "
+                f"= {2 * given + h} rows, and the longest series has {T}"
+            )
+        elif L < 2 * m:
+            chosen = (
+                f"window={L}"
+                if self.window is not None
+                else f"the window of {L} (at most half the rows after one horizon)"
+            )
+            why = (
+                f"the seasonal forecasts read two seasons, {2 * m} values, and "
+                f"{chosen} is shorter: pass window >= {2 * m}"
+            )
+        else:
+            return
+        warnings.warn(
+            f"season_length={given} is not used: {why}.", UserWarning, stacklevel=4
+        )
+
     def _fit_residual(self, Y, E, index, columns, seed):
         if E is not None:
             raise ValueError(
@@ -981,6 +1049,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 f"need at least {L + h + 1} rows (window + horizon + 1). Lower "
                 "horizon or window, or pass a longer series."
             )
+        self._warn_unused_season(m, L, max(len(s) for s in series))
         model = ResidualModel(
             window=L,
             horizon=h,
@@ -1153,6 +1222,15 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         )
         # the calibration network needs two windows before the first origin
         most = n_windows - h - 1
+        if most < 1:
+            L, d, H = self._L, self.difference, self._model_horizon()
+            raise ValueError(
+                f"y has {T} rows, too short for any calibration origin: with "
+                f"window={L}, horizon={h} and difference={d}, one origin needs at "
+                f"least {L + H + d + h + 1} rows (two training windows before it "
+                "and a full horizon after it). Pass a longer series, or fit "
+                "without calibration_size."
+            )
         if n_cal > most:
             raise ValueError(
                 f"calibration_size={size} leaves too little to train on: {T} rows "
@@ -1227,7 +1305,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         """Latest rows to forecast from and their index: fit's, or ``y``'s."""
         if y is None:
             return self._y_tail, self.index_
-        Y, index, columns, _, _ = self._target(y)
+        # without fill, only NaN in the rows read is an error (checked below)
+        Y, index, columns, _, _ = self._target(y, keep_nan=True)
         Y = self._match_series(Y, columns, y)
         need = len(self._y_tail)
         if len(Y) < need:
@@ -1235,8 +1314,15 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 f"y has {len(Y)} rows; forecasting needs the last {need} (the "
                 "window, and difference rows before it)."
             )
-        if np.isnan(Y[len(Y) - need :]).any():
-            raise ValueError(f"y has NaN in its last {need} rows (the window).")
+        tail = Y[len(Y) - need :]
+        if np.isnan(tail).any():
+            row = len(Y) - need + int(np.argmax(np.isnan(tail).any(axis=1)))
+            raise ValueError(
+                f"y has NaN in its last {need} rows, the rows the forecast reads "
+                f"(the window, and difference rows before it; first at index "
+                f"{_show(index[row])!r}); pass fill='ffill' or fill='interpolate' "
+                "to RNNForecaster, or fill them yourself."
+            )
         return Y[len(Y) - need :], index
 
     def _match_series(self, Y, columns, y):
@@ -1317,7 +1403,11 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         The half-width at step ``j`` is the ``ceil((n + 1) * coverage) / n``
         quantile of the ``n`` absolute errors at step ``j`` kept by ``fit``
         (``calibration_size``), which covers the truth with probability at
-        least ``coverage`` when errors are exchangeable.
+        least ``coverage`` when errors are exchangeable.  ``"residual"``
+        keeps errors in units of each window's spread and pools the steps
+        when one step has too few.  With too few errors for ``coverage``
+        (that quantile would be past the largest), the bounds are infinite,
+        with a warning.
 
         Parameters
         ----------
@@ -1363,7 +1453,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             warnings.warn(
                 f"{n} calibration origins are too few for coverage={coverage}: the "
                 "intervals are infinite. Increase calibration_size.",
-                stacklevel=2,
+                stacklevel=3,
             )
             width = np.full(values.shape, np.inf)
         else:
@@ -1378,6 +1468,21 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
     def _interval_residual(self, coverage, horizon, y):
         h, _ = self._check_predict(horizon, None)
         tail, index = self._history(y)
+        model = self.model_
+        if np.isinf(model.half_width(coverage)).any():
+            warnings.warn(
+                f"{model.scores_.size} calibration errors are too few for "
+                f"coverage={coverage}: the intervals are infinite. Pass a longer "
+                "series or ask for a lower coverage.",
+                stacklevel=4,
+            )
+        elif getattr(model, "in_sample_", False):  # absent from older fits
+            warnings.warn(
+                "The series is too short to hold out validation windows: the "
+                "intervals come from in-sample errors and are likely too narrow "
+                f"for coverage={coverage}. Pass a longer series.",
+                stacklevel=4,
+            )
         bands = self.model_.predict_interval_windows(self._levels(tail).T, coverage)
         names = ("forecast", "lower", "upper")
         parts = {k: b[:, :h].T for k, b in zip(names, bands, strict=True)}
@@ -1401,7 +1506,9 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
 
         ``y`` holds the rows that follow the training series (as the test part
         of ``TimeSeriesSplit``); the first ``min(len(y), horizon)`` rows are
-        forecast (all of them with ``strategy="recursive"``).
+        forecast (all of them with ``strategy="recursive"``).  A dated ``y``
+        (DatetimeIndex or PeriodIndex, as the training series) must start
+        right after the training series; an array is read as the next rows.
 
         Parameters
         ----------
@@ -1418,10 +1525,11 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         fitted = self._fitted()
         if fitted.id_column is not None:
             y = _long_to_wide(y, fitted.id_column)[0]
-        Y, _, columns, _ = _check_target(y, "ffill" if fitted.fill else None)
+        Y, index, columns, _ = _check_target(y, "ffill" if fitted.fill else None)
         Y = fitted._match_series(Y, columns, y)
         recursive = fitted.strategy == "recursive"
         h = len(Y) if recursive else min(len(Y), fitted.horizon)
+        _check_future_index(index[:h], fitted.index_)
         pred = fitted._predict_values(h, None, X)[0]
         return -float(np.mean(np.abs(Y[:h] - pred)))
 
@@ -1547,7 +1655,10 @@ def backtest_metrics(forecasts, by="fold"):
     Returns
     -------
     metrics : pandas DataFrame
-        Columns ``mae``, ``rmse``, ``mape``, ``mase``, ``n``.
+        Columns ``mae``, ``rmse``, ``mape``, ``mase``, ``n``.  Rows without a
+        truth (NaN) are left out.  MAPE is NaN (with a warning) for a group
+        with a true value of 0, MASE for a group with a NaN ``scaled_error``
+        (its fold's training series was constant): both divide by zero there.
 
     Examples
     --------
@@ -1561,20 +1672,56 @@ def backtest_metrics(forecasts, by="fold"):
     1    2.000  2.000  40.000  1.000  1
     all  1.333  1.414  38.333  0.667  3
     """
+    if not isinstance(forecasts, pd.DataFrame):
+        raise TypeError(
+            "forecasts must be the DataFrame of RNNForecaster.backtest or "
+            f"seqlearn.forecasting.backtest; got {type(forecasts).__name__}."
+        )
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    needed = ["y_true", "error", "scaled_error", *keys]
+    missing = [c for c in needed if c not in forecasts.columns]
+    if missing:
+        raise ValueError(
+            f"forecasts has no column {missing[0]!r}"
+            + (" (by)" if missing[0] in keys else "")
+            + f"; its columns are {list(forecasts.columns)}."
+        )
+    error, truth = forecasts["error"], forecasts["y_true"]
+    # undefined where they divide by zero: a zero truth, a constant training
+    # series (scaled_error NaN); a group holding one gets NaN, not inf
+    zero = truth.eq(0) & error.notna()
+    unscaled = forecasts["scaled_error"].isna() & error.notna()
     f = forecasts.assign(
-        _ae=forecasts["error"].abs(),
-        _se=forecasts["error"] ** 2,
-        _ape=100 * (forecasts["error"] / forecasts["y_true"]).abs(),
+        _ae=error.abs(),
+        _se=error**2,
+        _ape=100 * (error / truth.where(~zero)).abs(),
         _ase=forecasts["scaled_error"].abs(),
+        _zero=zero,
+        _unscaled=unscaled,
     )
+    for mask, what in (
+        (zero, "MAPE is NaN where a true value is 0 (a percentage of 0)"),
+        (
+            unscaled,
+            "MASE is NaN where a fold's training series is constant "
+            "(its naive forecast errs by 0, the scale of scaled_error)",
+        ),
+    ):
+        if mask.any():
+            warnings.warn(
+                f"{what}: {int(mask.sum())} forecast(s), in the groups that "
+                "hold them and the pooled row.",
+                UserWarning,
+                stacklevel=2,
+            )
 
     def summarise(g):
         return pd.Series(
             {
                 "mae": g["_ae"].mean(),
                 "rmse": math.sqrt(g["_se"].mean()),
-                "mape": g["_ape"].mean(),
-                "mase": g["_ase"].mean(),
+                "mape": np.nan if g["_zero"].any() else g["_ape"].mean(),
+                "mase": np.nan if g["_unscaled"].any() else g["_ase"].mean(),
                 "n": int(g["_ae"].notna().sum()),
             }
         )

@@ -220,7 +220,8 @@ class ResidualModel(BaseEstimator):
     # ------------------------------------------------------------ base
     def _base_candidates(self, x):
         """Names of the base forecasts to validate."""
-        names = ["naive", "drift"]
+        # a drift needs two values (window=1 has none to take the change of)
+        names = ["naive", "drift"] if x.shape[1] > 1 else ["naive"]
         if "no_smooth" not in self.variant:  # exponentially smoothed levels
             names += ["ses0.2", "ses0.5"]
         if self.season > 1 and self.window >= 2 * self.season:
@@ -402,6 +403,8 @@ class ResidualModel(BaseEstimator):
         self.shrink_ = float(shrinks[best])
         combo = np.abs(base_val + self.shrink_ * correction - t[val])
         self.scores_ = self._calibration_scores(x, t, age, val, combo)
+        # too few windows to hold any out (_split): the scores are in-sample
+        self.in_sample_ = bool(val.all() and train.all())
         # the base is refit on every window with its chosen setting
         self.base_params_ = self._base_fit(self.base_, x, t)
         return self
@@ -513,6 +516,7 @@ class ResidualModel(BaseEstimator):
         scores for that quantile, each step's errors are divided by their
         mean at that step, the ratios of all steps are pooled (``n * h`` of
         them) and the pooled quantile is scaled back by each step's mean.
+        Too few even pooled (``(n * h + 1) * (1 - coverage) < 1``): infinite.
         """
         n = len(self.scores_)
         if (n + 1) * (1 - coverage) >= 1 and "cal_pooled" not in self.variant:
@@ -522,5 +526,7 @@ class ResidualModel(BaseEstimator):
         profile = np.where(profile > 0, profile, 1e-12)
         ratios = (self.scores_ / profile).ravel()
         n = len(ratios)
-        level = min(1.0, np.ceil((n + 1) * coverage) / n)
+        level = np.ceil((n + 1) * coverage) / n
+        if level > 1:
+            return np.full(profile.shape, np.inf)
         return np.quantile(ratios, level, method="higher") * profile

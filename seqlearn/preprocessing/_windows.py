@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from numbers import Integral
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
+from scipy import sparse
 
 from seqlearn._compat import Interval
 from seqlearn._docstrings import fill_doc
@@ -30,8 +32,26 @@ def _check_count(value, name: str) -> int:
     return int(value)
 
 
+def check_dense(values, name: str) -> None:
+    """Reject a sparse matrix or an iterator passed as a series (TypeError).
+
+    Both would become a 0-d object array (a message about shape ``()``).
+    """
+    if sparse.issparse(values):
+        raise TypeError(
+            f"A sparse matrix was passed as {name}, but dense data is required. "
+            f"Use {name}.toarray()."
+        )
+    if isinstance(values, Iterator):
+        raise TypeError(
+            f"{name} is an iterator ({type(values).__name__}), which is read only "
+            f"once; pass a list, an array or a pandas object (e.g. list({name}))."
+        )
+
+
 def _series_array(series) -> tuple[np.ndarray, object]:
     """Return the series as a 2-D ``(T, F)`` numeric array (a view if possible)."""
+    check_dense(series, "series")
     columns = getattr(series, "columns", None)
     if hasattr(series, "to_numpy"):
         series = series.to_numpy()
@@ -143,6 +163,9 @@ DataFrame
     ValueError
         If ``window + horizon`` exceeds the length of the series, a window,
         horizon or step is below 1, or the series holds NaN or infinity.
+    TypeError
+        If the series is a sparse matrix or an iterator (pass an array), or a
+        window, horizon or step is not an int.
 
     See Also
     --------
