@@ -633,7 +633,7 @@ class CharRNN(BaseSequenceEstimator):
         if self.input_kind_ == "text":
             if not isinstance(prime, str):
                 raise TypeError(f"prime must be a string, got {type(prime).__name__}.")
-            return list(prime.lower() if self.lowercase else prime)
+            return list(prime)  # the fitted encoder lowercases if it was fitted to
         if isinstance(prime, str):
             if prime:
                 raise TypeError(
@@ -656,7 +656,8 @@ class CharRNN(BaseSequenceEstimator):
     # ------------------------------------------------------------ sklearn
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.two_d_array = False
+        # text or integer id sequences only
+        tags.input_tags.two_d_array = tags.input_tags.three_d_array = False
         tags.input_tags.string = True
         tags.target_tags.required = False
         return tags

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numbers
+from collections.abc import Iterator
 
 import numpy as np
 import torch
 from sklearn.preprocessing import LabelEncoder
-from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.multiclass import check_classification_targets, unique_labels
 
 from seqlearn import _docstrings as doc
 from seqlearn._compat import Interval, StrOptions
@@ -54,7 +55,12 @@ def _label_sequences(y):
 
 
 def _as_sequences(X):
-    """Return X, or ``np.asarray(X)`` for an array-like that is no sequence."""
+    """Return X, as a list if an iterator, or as an array if no sequence.
+
+    An iterator (a generator) is read once here: ``fit`` reads X more than once.
+    """
+    if isinstance(X, Iterator):
+        return list(X)
     if not isinstance(X, list | tuple | np.ndarray) and not hasattr(X, "iloc"):
         if hasattr(X, "__array__") and not hasattr(X, "__iter__"):
             return np.asarray(X)
@@ -205,6 +211,11 @@ class SequenceTagger(BaseSequenceEstimator):
         check_classification_targets(flat)  # tags are discrete, finite labels
         encoder = LabelEncoder().fit(flat)
         self.classes_ = encoder.classes_
+        if len(self.classes_) < 2:
+            raise ValueError(
+                "SequenceTagger needs steps of at least 2 classes in the data, but "
+                f"y contains only one class: {self.classes_.tolist()[0]!r}."
+            )
         y_enc, _ = pad_sequences(
             np.split(encoder.transform(flat), np.cumsum(raw)[:-1]), dtype=np.int64
         )
@@ -236,6 +247,10 @@ class SequenceTagger(BaseSequenceEstimator):
             "criterion__num_tags": len(self.classes_),
             "criterion__allowed": allowed,
         }
+
+    def _fitted_crf(self) -> bool:
+        """Whether the fitted network ends in a CRF (``crf`` may have changed since)."""
+        return isinstance(self.net_.criterion_, CRFLoss)
 
     def _crf_infer(self, method, scores, lengths):
         """Run the trained CRF's ``decode`` or ``marginals`` on emissions."""
@@ -271,7 +286,7 @@ class SequenceTagger(BaseSequenceEstimator):
     def predict_proba(self, X):
         """Return per-step label probabilities.
 
-        With ``crf=True`` these are the CRF's marginals ``p(y_t | x)``
+        With a CRF (``crf=True`` at fit) these are the CRF's marginals ``p(y_t | x)``
         (forward-backward), else the per-step softmax.
 
         {parameters}
@@ -283,7 +298,7 @@ class SequenceTagger(BaseSequenceEstimator):
             Probabilities in the order of ``classes_``.
         """
         scores, lengths, rectangular = self._scores(X)
-        if self.crf:
+        if self._fitted_crf():
             proba = self._crf_infer("marginals", scores, lengths)
         else:
             proba = softmax(scores)
@@ -293,7 +308,7 @@ class SequenceTagger(BaseSequenceEstimator):
     def predict(self, X):
         """Return the most probable label of every step.
 
-        With ``crf=True``, the most probable tag path (Viterbi).
+        With a CRF (``crf=True`` at fit), the most probable tag path (Viterbi).
 
         {parameters}
 
@@ -304,7 +319,7 @@ class SequenceTagger(BaseSequenceEstimator):
             Predicted labels.
         """
         scores, lengths, rectangular = self._scores(X)
-        if self.crf:
+        if self._fitted_crf():
             best = self._crf_infer("decode", scores, lengths)
         else:
             best = scores.argmax(axis=-1)
@@ -334,4 +349,15 @@ class SequenceTagger(BaseSequenceEstimator):
                 f"{type(self).__name__}.score does not support sample_weight; "
                 "weigh the per-step results of predict yourself."
             )
-        return token_accuracy(y, self.predict(X))
+        y_pred = self.predict(X)
+        labels = [s for s in _label_sequences(y) if len(s)]
+        if labels:
+            # labels of another type never match: say so rather than score 0
+            unique_labels(np.concatenate(labels), self.classes_)
+        return token_accuracy(y, y_pred)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.string = True  # token lists of str, or raw texts
+        tags.target_tags.required = True
+        return tags

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numbers
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 import numpy as np
 import torch
@@ -275,6 +275,8 @@ class SequenceTranslator(BaseSequenceEstimator):
         return VocabularyEncoder(analyzer=analyzer, lowercase=False, **markers)
 
     def _source(self, X, *, reset=False) -> SequenceData:
+        if isinstance(X, Iterator):
+            X = list(X)  # a generator: fit reads X twice
         if reset:
             self.source_encoder_ = self._vocabulary(self.analyzer).fit(X)
             self.input_kind_ = "tokens"
@@ -451,7 +453,8 @@ class SequenceTranslator(BaseSequenceEstimator):
         toks = self.target_encoder_.inverse_transform(ids)
         if not self.target_is_text_:
             return toks
-        sep = " " if self.target_analyzer == "word" else ""
+        # the fitted analyzer: target_analyzer may have changed since fit
+        sep = " " if self.target_encoder_.analyzer == "word" else ""
         return [sep.join(t) for t in toks]
 
     def predict(self, X, return_attention=False):
@@ -538,4 +541,5 @@ class SequenceTranslator(BaseSequenceEstimator):
         # strings or token lists only
         tags.input_tags.string = True
         tags.input_tags.two_d_array = tags.input_tags.three_d_array = False
+        tags.target_tags.required = True
         return tags

@@ -22,6 +22,7 @@ from seqlearn.base import PAD_TARGET
 from seqlearn.datasets import load_kjv
 from seqlearn.generation import ngram_score, stream_windows
 from seqlearn.nn import RecurrentLanguageModel
+from seqlearn.nn.constants import UNK_ID
 
 TEXT = "the quick brown fox jumps over the lazy dog. " * 12
 SMALL = {"hidden_size": 16, "seq_len": 10, "batch_size": 4, "max_epochs": 2}
@@ -404,3 +405,22 @@ def test_beats_add_one_trigram_on_held_out_bible_text():
     trigram = np.exp(-ngram_score(train, test, order=3))
     assert 5 < trigram < 12  # the baseline is a sane one
     assert est.perplexity(test) < 0.95 * trigram
+
+
+def test_sklearn_tags_say_text_or_ids_only():
+    tags = CharRNN().__sklearn_tags__()
+    assert tags.input_tags.string and not tags.target_tags.required
+    assert not tags.input_tags.two_d_array and not tags.input_tags.three_d_array
+
+
+def test_generate_reads_the_prime_as_fitted_whatever_lowercase_says():
+    est = CharRNN(**SMALL, random_state=0).fit("The Cat sat. " * 5)
+    seen = []
+    hook = est.net_.module_.register_forward_pre_hook(
+        lambda module, args: seen.append(args[0].tolist())
+    )
+    est.generate(1, prime="THE", random_state=0)
+    est.set_params(lowercase=True)  # not refitted: "H" and "E" stay unknown
+    est.generate(1, prime="THE", random_state=0)
+    hook.remove()
+    assert seen[0] == seen[2] and seen[0][0][1:] == [UNK_ID, UNK_ID]

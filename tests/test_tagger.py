@@ -394,3 +394,53 @@ def test_an_unrepairable_stray_tag_names_the_missing_label():
     tagger = SequenceTagger(crf=True, constraints="iob2", max_epochs=1)
     with pytest.raises(ValueError, match=r"cannot be read as \['B-LOC'\]"):
         tagger.fit(X, y)
+
+
+@pytest.mark.parametrize("crf", [False, True])
+def test_predict_follows_the_fitted_output_layer_not_the_crf_param(crf):
+    X, y = make_copy_task(20, lengths=(3, 5), n_symbols=3, delay=1, random_state=0)
+    tagger = SequenceTagger(
+        embedding_dim=4, hidden_size=4, max_epochs=2, crf=crf, random_state=0
+    ).fit(X, y)
+    proba, pred = tagger.predict_proba(X), tagger.predict(X)
+    tagger.set_params(crf=not crf)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        tagger.fit(X, y[:-1])  # fails: the fitted CRF (or its absence) stays
+    for a, b in zip(proba, tagger.predict_proba(X), strict=True):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(pred, tagger.predict(X), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_score_refuses_labels_of_another_type():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(10, 5, 2))
+    y = (X[..., 0] > 0).astype(int)
+    tagger = SequenceTagger(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="Mix of label input types"):
+        tagger.score(X, y.astype(str))
+    assert tagger.score(X, y.astype(float)) == tagger.score(X, y)
+
+
+def test_fit_reads_a_generator_of_sequences():
+    X, y = make_copy_task(20, lengths=(3, 5), n_symbols=3, delay=1, random_state=0)
+    params = dict(embedding_dim=4, hidden_size=4, max_epochs=1, random_state=0)
+    from_list = SequenceTagger(**params).fit(X, y).predict_proba(X)
+    tagger = SequenceTagger(**params).fit((x for x in X), y)
+    for a, b in zip(from_list, tagger.predict_proba(iter(X)), strict=True):
+        np.testing.assert_array_equal(a, b)
+    words = [["Jan", "woont"], ["in", "Leiden", "nu"]] * 5
+    tags = [["B", "O"], ["O", "B", "O"]] * 5
+    tagger = SequenceTagger(hidden_size=4, max_epochs=1).fit(iter(words), tags)
+    assert tagger.input_kind_ == "words"
+
+
+def test_a_single_tag_class_is_refused():
+    X = [np.array([1, 2, 3]), np.array([2, 1])]
+    with pytest.raises(ValueError, match="only one class: 'O'"):
+        SequenceTagger(embedding_dim=4, max_epochs=1).fit(X, [["O"] * 3, ["O"] * 2])
+
+
+def test_sklearn_tags_say_text_is_read_and_y_required():
+    tags = SequenceTagger().__sklearn_tags__()
+    assert tags.input_tags.string and tags.target_tags.required

@@ -622,3 +622,34 @@ def test_callbacks_without_a_name(early_stopping):
     )
     model.set_params(callbacks=[Count()]).fit(X, y)
     assert len(model.history_) == 2
+
+
+def test_fit_reads_a_generator_of_inputs():
+    X = ["abc", "ab", "ca", "bca"] * 4
+    y = [s[::-1] for s in X]
+    params = {**FAST, "hidden_size": 8, "max_epochs": 1}
+    from_list = SequenceTranslator(**params).fit(X, y)
+    model = SequenceTranslator(**params).fit((x for x in X), iter(y))
+    assert model.source_encoder_.tokens_ == from_list.source_encoder_.tokens_
+    assert model.score_samples(iter(X), y).tolist() == (
+        from_list.score_samples(X, y).tolist()
+    )
+
+
+def test_predict_joins_words_as_fitted_whatever_target_analyzer_says():
+    X = ["a b", "b a"] * 4
+    y = ["a b a b a b", "b a b a b a"] * 4
+    model = SequenceTranslator(
+        analyzer="word", target_analyzer="word", max_epochs=1, max_length=4, **FAST
+    ).fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # cut at max_length
+        pred = model.predict(X[:2])
+        model.set_params(target_analyzer="char")
+        assert model.predict(X[:2]) == pred
+    assert all(p.count(" ") == len(p.split()) - 1 >= 1 for p in pred)
+
+
+def test_sklearn_tags_say_y_is_required():
+    tags = SequenceTranslator().__sklearn_tags__()
+    assert tags.target_tags.required and tags.input_tags.string
