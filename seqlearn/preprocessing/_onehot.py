@@ -29,6 +29,26 @@ def _flatten(X, name: str = "X") -> tuple[list, np.ndarray]:
     return list(chain.from_iterable(seqs)), lengths
 
 
+def _is_nan(symbol) -> bool:
+    """Whether a symbol is a float NaN (which equals no other NaN, nor itself)."""
+    return isinstance(symbol, float | np.floating) and symbol != symbol
+
+
+def _categories(symbols: list, nan: bool) -> np.ndarray:
+    """Return the sorted symbols, plus NaN last if ``nan``, as a 1-D array.
+
+    Numbers and strings keep a numpy dtype; anything else (tuples, strings
+    next to NaN) becomes an object array, where ``np.array`` would build a
+    2-D array or turn NaN into the string ``"nan"``.
+    """
+    cats = symbols + [np.nan] if nan else symbols
+    arr = np.array(cats)
+    kind = arr.dtype.kind
+    if arr.ndim == 1 and (kind in "biuf" or (kind in "US" and not nan)):
+        return arr
+    return np.fromiter(cats, dtype=object, count=len(cats))
+
+
 class OneHotSequenceEncoder(
     TransformerMixin, BaseEstimator, auto_wrap_output_keys=None
 ):
@@ -48,8 +68,9 @@ class OneHotSequenceEncoder(
     Attributes
     ----------
     categories_ : ndarray of shape (n_symbols,)
-        The sorted symbols seen in ``fit``; column ``j`` of the output stands
-        for ``categories_[j]``.
+        The sorted symbols seen in ``fit`` (NaN last); column ``j`` of the
+        output stands for ``categories_[j]``.  An object array when numpy
+        has no dtype for the symbols (tuples, strings next to NaN).
 
     See Also
     --------
@@ -60,7 +81,9 @@ class OneHotSequenceEncoder(
     Input is a list of sequences, each a string (a sequence of characters) or
     a 1-D list/array of hashable symbols (characters, words, integer ids).
     Symbols are matched by equality, so ``1`` and ``1.0`` are the same symbol
-    but ``1`` and ``"1"`` are not.  All symbols must be mutually sortable.
+    but ``1`` and ``"1"`` are not.  All symbols must be mutually sortable,
+    except NaN: as in scikit-learn's ``OneHotEncoder``, every NaN is the same
+    symbol, sorted last.
 
     Examples
     --------
@@ -104,15 +127,21 @@ class OneHotSequenceEncoder(
         self._check_dtype()
         flat, _ = _flatten(X)
         try:
-            symbols = sorted(set(flat))
+            unique = set(flat)
+        except TypeError as exc:
+            raise TypeError(f"The symbols in X must be hashable: {exc}") from None
+        if not unique:
+            raise ValueError("X holds no symbols: every sequence is empty.")
+        # every NaN is a distinct symbol to a set: one category, sorted last
+        nan = any(map(_is_nan, unique))
+        try:
+            symbols = sorted(s for s in unique if not _is_nan(s))
         except TypeError as exc:
             raise TypeError(
-                "The symbols in X must be hashable and mutually comparable "
-                f"(e.g. all strings or all numbers): {exc}"
+                "The symbols in X must be mutually comparable (e.g. all strings "
+                f"or all numbers): {exc}"
             ) from None
-        if not symbols:
-            raise ValueError("X holds no symbols: every sequence is empty.")
-        self.categories_ = np.array(symbols)
+        self.categories_ = _categories(symbols, nan)
         return self
 
     def _check_dtype(self) -> np.dtype:
@@ -140,6 +169,11 @@ class OneHotSequenceEncoder(
         except TypeError as exc:
             raise TypeError(f"The symbols in X must be hashable: {exc}") from None
         unknown = codes < 0
+        if unknown.any() and _is_nan(self.categories_[-1]):
+            # NaN equals no key of index: match it to the NaN category here
+            nan = [j for j in np.flatnonzero(unknown) if _is_nan(flat[j])]
+            codes[nan] = len(self.categories_) - 1
+            unknown[nan] = False
         if self.handle_unknown == "error" and unknown.any():
             first = int(np.argmax(unknown))
             seq = int(np.searchsorted(np.cumsum(lengths), first, side="right"))
@@ -241,4 +275,6 @@ class OneHotSequenceEncoder(
         tags.input_tags.string = True
         tags.input_tags.categorical = True
         tags.target_tags.required = False
+        # the output dtype is the dtype parameter's, whatever the input's
+        tags.transformer_tags.preserves_dtype = []
         return tags

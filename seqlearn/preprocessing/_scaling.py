@@ -5,12 +5,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
-from seqlearn._compat import StrOptions, validate_data
+from seqlearn._compat import StrOptions, get_output_config, validate_data
 from seqlearn._docstrings import fill_doc
-from seqlearn.data import SequenceData, Sequences, check_sequences, unpad
+from seqlearn.data import (
+    SequenceData,
+    Sequences,
+    check_float32_range,
+    check_sequences,
+    unpad,
+)
 
 __all__ = ["SequenceScaler"]
 
@@ -75,13 +81,7 @@ def _validate(
         check_is_fitted(estimator, "n_step_features_")
     data, form, X = _check_input(X, dtype=dtype)
     if reset:
-        estimator.input_kind_ = "tabular" if data.tabular else "sequence"
-        estimator.n_step_features_ = data.n_step_features
-        if data.tabular:
-            validate_data(estimator, X, reset=True, skip_check_array=True)
-        else:
-            estimator.n_features_in_ = data.n_step_features
-            estimator.__dict__.pop("feature_names_in_", None)
+        _record_input(estimator, data, X)
         return data, form
     if data.tabular and estimator.input_kind_ == "tabular":
         validate_data(estimator, X, reset=False, skip_check_array=True)
@@ -92,6 +92,17 @@ def _validate(
             f"{estimator.n_step_features_}."
         )
     return data, form
+
+
+def _record_input(estimator, data: SequenceData, X) -> None:
+    """Set the attributes of INPUT_ATTRIBUTES_DOC from checked training input."""
+    estimator.input_kind_ = "tabular" if data.tabular else "sequence"
+    estimator.n_step_features_ = data.n_step_features
+    if data.tabular:
+        validate_data(estimator, X, reset=True, skip_check_array=True)
+    else:
+        estimator.n_features_in_ = data.n_step_features
+        estimator.__dict__.pop("feature_names_in_", None)
 
 
 # The parameters of every sequence transformer's ``fit`` (see fill_doc).
@@ -135,6 +146,24 @@ class SequenceTransformer(TransformerMixin, BaseEstimator):
         return tags
 
 
+def _check_output_container(estimator, form: _Form) -> None:
+    """Refuse DataFrame output (``set_output``) for sequences a table cannot hold.
+
+    Only a transformer fitted on and given a 2-D table returns one.
+    """
+    container = get_output_config("transform", estimator)["dense"]
+    if container != "default" and not (
+        form.tabular and estimator.input_kind_ == "tabular"
+    ):
+        raise ValueError(
+            f"{type(estimator).__name__} is set to return {container} DataFrames "
+            "(set_output or the transform_output config), which hold only 2-D "
+            "tables: fit and transform it on 2-D tables (one column per step), "
+            "or call set_output(transform='default') to get 3-D or ragged "
+            "sequences back as arrays."
+        )
+
+
 def _restore(values: np.ndarray, lengths: np.ndarray, form: _Form):
     """Turn padded ``(N, L, F)`` values back into the caller's form."""
     if form.array:
@@ -170,8 +199,30 @@ def _per_sequence_stats(data: SequenceData, method: str):
     return low, high
 
 
+def _check_statistics(shift, spread, method: str, what: str) -> None:
+    """Reject statistics that overflowed float64: they would scale to 0 or NaN."""
+    bad = ~(np.isfinite(shift) & np.isfinite(spread))
+    if bad.any():
+        pos = np.unravel_index(int(np.argmax(bad)), bad.shape)
+        where = f"sequence {pos[0]}, " if bad.ndim > 1 else ""
+        stat = "mean or variance" if method == "standard" else "range (max - min)"
+        raise ValueError(
+            f"The {stat} of {what} overflows float64 ({where}feature {pos[-1]}); "
+            "rescale the data first (divide by a constant or take a log)."
+        )
+
+
+def _check_scaled(values: np.ndarray, lengths: np.ndarray) -> None:
+    """Reject scaled values that the float32 output cannot hold (inf).
+
+    Padding steps, dropped from the output, are set to 0 first.
+    """
+    values[np.arange(values.shape[1]) >= lengths[:, None]] = 0.0
+    check_float32_range(values, "The scaled X")
+
+
 @fill_doc(input_attributes=INPUT_ATTRIBUTES_DOC)
-class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
+class SequenceScaler(OneToOneFeatureMixin, SequenceTransformer):
     """Standardise or min-max scale each feature over the real steps of sequences.
 
     The statistics of each feature are taken over every real time step of every
@@ -226,6 +277,13 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
     to the original units).  ``transform`` accepts ``reference`` too, to scale
     (say) targets by the statistics of their input sequences.
 
+    Values beyond float32 after scaling, and statistics that overflow float64,
+    raise a ``ValueError``.  Output features match input features one to one,
+    and ``get_feature_names_out`` names them (a 2-D table's columns, else the
+    features of each step).  ``set_output(transform="pandas")`` returns a
+    DataFrame for a 2-D table; for 3-D or ragged sequences, which a table
+    cannot hold, ``transform`` then raises a ``ValueError``.
+
     Examples
     --------
     >>> import numpy as np
@@ -272,20 +330,28 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
         self._validate_params()
         self._range()
         # statistics in float64: float32 would lose a large offset's digits
-        data, _ = _validate(self, X, reset=True, dtype=np.float64)
+        data, _, X = _check_input(X, dtype=np.float64)
+        stats = {} if self.per_sequence else self._statistics(_real_steps(data))
+        _record_input(self, data, X)  # only now: a failed fit changes nothing
         for name in ("mean_", "var_", "scale_", "data_min_", "data_max_"):
             self.__dict__.pop(name, None)  # a refit with other params starts clean
-        if self.per_sequence:
-            return self
-        steps = _real_steps(data)
-        if self.method == "standard":
-            self.mean_ = steps.mean(axis=0, dtype=np.float64)
-            self.var_ = steps.var(axis=0, dtype=np.float64)
-            self.scale_ = _non_constant(np.sqrt(self.var_), self.mean_)
-        else:
-            self.data_min_ = steps.min(axis=0).astype(np.float64)
-            self.data_max_ = steps.max(axis=0).astype(np.float64)
+        for name, value in stats.items():
+            setattr(self, name, value)
         return self
+
+    def _statistics(self, steps: np.ndarray) -> dict[str, np.ndarray]:
+        """Return the fitted attributes of the ``(n_real_steps, F)`` values."""
+        with np.errstate(over="ignore", invalid="ignore"):  # checked below
+            if self.method == "standard":
+                mean = steps.mean(axis=0, dtype=np.float64)
+                var = steps.var(axis=0, dtype=np.float64)
+                _check_statistics(mean, var, self.method, "X")
+                scale = _non_constant(np.sqrt(var), mean)
+                return {"mean_": mean, "var_": var, "scale_": scale}
+            low = steps.min(axis=0).astype(np.float64)
+            high = steps.max(axis=0).astype(np.float64)
+            _check_statistics(low, high - low, self.method, "X")
+        return {"data_min_": low, "data_max_": high}
 
     def _range(self) -> tuple[float, float]:
         try:
@@ -327,8 +393,11 @@ class SequenceScaler(SequenceTransformer, auto_wrap_output_keys=None):
                         f"{ref.n_step_features} features; X holds "
                         f"{data.n_samples} of {data.n_step_features}."
                     )
-            shift, second = _per_sequence_stats(ref, self.method)
-            spread = second if self.method == "standard" else second - shift
+            with np.errstate(over="ignore", invalid="ignore"):  # checked below
+                shift, second = _per_sequence_stats(ref, self.method)
+                spread = second if self.method == "standard" else second - shift
+            what = "X" if reference is None else "reference"
+            _check_statistics(shift, spread, self.method, what)
             spread = _non_constant(spread, shift)
         if self.method == "standard":
             return data, form, shift, spread, 0.0
@@ -352,8 +421,11 @@ of array-like
             Scaled sequences, in the form of X.
         """
         data, form, shift, spread, offset = self._affine(X, reference)
-        values = ((data.values - shift) / spread + offset).astype(np.float32)
-        return _restore(values, data.lengths, form)
+        _check_output_container(self, form)
+        with np.errstate(over="ignore"):  # checked below
+            values = (data.values - shift) / spread + offset
+        _check_scaled(values, data.lengths)
+        return _restore(values.astype(np.float32), data.lengths, form)
 
     def inverse_transform(
         self, X: Sequences, reference: Sequences | None = None

@@ -10,6 +10,7 @@ from numbers import Integral
 
 import numpy as np
 from numpy.typing import ArrayLike
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -35,7 +36,12 @@ def _is_token_list(doc) -> bool:
 
 
 def _check_documents(X, name: str = "X") -> list:
-    """Return the documents of X as a list, rejecting a bare string."""
+    """Return the documents of X as a list, rejecting a bare string or sparse X."""
+    if sparse.issparse(X):
+        raise TypeError(
+            f"A sparse matrix was passed as {name}, but sparse input is not "
+            "supported: pass an iterable of documents (strings or token lists)."
+        )
     if isinstance(X, str | bytes):
         raise TypeError(
             f"{name} must be an iterable of documents (strings or token lists), "
