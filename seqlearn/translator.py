@@ -205,6 +205,22 @@ class SequenceTranslator(BaseSequenceEstimator):
     """
 
     _param_groups = ("own", "recurrent", "bidirectional", "training", "budget")
+    _param_docs = {
+        "max_epochs": "Number of passes over the training pairs (``min_updates`` "
+        "may add more).",
+        "early_stopping": "Hold out ``validation_fraction`` of the training pairs "
+        "and stop when the share of them decoded exactly right (greedy decoding, "
+        "``valid_acc``) has not improved for ``patience`` epochs, restoring the "
+        "best weights.",
+        "patience": "Epochs without a better ``valid_acc`` before stopping.",
+        "min_updates": "Minimum number of optimizer steps: a small data set trains "
+        "for more than ``max_epochs`` epochs until it has had this many updates. "
+        '"auto" is 0 here (the automatic budget is for long numeric series).',
+        "lr_schedule": '"warmup_cosine" warms the learning rate up over the first '
+        "10 % of the optimizer steps, then lowers it along a cosine to 1 % of "
+        '``lr`` (:class:`~seqlearn.callbacks.WarmupCosineLR`); "constant" and '
+        '"auto" (the automatic schedule is for long numeric series) keep ``lr``.',
+    }
     # defaults that differ from the other estimators'
     hidden_size = 128
     bidirectional = True
@@ -335,14 +351,18 @@ class SequenceTranslator(BaseSequenceEstimator):
     def _build_net(self, module, seed, **kwargs):
         net = super()._build_net(module, seed, **kwargs)
         # token accuracy and loss-based stopping of the core are teacher
-        # forced: stop on the exact match of freely decoded outputs instead
-        # (a user's callbacks may come without a name: kept as they are)
-        callbacks = [
-            cb
-            for cb in net.callbacks
-            if not (isinstance(cb, tuple) and cb[0] in ("valid_acc", "early_stopping"))
-        ]
+        # forced: with early stopping, stop on the exact match of freely
+        # decoded outputs instead (without it, a user's callbacks of these
+        # names are theirs and stay)
+        callbacks = list(net.callbacks)
         if self.early_stopping:
+            callbacks = [
+                cb
+                for cb in callbacks
+                if not (
+                    isinstance(cb, tuple) and cb[0] in ("valid_acc", "early_stopping")
+                )
+            ]
             callbacks[:0] = [
                 (
                     "valid_acc",

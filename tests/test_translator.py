@@ -653,3 +653,20 @@ def test_predict_joins_words_as_fitted_whatever_target_analyzer_says():
 def test_sklearn_tags_say_y_is_required():
     tags = SequenceTranslator().__sklearn_tags__()
     assert tags.target_tags.required and tags.input_tags.string
+
+
+def test_user_callbacks_named_like_the_early_stopping_ones_stay_without_it():
+    # the translator dropped any callback named "early_stopping" or
+    # "valid_acc", even with early_stopping=False
+    from skorch.callbacks import Callback
+
+    class Mark(Callback):
+        def on_epoch_end(self, net, **kwargs):
+            net.history.record("marked", 1)
+
+    X, y = ["ab", "abc", "b", "ca"] * 3, ["ba", "cba", "b", "ac"] * 3
+    for name in ("early_stopping", "valid_acc"):
+        model = SequenceTranslator(
+            max_epochs=1, hidden_size=4, callbacks=[(name, Mark())], random_state=0
+        ).fit(X, y)
+        assert model.history_[-1, "marked"] == 1
