@@ -37,12 +37,19 @@ import types
 import numpy as np
 import torch
 import torch.nn.functional as F
+from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.validation import check_is_fitted
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EarlyStopping, GradientNormClipping, PrintLog
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    EpochScoring,
+    GradientNormClipping,
+    PrintLog,
+)
 
 from seqlearn._compat import (
     Interval,
@@ -368,6 +375,14 @@ SHARED_PARAMS = {
         ),
     },
 }
+#: Parameters that only steer training: the others shape the network or its
+#: predictions, and ``fit`` records them so that :func:`seqlearn.load`
+#: rebuilds the network as it was fitted.
+_TRAINING_ONLY = (
+    set(SHARED_PARAMS["training"]) - {"precision"}
+    | set(SHARED_PARAMS["budget"])
+    | set(SHARED_PARAMS["class_weight"])
+)
 #: The groups of the estimators that read X with the recurrent encoder and its
 #: optional embedding and convolutional front-end, in their ``__init__`` order.
 ENCODER_GROUPS = ("recurrent", "bidirectional", "embedding", "conv")
@@ -457,11 +472,36 @@ def _parameters_doc(cls) -> str:
     return "\n".join(entries)
 
 
+def _is_param(value) -> bool:
+    """Whether a class attribute is a parameter declared with :func:`param`."""
+    return isinstance(value, dataclasses.Field) and "constraints" in value.metadata
+
+
 def _make_params(cls):
-    """Turn ``cls`` into a keyword-only dataclass of its declared parameters."""
+    """Turn ``cls`` into a keyword-only dataclass of its declared parameters.
+
+    Only ``param(...)`` fields (and new defaults of inherited parameters) are
+    parameters: other annotated names (``classes_: np.ndarray``, ``extra: int
+    = 3``) stay plain class attributes.
+    """
+    own, plain = {}, {}
+    inherited = getattr(cls, "__dataclass_fields__", {})
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        value = cls.__dict__.get(name)
+        if name in inherited and name in cls.__dict__ and not _is_param(value):
+            # ``hidden_size: int = 16``: a new default for an inherited parameter
+            value = dataclasses.field(default=value, metadata=inherited[name].metadata)
+            setattr(cls, name, value)
+        if isinstance(value, dataclasses.Field) and not _is_param(value):
+            raise TypeError(
+                f"{cls.__name__}.{name} is a dataclasses.field; declare "
+                "seqlearn estimator parameters with seqlearn.base.param(default, "
+                "type, constraints, doc)."
+            )
+        (own if _is_param(value) else plain)[name] = annotation
+    cls.__annotations__ = own
     groups = cls.__dict__.get("_param_groups")
     if groups is not None:
-        own = dict(cls.__dict__.get("__annotations__", {}))
         annotations = {}
         for group in groups:
             if group == "own":
@@ -475,6 +515,7 @@ def _make_params(cls):
                 setattr(cls, name, field)
         cls.__annotations__ = annotations
     dataclasses.dataclass(cls, kw_only=True, repr=False, eq=False)
+    cls.__annotations__ = {**cls.__annotations__, **plain}  # not fields
     fields = dataclasses.fields(cls)
     cls._parameter_constraints = {f.name: f.metadata["constraints"] for f in fields}
     if cls.__doc__ and "{parameters}" in cls.__doc__:
@@ -562,7 +603,7 @@ class SequenceLoss(torch.nn.Module):
 
 # ====================================================================== nets
 class LossDivergedError(ValueError, FloatingPointError):
-    """The training loss became NaN or infinite."""
+    """The training loss became NaN or infinite, or exploded (see DivergenceCheck)."""
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
@@ -613,19 +654,43 @@ class ProgressBar(Callback):
 
 
 class DivergenceCheck(Callback):
-    """Stop training with :class:`LossDivergedError` when a loss is not finite."""
+    """Stop training with :class:`LossDivergedError` when the loss diverges.
+
+    A loss diverges when it is NaN or infinite, or when an epoch's training
+    loss is over ``factor`` times the loss of the first batch (the untrained
+    network's): a learning rate far too high blows the loss up by orders of
+    magnitude while it stays finite.
+
+    Parameters
+    ----------
+    factor : float, default=1e3
+        How many times the first batch's loss an epoch's training loss may be.
+    """
+
+    def __init__(self, factor=1e3):
+        self.factor = factor
 
     def on_epoch_end(self, net, **kwargs):
         """Check the epoch's losses."""
         row = net.history[-1]
+        advice = (
+            "training stopped and the estimator was left as it was.  Lower lr "
+            f"(now {net.lr:g}), set gradient_clip (e.g. 1.0), or scale the data."
+        )
         for key in ("train_loss", "valid_loss"):
             if key in row and not np.isfinite(row[key]):
                 raise LossDivergedError(
                     f"The {key.replace('_', ' ')} diverged ({row[key]}) in epoch "
-                    f"{row['epoch']}: training stopped and the estimator was left "
-                    "as it was.  Lower lr, set gradient_clip (e.g. 1.0), or scale "
-                    "the data."
+                    f"{row['epoch']}: {advice}"
                 )
+        batches = net.history[0].get("batches") or [{}]
+        first = batches[0].get("train_loss", 0.0)
+        if first > 0 and row.get("train_loss", 0.0) > self.factor * first:
+            raise LossDivergedError(
+                f"The train loss diverged in epoch {row['epoch']}: "
+                f"{row['train_loss']:.4g}, over {self.factor:g} times the "
+                f"untrained network's ({first:.4g}); {advice}"
+            )
 
 
 class SeqNet(NeuralNet):
@@ -713,6 +778,29 @@ class SeqNet(NeuralNet):
             isinstance(cb, EarlyStopping) and cb.misses_ >= cb.patience
             for _, cb in self.callbacks_
         )
+
+    def _classifies(self) -> bool:
+        """Whether the module's outputs are one row of class logits per sequence."""
+        criterion = getattr(self, "criterion_", None)
+        return isinstance(criterion, SequenceLoss) and criterion.kind == "cross_entropy"
+
+    def predict_proba(self, X):
+        """Return class probabilities for a classifier, else the module outputs.
+
+        skorch's scorers (``EpochScoring("neg_log_loss")``) call this; the
+        estimators predict through ``evaluation_step``.
+        """
+        out = super().predict_proba(X)
+        return softmax(out) if self._classifies() and out.ndim == 2 else out
+
+    def predict(self, X):
+        """Return class indices for a classifier, else the module outputs.
+
+        What skorch's scorers (``EpochScoring("accuracy")``) compare with the
+        encoded labels the net trains on.
+        """
+        out = self.predict_proba(X)
+        return out.argmax(axis=1) if self._classifies() and out.ndim == 2 else out
 
     def autocast(self):
         """Return the forward passes' precision context (bfloat16 autocast or none)."""
@@ -869,6 +957,27 @@ def fit_method(fit):
     return wrapper
 
 
+def _check_needs_no_validation(callback, i):
+    """Reject a callback that reads validation scores where there are none."""
+    if isinstance(callback, type) and issubclass(callback, EarlyStopping):
+        callback = callback()  # as skorch will
+    if isinstance(callback, EarlyStopping):
+        what = f"monitors {callback.monitor!r}"
+        valid = callback.monitor in ("valid_loss", "valid_acc")
+    elif isinstance(callback, EpochScoring):
+        what = "scores the validation split (on_train=False)"
+        valid = not callback.on_train
+    else:
+        return
+    if valid:
+        raise ValueError(
+            f"callbacks[{i}] ({type(callback).__name__}) {what}, which needs "
+            "early_stopping=True (it holds out validation_fraction of the "
+            "sequences); without it there are only training scores "
+            "('train_loss', EpochScoring(..., on_train=True))."
+        )
+
+
 def resolve_device(device):
     """Map ``"auto"`` to ``"cuda"`` when available, else ``"cpu"``."""
     if device == "auto":
@@ -885,7 +994,8 @@ class DeclaredParams:
     dataclass: ``__init__`` only stores its arguments, ``_parameter_constraints``
     and the docstring's Parameters section (at ``{parameters}``) are built from
     the fields.  A plain class attribute named like a shared parameter
-    overrides its default.
+    overrides its default; other annotated attributes (``classes_:
+    np.ndarray``) are not parameters.
     """
 
     def __init_subclass__(cls, **kwargs):
@@ -952,6 +1062,8 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                     f"callbacks[{i}] is {item!r}; each callback must be a skorch "
                     "Callback or a (name, Callback) tuple."
                 )
+            if not self.early_stopping:
+                _check_needs_no_validation(cb, i)
         if "conv" in self._param_groups and self.conv_channels is not None:
             channels = self.conv_channels
             if not channels or not all(
@@ -1009,7 +1121,10 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                 f"{'token ids' if self.input_kind_ == 'tokens' else 'numbers'}: "
                 "encode the text as in fit."
             )
-        tokens = getattr(self, "embedding_dim", None) is not None
+        if reset:
+            tokens = getattr(self, "embedding_dim", None) is not None
+        else:  # what fit read, whatever set_params changed since
+            tokens = self.input_kind_ == "tokens"
         if not isinstance(X, list | tuple | np.ndarray) and not hasattr(X, "iloc"):
             X = np.asarray(X) if hasattr(X, "__array__") else X
         tabular = not tokens and _is_2d_table(X)
@@ -1027,6 +1142,7 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             )
             if not data.tabular:
                 self.n_features_in_ = data.n_step_features
+                self.__dict__.pop("feature_names_in_", None)
             if tokens:
                 # an id beyond the table is a clear error here, not torch's
                 # IndexError; a huge inferred table is refused, not allocated
@@ -1069,6 +1185,11 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
 
     def _check_y(self, data, y):
         """Reject a missing y or one whose length differs from X's; return y."""
+        if sparse.issparse(y):
+            raise TypeError(
+                "A sparse matrix was passed as y, but dense data is required: "
+                "seqlearn needs dense targets. Use y.toarray()."
+            )
         if not hasattr(y, "__len__") and hasattr(y, "__array__"):
             y = np.asarray(y)
         if y is None:
@@ -1276,11 +1397,17 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                 module, seed, max_epochs=epochs, lr_schedule=schedule, **net_kwargs
             )
             net.fit(dataset, None)
-        # what _make_module read from the data: enough to rebuild the network
-        # (seqlearn.load) without the training data
+        # what _make_module read from the data and the parameters: enough to
+        # rebuild the network (seqlearn.load) without the training data, even
+        # after set_params
         self._module_args = {
             "n_step_features": data.n_step_features,
             "n_outputs": n_outputs,
+            "params": {
+                k: v
+                for k, v in self.get_params(deep=False).items()
+                if k not in _TRAINING_ONLY
+            },
         }
         self.net_ = net
         self.history_ = net.history
@@ -1291,18 +1418,27 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
 
         :func:`seqlearn.load` calls this after restoring the fitted state: the
         module comes from the same hook as in ``fit`` (``_make_module``, with
-        the ``_module_args`` recorded there), so no code is read from a file.
+        the ``_module_args`` recorded there, parameters included), so no code
+        is read from a file.
         """
         data = types.SimpleNamespace(
             n_step_features=int(self._module_args["n_step_features"])
         )
-        # building the net draws initial weights: leave the caller's RNG alone
-        with torch.random.fork_rng(devices=[]):
-            module = self._make_module(data, int(self._module_args["n_outputs"]))
-            net = self._build_net(
-                module, 0, class_weight=criterion_state.get("class_weight")
-            )
-            net.initialize()
+        # the parameters as fitted, not as set_params may have changed them
+        # since (a file without them: the saved parameters)
+        fitted = self._module_args.get("params", {})
+        current = {name: getattr(self, name) for name in fitted}
+        vars(self).update(fitted)
+        try:
+            # building the net draws initial weights: leave the caller's RNG alone
+            with torch.random.fork_rng(devices=[]):
+                module = self._make_module(data, int(self._module_args["n_outputs"]))
+                net = self._build_net(
+                    module, 0, class_weight=criterion_state.get("class_weight")
+                )
+                net.initialize()
+        finally:
+            vars(self).update(current)
         net.module_.load_state_dict(module_state)
         net.criterion_.load_state_dict(criterion_state)
         net.module_.eval()
@@ -1408,6 +1544,8 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
+        if "words" in self._param_groups:  # raw texts or token lists of str
+            tags.input_tags.string = True
         return tags
 
     def __sklearn_is_fitted__(self):

@@ -9,7 +9,6 @@ sequences of similar length so little time is spent on padding.
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -242,6 +241,13 @@ def _as_numeric(
                     f"{what} must hold integer token ids when embedding_dim is "
                     "set; got non-integer values."
                 )
+        if out.dtype.kind in "uf" and out.size and out.max() >= 2**63:
+            # int64 would wrap it around to a negative id
+            raise ValueError(
+                f"{what} contains token id {out.max()}, too large for int64 "
+                "(at most 2**63 - 1); map tokens to consecutive ids first "
+                "(seqlearn.preprocessing.VocabularyEncoder does)."
+            )
         out = out.astype(np.int64)
         if out.size and out.min() < 0:
             raise ValueError(
@@ -393,16 +399,21 @@ def check_sequences(
     tabular = _is_2d_table(X)
     if hasattr(X, "iloc"):
         X = X.to_numpy()
-    if isinstance(X, np.ndarray) and X.dtype != object or tabular:
+    # an object array is a list of sequences only when 1-D: a 2-D or 3-D one
+    # holds numbers (converted, or named when they are not)
+    if isinstance(X, np.ndarray) and (X.dtype != object or X.ndim != 1) or tabular:
         arr = np.asarray(X)
         return _check_array_input(
             arr, tokens=tokens, input_name=input_name, dtype=dtype
         )
-    if isinstance(X, np.ndarray) and X.ndim != 1:
-        raise ValueError(
-            f"{input_name} is a {X.ndim}-D object array; expected a list of sequences."
-        )
     seqs = list(X)
+    for i, s in enumerate(seqs):
+        if sparse.issparse(s):
+            raise TypeError(
+                f"A sparse matrix was passed as {input_name}[{i}], but dense data "
+                "is required: seqlearn needs dense sequences. Use .toarray() on "
+                "each sequence."
+            )
     if len(seqs) == 0:
         raise ValueError(
             f"{input_name} has 0 samples; at least one sequence is required."
@@ -521,6 +532,21 @@ def _check_ragged(
     return SequenceData(padded, lengths, tabular=False)
 
 
+def _shared_tensor(values) -> torch.Tensor:
+    """Return ``values`` as a tensor sharing its memory, read-only arrays included.
+
+    Read-only window views are shared, never written: DLPack takes them
+    without a copy and without the warning ``torch.as_tensor`` gives (which
+    ``warnings.catch_warnings`` could only hide thread-unsafely).
+    """
+    if isinstance(values, np.ndarray) and not values.flags.writeable:
+        try:
+            return torch.from_dlpack(values)
+        except BufferError:  # DLPack before version 1 (numpy < 2) refuses them
+            return torch.from_numpy(values.copy())
+    return torch.as_tensor(values)
+
+
 class BatchDataset(torch.utils.data.Dataset):
     """A dataset of ``self.lengths`` items that collates whole batches.
 
@@ -569,19 +595,16 @@ class SequenceDataset(BatchDataset):
         sample_weight: ArrayLike | None = None,
         per_step: bool = False,
     ) -> None:
-        with warnings.catch_warnings():
-            # read-only window views are shared, never written: no copy needed
-            warnings.filterwarnings("ignore", message=".*not writable.*")
-            self.values = torch.as_tensor(values)
+        self.values = _shared_tensor(values)
         lengths = np.asarray(lengths)
         if lengths.ndim == 1 and lengths.strides == (0,) and len(lengths):
             # fixed-length input: keep the broadcast instead of n copies
             self.lengths = torch.as_tensor(lengths[:1].copy()).expand(len(lengths))
         else:
             self.lengths = torch.as_tensor(lengths, dtype=torch.int64)
-        self.y = None if y is None else torch.as_tensor(y)
+        self.y = None if y is None else _shared_tensor(y)
         self.sample_weight = (
-            None if sample_weight is None else torch.as_tensor(sample_weight)
+            None if sample_weight is None else _shared_tensor(sample_weight)
         )
         self.per_step = per_step
 

@@ -53,6 +53,8 @@ def _as_sequences(y, name):
     """Return ``y`` as a list of 1-D arrays, one per sequence."""
     if isinstance(y, str):
         raise ValueError(f"{name} must be a list of label sequences, got a string.")
+    if hasattr(y, "iloc"):  # a DataFrame (or a Series of sequences), as fit takes
+        y = y.to_numpy()
     if isinstance(y, np.ndarray) and y.dtype != object:
         if y.ndim != 2:
             raise ValueError(
@@ -483,15 +485,14 @@ default=None
         weights = n_true
     else:
         weights = None
-    with warnings.catch_warnings():
-        # the mean over no entity types at all is nan, as in seqeval
-        warnings.simplefilter("ignore", RuntimeWarning)
-        return (
-            float(np.average(precision, weights=weights)),
-            float(np.average(recall, weights=weights)),
-            float(np.average(f1, weights=weights)),
-            int(n_true.sum()),
-        )
+    if not len(precision):  # the mean over no entity types at all, as in seqeval
+        return np.nan, np.nan, np.nan, 0
+    return (
+        float(np.average(precision, weights=weights)),
+        float(np.average(recall, weights=weights)),
+        float(np.average(f1, weights=weights)),
+        int(n_true.sum()),
+    )
 
 
 # The parameters every entity score shares, written once (see fill_doc).

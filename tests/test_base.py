@@ -302,3 +302,47 @@ def test_forecaster_passes_precision_through():
     ).fit(series)
     assert fc.regressor_.precision == "bf16"
     assert np.all(np.isfinite(fc.predict()))
+
+
+def test_predict_after_set_params_reads_the_fitted_input_kind():
+    # predict used to read embedding_dim and crash in the token-id checks
+    rng = np.random.default_rng(0)
+    X = rng.integers(1, 6, size=(20, 6))
+    y = X[:, 0] > 2
+    clf = RNNClassifier(embedding_dim=4, **SMALL).fit(X, y)
+    pred = clf.predict(X)
+    clf.set_params(embedding_dim=None)
+    np.testing.assert_array_equal(clf.predict(X), pred)
+
+
+def test_refit_on_sequences_forgets_the_feature_names():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    table = pd.DataFrame(rng.normal(size=(20, 6)), columns=list("abcdef"))
+    y = np.arange(20) % 2
+    clf = RNNClassifier(**SMALL).fit(table, y)
+    assert list(clf.feature_names_in_) == list("abcdef")
+    clf.fit(table.to_numpy()[:, :, None], y)
+    assert not hasattr(clf, "feature_names_in_") and clf.n_features_in_ == 1
+    clf.fit(table, y).set_params(embedding_dim=4)
+    clf.fit(rng.integers(1, 6, size=(20, 6)), y)
+    assert not hasattr(clf, "feature_names_in_") and clf.n_features_in_ == 1
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, SequenceRegressor])
+def test_sparse_y_is_a_clear_error(cls):
+    from scipy import sparse
+
+    X = ragged(n=10)
+    y = sparse.csr_matrix(np.arange(10.0)[:, None] % 2)
+    with pytest.raises(TypeError, match="sparse matrix was passed as y.*toarray"):
+        cls(**SMALL).fit(X, y)
+
+
+def test_text_estimators_tag_string_input():
+    from sklearn.utils import get_tags
+
+    assert get_tags(RNNClassifier()).input_tags.string
+    assert get_tags(SequenceTagger()).input_tags.string
+    assert not get_tags(SequenceRegressor()).input_tags.string

@@ -265,3 +265,66 @@ def test_a_callback_stops_training_and_keeps_the_model():
         RNNClassifier(**{**SMALL, "max_epochs": 10}, callbacks=[("s", _StopAfter())])
     )
     assert len(est.history_) == 2 and hasattr(est, "net_")
+
+
+@pytest.mark.parametrize("cls", CORE_ESTIMATORS)
+def test_a_finite_but_exploding_loss_is_divergence(cls):
+    # lr=1e4 blew the loss up a billionfold and fit returned garbage
+    est = cls(**{**SMALL, "max_epochs": 5}, lr=1e4)
+    with pytest.raises(LossDivergedError, match=r"1000 times.*Lower lr \(now 10000\)"):
+        fit(est)
+    assert not hasattr(est, "net_")
+
+
+# ---------------------------------------------------------------- subclasses
+def test_plain_annotations_in_a_subclass_are_not_parameters():
+    # class-level annotations crashed the class definition (KeyError)
+    class Custom(RNNClassifier):
+        extra: int = 3
+        classes_: np.ndarray
+        hidden_size: int = 16  # a new default for an inherited parameter
+
+    est = Custom()
+    assert est.extra == 3 and "extra" not in est.get_params()
+    assert est.hidden_size == 16 and Custom(hidden_size=5).hidden_size == 5
+    assert "classes_" in Custom.__annotations__
+
+    with pytest.raises(TypeError, match=r"declare .* with seqlearn.base.param"):
+
+        class Field(RNNClassifier):
+            extra: int = dataclasses.field(default=3)
+
+
+# ---------------------------------------------------------------- callbacks
+@pytest.mark.parametrize(
+    "scoring, check",
+    [
+        ("accuracy", lambda s: 0 <= s <= 1),
+        ("f1_macro", lambda s: 0 <= s <= 1),
+        ("neg_log_loss", lambda s: s < 0),
+    ],
+)
+def test_skorch_scorers_see_class_indices_and_probabilities(scoring, check):
+    from skorch.callbacks import EpochScoring
+
+    scorer = EpochScoring(scoring, on_train=True, name="score")
+    clf = RNNClassifier(**SMALL, callbacks=[("score", scorer)])
+    clf.fit(X, Y[RNNClassifier])
+    assert check(clf.history_[-1, "score"])
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, SequenceRegressor])
+def test_validation_callbacks_need_early_stopping(cls):
+    from skorch.callbacks import EarlyStopping, EpochScoring
+
+    for callback in (EarlyStopping(), EarlyStopping, EpochScoring("r2")):
+        est = cls(**SMALL, callbacks=[("cb", callback)])
+        with pytest.raises(ValueError, match=r"callbacks\[0\].*early_stopping=True"):
+            fit(est)
+    est.set_params(early_stopping=True, callbacks=[("es", EarlyStopping())])
+    fit(est)
+    fit(
+        est.set_params(
+            early_stopping=False, callbacks=[("es", EarlyStopping("train_loss"))]
+        )
+    )

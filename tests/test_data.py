@@ -169,3 +169,51 @@ def test_equal_length_arrays_are_sequences_and_lists_of_lists_a_table():
     assert not check_sequences(arrays).tabular
     assert check_sequences([list(a) for a in arrays]).tabular
     assert check_sequences(np.stack(arrays)).tabular
+
+
+def test_read_only_arrays_are_shared_without_touching_warning_filters(
+    monkeypatch, recwarn
+):
+    # catch_warnings is not thread-safe: predicting from threads left an
+    # "ignore ... not writable" filter installed for good
+    import warnings
+
+    calls, catch_warnings = [], warnings.catch_warnings
+
+    def unsafe(*args, **kwargs):
+        calls.append(args)
+        return catch_warnings(*args, **kwargs)
+
+    values = np.lib.stride_tricks.sliding_window_view(np.arange(20.0), 4)[:, :, None]
+    y = np.arange(17.0)
+    y.flags.writeable = False
+    monkeypatch.setattr(warnings, "catch_warnings", unsafe)
+    dataset = SequenceDataset(values, np.full(17, 4), y, y)
+    assert not calls and not recwarn.list  # no "not writable" warning either
+    assert np.shares_memory(dataset.values.numpy(), values)
+    x, target = dataset.__getitems__([2])
+    np.testing.assert_array_equal(x["x"].numpy()[0, :, 0], [2, 3, 4, 5])
+    assert target["y"].tolist() == [2.0] and target["sample_weight"].tolist() == [2.0]
+
+
+def test_a_list_of_sparse_matrices_is_a_clear_error():
+    seqs = [sparse.csr_matrix(np.ones((3, 2)))] * 2
+    with pytest.raises(TypeError, match=r"sparse matrix was passed as X\[0\]"):
+        check_sequences(seqs)
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [np.full((2, 3), 2**63 + 5, np.uint64), np.full((2, 3), 1e20), [[2.0**63]]],
+)
+def test_token_ids_beyond_int64_are_too_large_not_negative(ids):
+    with pytest.raises(ValueError, match="too large for int64"):
+        check_sequences(ids, tokens=True)
+
+
+def test_a_three_d_object_array_of_numbers_is_converted():
+    X = np.arange(24.0).reshape(2, 3, 4)
+    data = check_sequences(X.astype(object))
+    np.testing.assert_array_equal(data.values, X)
+    with pytest.raises(ValueError, match="not numbers"):
+        check_sequences(np.full((2, 3, 1), "a", dtype=object))

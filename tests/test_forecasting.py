@@ -909,9 +909,19 @@ def test_a_diverging_forecast_is_a_clear_error():
     from seqlearn.base import LossDivergedError
 
     y = np.sin(np.arange(200) / 4.0) + np.arange(200) / 50
+    # a loss that explodes in training is stopped by fit itself now
+    with pytest.raises(LossDivergedError, match="train loss diverged"):
+        RNNForecaster(
+            horizon=6, strategy="recursive", lr=1e12, max_epochs=5, random_state=0
+        ).fit(y)
+    # a network that trained but feeds back ever larger outputs: its last
+    # layer scaled up, every recursive step multiplies the forecast
     fc = RNNForecaster(
-        horizon=6, strategy="recursive", lr=1e12, max_epochs=5, random_state=0
+        horizon=60, window=8, strategy="recursive", max_epochs=2, random_state=0
     ).fit(y)
+    with torch.no_grad():
+        for p in fc.regressor_.net_.module_.parameters():
+            p.mul_(1e4)
     with pytest.raises(LossDivergedError, match="forecast diverged.*Lower lr"):
         fc.predict()
 

@@ -481,3 +481,32 @@ def test_sequence_scores_reject_what_is_not_outputs(y_true, y_pred, error, match
     for score in (sequence_accuracy, edit_error_rate):
         with pytest.raises(error, match=match):
             score(y_true, y_pred)
+
+
+def test_token_accuracy_accepts_dataframes():
+    # SequenceTagger.fit takes a DataFrame of labels: so do the metrics
+    pd = pytest.importorskip("pandas")
+    y_true = [["O", "B-PER", "I-PER"], ["O", "O", "O"]]
+    y_pred = [["O", "B-PER", "O"], ["O", "O", "O"]]
+    expected = token_accuracy(y_true, y_pred)
+    assert token_accuracy(pd.DataFrame(y_true), y_pred) == expected
+    assert token_accuracy(pd.DataFrame(y_true), pd.DataFrame(y_pred)) == expected
+    assert entity_f1_score(pd.DataFrame(y_true), y_pred) == entity_f1_score(
+        y_true, y_pred
+    )
+
+
+def test_macro_average_of_no_entities_leaves_warning_filters_alone(monkeypatch):
+    # catch_warnings is not thread-safe: scoring from threads could leave its
+    # filter installed for good
+    calls, catch_warnings = [], warnings.catch_warnings
+
+    def unsafe(*args, **kwargs):
+        calls.append(args)
+        return catch_warnings(*args, **kwargs)
+
+    monkeypatch.setattr(warnings, "catch_warnings", unsafe)
+    p, r, f, n = entity_precision_recall_fscore_support(
+        [["O", "O"]], [["O", "O"]], average="macro", zero_division=0
+    )
+    assert np.isnan([p, r, f]).all() and n == 0 and not calls

@@ -456,9 +456,13 @@ def test_compressed_members_are_rejected(saved, tmp_path):
 
 
 def test_weights_of_another_shape_are_rejected(saved, tmp_path):
-    _rewrite(
-        saved, tmp_path / "e", lambda c: c["estimator"]["params"].update(hidden_size=5)
-    )
+    def edit(config):  # the hidden_size the network was fitted with
+        module_args = dict(config["estimator"]["state"]["_module_args"]["items"])
+        for item in module_args["params"]["items"]:
+            if item[0] == "hidden_size":
+                item[1] = 5
+
+    _rewrite(saved, tmp_path / "e", edit)
     with pytest.raises(ValueError, match="do not fit"):
         seqlearn.load(tmp_path / "e")
 
@@ -543,3 +547,21 @@ def test_a_pipeline_is_refused_with_a_hint(tmp_path):
     with pytest.raises(TypeError, match="Pipeline.*steps of a pipeline one by one"):
         seqlearn.save(make_pipeline(RNNClassifier()), tmp_path / "p.seqlearn")
     assert not (tmp_path / "p.seqlearn").exists()
+
+
+@pytest.mark.parametrize(
+    "change", [{"pooling": "mean"}, {"hidden_size": 8}, {"conv_channels": (3,)}]
+)
+def test_load_rebuilds_the_network_as_fitted_after_set_params(tmp_path, change):
+    # the network was rebuilt from the current parameters: other predictions,
+    # or a file that would not load
+    X, y = _ragged(), np.arange(24) % 2
+    model = RNNClassifier(**TINY, conv_channels=None).fit(X, y)
+    proba = model.predict_proba(X)
+    model.set_params(**change)
+    with pytest.raises(ValueError):  # a failed fit keeps the fitted model
+        model.fit(X, y[:3])
+    seqlearn.save(model, tmp_path / "m.seqlearn")
+    loaded = seqlearn.load(tmp_path / "m.seqlearn")
+    np.testing.assert_allclose(loaded.predict_proba(X), proba, rtol=1e-6)
+    assert loaded.get_params() == model.get_params()  # the parameters as set

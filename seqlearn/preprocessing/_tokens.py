@@ -7,6 +7,7 @@ import re
 from itertools import chain
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -43,7 +44,7 @@ def is_text(X) -> bool:
     )
     if isinstance(first, str):
         return True
-    if first is None or hasattr(first, "iloc"):
+    if first is None or hasattr(first, "iloc") or sparse.issparse(first):
         return False
     if isinstance(first, np.ndarray):  # a token array is 1-D
         return first.ndim == 1 and is_text(first)
@@ -53,8 +54,9 @@ def is_text(X) -> bool:
 
 
 def _filled(doc) -> bool:
-    """Whether ``doc`` is a number or a non-empty sequence."""
-    return not hasattr(doc, "__len__") or len(doc) > 0
+    """Whether ``doc`` is a number, a sparse matrix or a non-empty sequence."""
+    # a sparse matrix's len() raises: it is not text (check_sequences says why)
+    return not hasattr(doc, "__len__") or sparse.issparse(doc) or len(doc) > 0
 
 
 def _case_class(word: str) -> int:
