@@ -2,6 +2,7 @@
 
 import importlib.resources
 import pickle
+import tracemalloc
 import warnings
 
 import numpy as np
@@ -754,3 +755,43 @@ def test_window_transformer_shortens_make_windows_output():
     out = WindowTransformer(window=6).fit(X_long).transform(X_long)
     np.testing.assert_allclose(out, X_short, rtol=1e-6)
     np.testing.assert_array_equal(y, y_short)
+
+
+# --------------------------------------------------------------------------
+# SequenceScaler on skewed ragged input
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("one_d", [False, True])
+def test_scaler_ragged_memory_follows_real_steps_not_padding(one_d):
+    # many short sequences and one long one: padded, 501 x 10000 steps
+    # (80 MB in float64) for 320 kB of data
+    rng = np.random.default_rng(0)
+    X = [rng.normal(3, 2, size=(20, 2)) for _ in range(500)]
+    X.append(rng.normal(3, 2, size=(10_000, 2)))
+    if one_d:
+        X = [x[:, 0].copy() for x in X]
+    data_bytes = sum(x.nbytes for x in X)
+    scaler = SequenceScaler().fit(X[:8])
+    peaks, results = [], {}
+    for method in ("fit", "transform", "inverse_transform"):
+        estimator = clone(scaler) if method == "fit" else scaler
+        tracemalloc.start()
+        try:
+            results[method] = getattr(estimator, method)(X)
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+    assert max(peaks) < 4 * data_bytes, (peaks, data_bytes)
+    # the same values as scaling each sequence by itself with numpy
+    steps = np.concatenate(X)
+    np.testing.assert_array_equal(results["fit"].mean_, steps.mean(axis=0))
+    mean, scale = scaler.mean_, scaler.scale_
+    if one_d:
+        mean, scale = mean[0], scale[0]
+    for x, out, back in zip(
+        X, results["transform"], results["inverse_transform"], strict=True
+    ):
+        assert out.dtype == np.float32 and back.dtype == np.float64
+        np.testing.assert_array_equal(out, ((x - mean) / scale).astype(np.float32))
+        np.testing.assert_array_equal(back, x * scale + mean)

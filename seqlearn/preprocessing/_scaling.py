@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
@@ -33,12 +34,56 @@ class _Form:
     one_d: bool  # list of (T_i,) sequences -> list of (T_i,) arrays
 
 
+@dataclass
+class _Steps:
+    """Ragged sequences as their concatenated real steps (no padding)."""
+
+    steps: np.ndarray  # (n_real_steps, F) float64, a fresh array
+    lengths: np.ndarray  # (N,) int64
+    tabular = False
+
+    @property
+    def n_step_features(self) -> int:
+        return self.steps.shape[1]
+
+
+def _ragged_steps(X) -> _Steps | None:
+    """Concatenate the real steps of a list of numeric sequences of unequal lengths.
+
+    ``check_sequences`` pads ragged sequences to the longest one: with one
+    long sequence among many short ones, memory and time would follow
+    ``N x longest`` instead of the data.  Any other input, and any that has
+    a problem to report (NaN or infinity included), gives None:
+    ``check_sequences`` then validates it and raises its errors.
+    """
+    if not (
+        isinstance(X, list | tuple)
+        or (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1)
+    ) or any(sparse.issparse(s) for s in X):
+        return None
+    try:
+        seqs = [np.asarray(s) for s in X]
+    except (TypeError, ValueError):
+        return None
+    if any(s.ndim not in (1, 2) or s.dtype.kind not in "biuf" for s in seqs):
+        return None
+    widths = {1 if s.ndim == 1 else s.shape[1] for s in seqs}
+    lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
+    if len(widths) != 1 or 0 in widths or not 0 < lengths.min() < lengths.max():
+        return None  # equal lengths need no padding (and may be a 2-D table)
+    (width,) = widths
+    steps = np.concatenate([s.reshape(len(s), width) for s in seqs], dtype=np.float64)
+    return _Steps(steps, lengths) if np.isfinite(steps.sum()) else None
+
+
 def _check_input(
-    X, input_name: str = "X", dtype=np.float32
-) -> tuple[SequenceData, _Form, object]:
+    X, input_name: str = "X", dtype=np.float32, *, steps: bool = False
+) -> tuple[SequenceData | _Steps, _Form, object]:
     """Validate sequences with :func:`check_sequences` and remember their form.
 
-    Also returns X itself, as an array if it was some other array-like.
+    Also returns X itself, as an array if it was some other array-like.  With
+    ``steps=True`` (and float64), ragged sequences come back as a
+    :class:`_Steps`, unpadded.
     """
     if (
         hasattr(X, "__array__")
@@ -47,7 +92,9 @@ def _check_input(
         and not (hasattr(X, "toarray") or hasattr(X, "tocsr"))
     ):
         X = np.asarray(X)  # array-likes that are not sequences of sequences
-    data = check_sequences(X, input_name=input_name, dtype=dtype)
+    data = _ragged_steps(X) if steps else None
+    if data is None:
+        data = check_sequences(X, input_name=input_name, dtype=dtype)
     # check_sequences treats a list of equal-length 1-D sequences as a table too
     array = data.tabular or (isinstance(X, np.ndarray) and X.dtype != object)
     one_d = not array and all(np.ndim(s) == 1 for s in X)
@@ -68,18 +115,19 @@ input_kind_ : {"tabular", "sequence"}
 
 
 def _validate(
-    estimator, X, *, reset: bool, dtype=np.float32
-) -> tuple[SequenceData, _Form]:
+    estimator, X, *, reset: bool, dtype=np.float32, steps: bool = False
+) -> tuple[SequenceData | _Steps, _Form]:
     """Validate X for ``fit`` (``reset=True``) or against what ``fit`` saw.
 
     A 2-D table's columns count as its features, as for the estimators: after
     fitting on one, 2-D input must have the same columns (scikit-learn's own
     checks and messages via ``validate_data``).  Any input must have the
-    fitted number of features per step.
+    fitted number of features per step.  ``steps`` is passed to
+    :func:`_check_input`.
     """
     if not reset:
         check_is_fitted(estimator, "n_step_features_")
-    data, form, X = _check_input(X, dtype=dtype)
+    data, form, X = _check_input(X, dtype=dtype, steps=steps)
     if reset:
         _record_input(estimator, data, X)
         return data, form
@@ -172,8 +220,16 @@ def _restore(values: np.ndarray, lengths: np.ndarray, form: _Form):
     return [s[:, 0] for s in seqs] if form.one_d else seqs
 
 
-def _real_steps(data: SequenceData) -> np.ndarray:
+def _restore_steps(steps: np.ndarray, lengths: np.ndarray, form: _Form):
+    """Split concatenated ``(n_real_steps, F)`` values into the caller's sequences."""
+    seqs = np.split(steps, np.cumsum(lengths)[:-1])
+    return [s[:, 0] for s in seqs] if form.one_d else seqs
+
+
+def _real_steps(data: SequenceData | _Steps) -> np.ndarray:
     """Return the ``(n_real_steps, F)`` values, padding left out."""
+    if isinstance(data, _Steps):
+        return data.steps
     if (data.lengths == data.values.shape[1]).all():
         return data.values.reshape(-1, data.values.shape[2])
     return data.values[np.arange(data.values.shape[1]) < data.lengths[:, None]]
@@ -330,7 +386,7 @@ class SequenceScaler(OneToOneFeatureMixin, SequenceTransformer):
         self._validate_params()
         self._range()
         # statistics in float64: float32 would lose a large offset's digits
-        data, _, X = _check_input(X, dtype=np.float64)
+        data, _, X = _check_input(X, dtype=np.float64, steps=True)
         stats = {} if self.per_sequence else self._statistics(_real_steps(data))
         _record_input(self, data, X)  # only now: a failed fit changes nothing
         for name in ("mean_", "var_", "scale_", "data_min_", "data_max_"):
@@ -368,8 +424,14 @@ class SequenceScaler(OneToOneFeatureMixin, SequenceTransformer):
         return low, high
 
     def _affine(self, X, reference):
-        """``(shift, divisor, offset)`` with ``Xt = (X - shift) / divisor + offset``."""
-        data, form = _validate(self, X, reset=False, dtype=np.float64)
+        """``(shift, divisor, offset)`` with ``Xt = (X - shift) / divisor + offset``.
+
+        Ragged X comes back unpadded (a :class:`_Steps`) unless per-sequence
+        statistics need the padded form.
+        """
+        data, form = _validate(
+            self, X, reset=False, dtype=np.float64, steps=not self.per_sequence
+        )
         low, high = self._range()
         if not self.per_sequence:
             if reference is not None:
@@ -422,6 +484,14 @@ of array-like
         """
         data, form, shift, spread, offset = self._affine(X, reference)
         _check_output_container(self, form)
+        if isinstance(data, _Steps):  # a fresh array: scaled in place
+            values = data.steps
+            with np.errstate(over="ignore"):  # checked below
+                values -= shift
+                values /= spread
+                values += offset
+            check_float32_range(values, "The scaled X", data.lengths)
+            return _restore_steps(values.astype(np.float32), data.lengths, form)
         with np.errstate(over="ignore"):  # checked below
             values = (data.values - shift) / spread + offset
         _check_scaled(values, data.lengths)
@@ -454,5 +524,11 @@ of array-like
                 "stored; pass the unscaled sequences as reference=."
             )
         data, form, shift, spread, offset = self._affine(X, reference)
+        if isinstance(data, _Steps):  # a fresh array: unscaled in place
+            values = data.steps
+            values -= offset
+            values *= spread
+            values += shift
+            return _restore_steps(values, data.lengths, form)
         values = (data.values - offset) * spread + shift
         return _restore(values, data.lengths, form)
