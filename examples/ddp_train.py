@@ -52,7 +52,8 @@ clf = DataParallelClassifier(
 
 # %%
 # After training the module is unwrapped: predicting and pickling work as for
-# the plain estimator.  Report (and save) from the first process only.
+# the plain estimator (``seqlearn.save`` does not take the data-parallel
+# subclass: pickle it).  Report (and pickle) from the first process only.
 rank = int(os.environ.get("RANK", 0))
 world_size = int(os.environ.get("WORLD_SIZE", 1))
 accuracy = clf.score(X_test, y_test)

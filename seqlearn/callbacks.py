@@ -7,6 +7,7 @@ Small data sets give few optimizer steps per epoch (50 sequences in batches of
 """
 
 import math
+import numbers
 
 from skorch.callbacks import Callback, EarlyStopping
 
@@ -42,7 +43,9 @@ def lr_at_step(step, total_steps, base_lr, warmup_fraction=0.1, final_lr_ratio=0
 
     Linear warm-up from ``base_lr / warmup_steps`` to ``base_lr`` over the
     first ``ceil(warmup_fraction * total_steps)`` steps, then cosine decay to
-    ``final_lr_ratio * base_lr`` at the last step; held there beyond it.
+    ``final_lr_ratio * base_lr`` at the last step; held there beyond it.  The
+    first step of the schedule is never decayed: a one-step schedule without
+    warm-up runs at ``base_lr``.
 
     Parameters
     ----------
@@ -61,12 +64,20 @@ def lr_at_step(step, total_steps, base_lr, warmup_fraction=0.1, final_lr_ratio=0
     -------
     float
         The learning rate of that step.
+
+    Raises
+    ------
+    ValueError
+        If ``total_steps`` is not an integer >= 1.
     """
+    if not isinstance(total_steps, numbers.Integral) or total_steps < 1:
+        raise ValueError(f"total_steps must be an integer >= 1, got {total_steps!r}.")
     warmup = math.ceil(warmup_fraction * total_steps)
     if step < warmup:
         return base_lr * (step + 1) / warmup
-    decay = max(total_steps - warmup - 1, 1)
-    progress = min((step - warmup) / decay, 1.0)
+    # steps from the peak to the last step; with none, any later step is final
+    decay = total_steps - warmup - 1
+    progress = min((step - warmup) / decay, 1.0) if decay > 0 else float(step > 0)
     ratio = final_lr_ratio + (1 - final_lr_ratio) * 0.5 * (
         1 + math.cos(math.pi * progress)
     )

@@ -63,7 +63,11 @@ class ShardedBatchIterator:
         self.world_size = world_size
 
     def __len__(self) -> int:
-        return len(self.iterator)
+        # batches hold batch_size sequences but the last, which holds the rest;
+        # only those with a sequence for every process are yielded
+        n, size = len(self.iterator.dataset), self.iterator.batch_size
+        full = n // size if size >= self.world_size else 0
+        return full + (self.world_size <= n % size)
 
     def __iter__(self):
         dataset = self.iterator.dataset

@@ -21,8 +21,10 @@ from __future__ import annotations
 
 import collections
 import importlib
+import io
 import json
 import numbers
+import sys
 import warnings
 import zipfile
 
@@ -85,6 +87,12 @@ def _class_name(obj):
         hint = ""
         if hasattr(obj, "steps") or hasattr(obj, "transformer_list"):
             hint = " Save the seqlearn steps of a pipeline one by one."
+        parallel = sys.modules.get("seqlearn.parallel")  # imported if obj is one
+        if parallel is not None and isinstance(obj, parallel.DataParallelMixin):
+            hint = (
+                " A data-parallel estimator (DataParallelMixin) is not one of "
+                "them: pickle it (from the first process) instead."
+            )
         raise TypeError(
             f"seqlearn.save cannot store a {type(obj).__module__}.{name}; it saves "
             f"the seqlearn estimators and transformers ({', '.join(_PUBLIC)}).{hint}"
@@ -286,6 +294,15 @@ def _number(value):
     raise TypeError(type(value).__name__)
 
 
+def _check_binary(path, verb, mode):
+    """Reject a text-mode file object before anything is read or written."""
+    if isinstance(path, io.TextIOBase):
+        raise TypeError(
+            f"seqlearn.{verb} needs a path or a binary file object, got a "
+            f"text-mode file; open it with open(path, {mode!r})."
+        )
+
+
 def save(estimator, path) -> None:
     """Save a fitted (or unfitted) seqlearn estimator or transformer to a file.
 
@@ -309,8 +326,10 @@ def save(estimator, path) -> None:
     Raises
     ------
     TypeError
-        An unsupported class, or a parameter that cannot be stored without
-        pickle (e.g. a custom ``tokenizer`` function).  Training-only
+        An unsupported class (a data-parallel ``DataParallelMixin`` subclass
+        included: pickle it), a text-mode file object, or a parameter that
+        cannot be stored without pickle (e.g. a custom ``tokenizer``
+        function).  Training-only
         parameters that cannot be stored (``callbacks``, a ``RandomState``)
         are dropped with a warning.
 
@@ -327,6 +346,7 @@ def save(estimator, path) -> None:
     from safetensors.torch import save as save_tensors
 
     _class_name(estimator)  # the top level must be a seqlearn class
+    _check_binary(path, "save", "wb")
     encoder = _Encoder()
     tree = encoder.encode(estimator, "estimator")
     if not isinstance(tree, dict) or tree.get("__type__") != "estimator":
@@ -525,6 +545,8 @@ def load(path):
 
     Raises
     ------
+    TypeError
+        ``path`` is a text-mode file object.
     ValueError
         The file is not a seqlearn model file (corrupt, truncated, foreign),
         was written by a newer format version, or names a class outside the
@@ -532,6 +554,7 @@ def load(path):
     """
     from safetensors.torch import load as load_tensors
 
+    _check_binary(path, "load", "rb")
     try:
         with zipfile.ZipFile(path) as archive:
             names = set(archive.namelist())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import TYPE_CHECKING, Any
 
 from sklearn.utils.validation import check_is_fitted
@@ -58,8 +59,13 @@ def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     if hasattr(estimator, "get_params"):  # an estimator, not a History
         check_is_fitted(estimator)
         history = estimator.history_
-    else:
+    elif isinstance(estimator, list) and all(isinstance(r, dict) for r in estimator):
         history = estimator
+    else:
+        raise TypeError(
+            "expected a fitted estimator or a skorch History (a list of dicts, "
+            f"one per epoch); got {type(estimator).__name__}."
+        )
     if not len(history):
         raise ValueError("The history is empty: there is no epoch to plot.")
     ax = _axes(ax)
@@ -96,8 +102,9 @@ def plot_forecast(
         DataFrame with ``forecast``, ``lower`` and ``upper`` columns).
     interval : pandas DataFrame, default=None
         ``lower`` and ``upper`` columns, if ``forecast`` is a Series.
-    last : int, default=None
-        Show only the last ``last`` observations before the forecast.
+    last : int >= 0, default=None
+        Show only the last ``last`` observations before the forecast; None
+        shows them all.
     ax : matplotlib Axes, default=None
         Where to draw; None creates a figure.
 
@@ -106,6 +113,14 @@ def plot_forecast(
     ax : matplotlib Axes
         The axes, with the observed series, the forecast and, if given, the
         interval as a band.
+
+    Raises
+    ------
+    TypeError
+        If ``y``, ``forecast``, ``interval`` or ``last`` has the wrong type.
+    ValueError
+        If ``forecast`` is empty or holds several series, ``interval`` lacks
+        the ``lower`` and ``upper`` columns, or ``last`` is negative.
 
     Examples
     --------
@@ -143,6 +158,27 @@ def plot_forecast(
             f"forecast must be a pandas Series or DataFrame; got "
             f"{type(forecast).__name__}."
         )
+    if not len(forecast):
+        raise ValueError("forecast is empty: there is no period to plot.")
+    if interval is not None:
+        if not hasattr(interval, "columns"):
+            raise TypeError(
+                "interval must be a pandas DataFrame with lower and upper columns; "
+                f"got {type(interval).__name__}."
+            )
+        if not {"lower", "upper"} <= set(interval.columns):
+            raise ValueError(
+                "interval must be one series' predict_interval() frame, with "
+                f"lower and upper columns; it has the columns "
+                f"{list(interval.columns)}. For several series, plot one at a "
+                "time: interval['name']."
+            )
+    if last is not None and (
+        not isinstance(last, numbers.Integral) or isinstance(last, bool)
+    ):
+        raise TypeError(f"last must be an int or None; got {last!r}.")
+    if last is not None and last < 0:
+        raise ValueError(f"last must be >= 0; got {last}.")
     ax = _axes(ax)
 
     def x(index):

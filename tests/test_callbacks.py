@@ -29,6 +29,47 @@ def test_lr_at_step_shape():
 
 
 @pytest.mark.parametrize(
+    ("total", "warmup_fraction", "expected"),
+    [
+        # one decay step after the warm-up: it is the last, so the floor
+        (2, 0.1, [1.0, 0.01]),
+        (3, 0.5, [0.5, 1.0, 0.01]),
+        # a one-step schedule without warm-up runs at the peak
+        (1, 0.0, [1.0]),
+    ],
+)
+def test_lr_at_step_single_decay_step_reaches_the_floor(
+    total, warmup_fraction, expected
+):
+    lrs = [lr_at_step(s, total, 1.0, warmup_fraction) for s in range(total)]
+    assert lrs == pytest.approx(expected)
+    # held at the floor beyond the schedule
+    assert lr_at_step(total, total, 1.0, warmup_fraction) == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("total", [0, -3, 2.5])
+def test_lr_at_step_rejects_bad_total_steps(total):
+    with pytest.raises(ValueError, match="total_steps must be an integer >= 1"):
+        lr_at_step(0, total, 1.0)
+
+
+def test_warmup_cosine_reaches_the_floor_in_a_two_step_fit():
+    X = np.random.default_rng(0).normal(size=(30, 5, 1)).astype(np.float32)
+    clf = RNNClassifier(
+        hidden_size=2,
+        conv_channels=None,
+        max_epochs=2,
+        batch_size=32,
+        lr=0.01,
+        min_updates=0,
+        lr_schedule="constant",
+        random_state=0,
+        callbacks=[("lr", WarmupCosineLR()), ("rec", RecordLR())],
+    ).fit(X, (X.sum(axis=(1, 2)) > 0).astype(int))
+    assert dict(clf.net_.callbacks_)["rec"].lrs_ == pytest.approx([0.01, 0.0001])
+
+
+@pytest.mark.parametrize(
     ("n", "batch", "epochs", "updates", "frac", "expected"),
     [
         (50, 32, 100, 600, 0.0, 300),

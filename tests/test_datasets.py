@@ -335,3 +335,30 @@ def test_generators_refuse_what_they_cannot_draw():
 def test_ner_max_length_takes_a_numpy_int():
     data = load_dutch_ner("sample", max_length=np.int64(10))
     assert max(len(t) for t in data.tokens) <= 10
+
+
+@pytest.mark.parametrize("lengths", [5, (3,), (1, 2, 3), "ab"])
+def test_copy_task_lengths_must_be_a_pair(lengths):
+    with pytest.raises((TypeError, ValueError), match="lengths"):
+        make_copy_task(2, lengths=lengths)
+    X, _ = make_copy_task(3, lengths=np.array([2, 4]), random_state=0)
+    assert all(2 <= len(x) <= 4 for x in X)
+
+
+def test_ar_series_coefs_must_be_one_dimensional():
+    with pytest.raises(ValueError, match=r"shape \(p,\).*\(2, 1\)"):
+        make_ar_series(5, coefs=[[0.5], [0.1]])
+    with pytest.raises(ValueError, match="list of numbers"):
+        make_ar_series(5, coefs="abc")
+    # a scalar is one lag-1 coefficient
+    np.testing.assert_array_equal(
+        make_ar_series(5, coefs=0.5, random_state=0),
+        make_ar_series(5, coefs=[0.5], random_state=0),
+    )
+
+
+@pytest.mark.parametrize("name", ["split_sentences", "return_X_y"])
+def test_ner_flags_must_be_booleans(name):
+    with pytest.raises(TypeError, match=f"{name} must be True or False"):
+        load_dutch_ner("sample", **{name: "no"})
+    assert load_dutch_ner("sample", **{name: np.bool_(False)})

@@ -549,6 +549,30 @@ def test_a_pipeline_is_refused_with_a_hint(tmp_path):
     assert not (tmp_path / "p.seqlearn").exists()
 
 
+def test_save_and_load_refuse_a_text_mode_file(tmp_path):
+    path = tmp_path / "m.seqlearn"
+    scaler = SequenceScaler().fit([np.arange(4.0)])
+    with open(path, "w") as f, pytest.raises(TypeError, match="binary file object"):
+        seqlearn.save(scaler, f)
+    assert path.read_bytes() == b""  # nothing was written
+    seqlearn.save(scaler, path)
+    with open(path) as f, pytest.raises(TypeError, match=r"open\(path, 'rb'\)"):
+        seqlearn.load(f)
+    with open(path, "rb") as f:
+        np.testing.assert_array_equal(seqlearn.load(f).mean_, scaler.mean_)
+
+
+def test_a_data_parallel_estimator_is_refused_with_a_hint(tmp_path):
+    from seqlearn.parallel import DataParallelMixin
+
+    class DataParallelClassifier(DataParallelMixin, RNNClassifier):
+        pass
+
+    with pytest.raises(TypeError, match="DataParallelMixin.*pickle it"):
+        seqlearn.save(DataParallelClassifier(), tmp_path / "p.seqlearn")
+    assert not (tmp_path / "p.seqlearn").exists()
+
+
 @pytest.mark.parametrize(
     "change", [{"pooling": "mean"}, {"hidden_size": 8}, {"conv_channels": (3,)}]
 )

@@ -98,3 +98,51 @@ def test_plot_history_of_the_default_forecaster_shows_its_validation():
     assert set(lines) == {"train_loss", "valid_mae"}
     assert len(lines["train_loss"].get_xdata()) == 20
     assert list(lines["valid_mae"].get_xdata()) == [10, 20]
+
+
+def _series_and_forecast():
+    y = pd.Series(np.arange(8.0), index=pd.period_range("2000", periods=8, freq="Y"))
+    index = pd.period_range("2008", periods=2, freq="Y")
+    return y, pd.Series([8.0, 9.0], index=index)
+
+
+def test_plot_forecast_checks_the_interval():
+    y, forecast = _series_and_forecast()
+    with pytest.raises(ValueError, match=r"lower and upper columns.*\['lo'\]"):
+        plot_forecast(y, forecast, interval=pd.DataFrame({"lo": [1.0, 2.0]}))
+    # several series' predict_interval frame: (series, column) pairs
+    columns = pd.MultiIndex.from_product([["a", "b"], ["forecast", "lower", "upper"]])
+    several = pd.DataFrame(np.zeros((2, 6)), index=forecast.index, columns=columns)
+    with pytest.raises(ValueError, match=r"interval\['name'\]"):
+        plot_forecast(y, forecast, interval=several)
+    with pytest.raises(TypeError, match="interval must be a pandas DataFrame"):
+        plot_forecast(y, forecast, interval=np.zeros((2, 2)))
+
+
+@pytest.mark.parametrize(
+    ("last", "error", "match"),
+    [
+        (-5, ValueError, "last must be >= 0"),
+        (3.5, TypeError, "last must be an int or None"),
+        (True, TypeError, "last must be an int or None"),
+    ],
+)
+def test_plot_forecast_checks_last(last, error, match):
+    y, forecast = _series_and_forecast()
+    with pytest.raises(error, match=match):
+        plot_forecast(y, forecast, last=last)
+    observed = plot_forecast(y, forecast, last=np.int64(3)).get_lines()[0]
+    assert len(observed.get_xdata()) == 3
+
+
+@pytest.mark.parametrize("last", [None, 3])
+def test_plot_forecast_of_an_empty_forecast(last):
+    y, forecast = _series_and_forecast()
+    with pytest.raises(ValueError, match="forecast is empty"):
+        plot_forecast(y, forecast.iloc[:0], last=last)
+
+
+@pytest.mark.parametrize("history", [np.array([1.0, 2.0]), None, [1.0, 2.0]])
+def test_plot_history_of_something_else(history):
+    with pytest.raises(TypeError, match="expected a fitted estimator or a skorch"):
+        plot_history(history)

@@ -289,6 +289,22 @@ def test_data_parallel_single_process_is_plain_fit():
     np.testing.assert_allclose(clone.predict_proba(X), plain.predict_proba(X))
 
 
+@pytest.mark.parametrize("ragged_lengths", [False, True])
+def test_sharded_iterator_length_counts_only_yielded_batches(ragged_lengths):
+    from seqlearn.data import BucketBatchIterator, SequenceDataset
+    from seqlearn.parallel import ShardedBatchIterator
+
+    torch.manual_seed(0)
+    for n in (0, 1, 7, 8, 9, 45):
+        lengths = np.arange(n) % 3 + 1 if ragged_lengths else np.full(n, 3)
+        data = SequenceDataset(np.zeros((n, 3, 1), np.float32), lengths)
+        for batch_size in (1, 2, 3, 4, 8):
+            for world_size in (1, 2, 3, 4):
+                inner = BucketBatchIterator(data, batch_size, shuffle=True)
+                shard = ShardedBatchIterator(inner, 0, world_size)
+                assert len(shard) == len(list(shard)), (n, batch_size, world_size)
+
+
 # ------------------------------------------------------------------ GPU
 def test_pickled_net_keeps_every_tensor_behind_the_device_map():
     # skorch maps the tensors it knows of (module_, optimizer_, criterion_)

@@ -190,6 +190,12 @@ def load_dutch_ner(path=None, *, split_sentences=True, max_length=60, return_X_y
     >>> data.tag_names
     ['B-LOC', 'B-ORG', 'B-PER', 'I-LOC', 'I-ORG', 'I-PER', 'O']
     """
+    for name, flag in (
+        ("split_sentences", split_sentences),
+        ("return_X_y", return_X_y),
+    ):
+        if not isinstance(flag, bool | np.bool_):
+            raise TypeError(f"{name} must be True or False, got {flag!r}.")
     if max_length is not None and (
         not isinstance(max_length, numbers.Integral) or isinstance(max_length, bool)
     ):

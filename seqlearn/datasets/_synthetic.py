@@ -205,7 +205,18 @@ def make_ar_series(
     n_timesteps = _check_int(n_timesteps, "n_timesteps", 1)
     burn_in = _check_int(burn_in, "burn_in", 0)
     noise = _check_nonnegative(noise, "noise")
-    coefs = np.asarray(coefs, dtype=np.float64).reshape(-1)
+    try:
+        coefs = np.asarray(coefs, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"coefs must be a non-empty list of numbers, got {coefs!r}."
+        ) from None
+    if coefs.ndim > 1:
+        raise ValueError(
+            f"coefs must be one list of numbers (shape (p,)), got an array of "
+            f"shape {coefs.shape}."
+        )
+    coefs = coefs.reshape(-1)
     if coefs.size == 0 or not np.all(np.isfinite(coefs)):
         raise ValueError(f"coefs must be a non-empty list of numbers, got {coefs}.")
     companion = np.eye(coefs.size, k=-1)
@@ -285,10 +296,14 @@ def make_copy_task(
         X = rng.randint(1, n_symbols + 1, size=(n_samples, length)).astype(np.int64)
         return X, _delayed(X, delay)
 
-    if len(lengths) != 2:
-        raise ValueError(f"lengths must be a pair (min, max), got {lengths!r}.")
-    lo = _check_int(lengths[0], "lengths[0]", 1)
-    hi = _check_int(lengths[1], "lengths[1]", lo)
+    try:
+        lo, hi = lengths
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"lengths must be a pair (min, max) or None, got {lengths!r}."
+        ) from None
+    lo = _check_int(lo, "lengths[0]", 1)
+    hi = _check_int(hi, "lengths[1]", lo)
     sizes = rng.randint(lo, hi + 1, size=n_samples)
     X = [rng.randint(1, n_symbols + 1, size=size).astype(np.int64) for size in sizes]
     return X, [_delayed(x, delay) for x in X]
