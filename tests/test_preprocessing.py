@@ -795,3 +795,13 @@ def test_scaler_ragged_memory_follows_real_steps_not_padding(one_d):
         assert out.dtype == np.float32 and back.dtype == np.float64
         np.testing.assert_array_equal(out, ((x - mean) / scale).astype(np.float32))
         np.testing.assert_array_equal(back, x * scale + mean)
+
+
+def test_word_feature_encoder_rejects_sparse_input():
+    # it said "X[0] is a csr_matrix; each document must be a string ..."
+    from scipy import sparse
+
+    from seqlearn.preprocessing import WordFeatureEncoder
+
+    with pytest.raises(TypeError, match="sparse input is not supported"):
+        WordFeatureEncoder().fit(sparse.random(10, 5, format="csr"))

@@ -122,6 +122,11 @@ class WordFeatureEncoder(TransformerMixin, BaseEstimator):
 
     def _documents(self, X) -> list[list[str]]:
         """Return X as token lists; a raw string is split into words."""
+        if sparse.issparse(X):
+            raise TypeError(
+                "A sparse matrix was passed as X, but sparse input is not "
+                "supported: pass an iterable of documents (strings or token lists)."
+            )
         if isinstance(X, str) or not hasattr(X, "__iter__"):
             raise TypeError(
                 "X must be a list of texts or of token lists of str; got "
