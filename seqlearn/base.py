@@ -37,7 +37,6 @@ import types
 import numpy as np
 import torch
 import torch.nn.functional as F
-from scipy import sparse
 from sklearn.base import BaseEstimator
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
@@ -69,6 +68,7 @@ from seqlearn.data import (
     SequenceData,
     SequenceDataset,
     _is_2d_table,
+    check_dense,
     check_sequences,
     check_token_ids,
     pad_sequences,
@@ -377,7 +377,8 @@ SHARED_PARAMS = {
 }
 #: Parameters that only steer training: the others shape the network or its
 #: predictions, and ``fit`` records them so that :func:`seqlearn.load`
-#: rebuilds the network as it was fitted.
+#: rebuilds the network as it was fitted (``precision`` is kept: it sets the
+#: dtype of the forward passes, at predict time too).
 _TRAINING_ONLY = (
     set(SHARED_PARAMS["training"]) - {"precision"}
     | set(SHARED_PARAMS["budget"])
@@ -509,8 +510,11 @@ def _make_params(cls):
                 continue
             for name, spec in SHARED_PARAMS[group].items():
                 annotations[name] = _ANNOTATIONS[name]
-                # a plain class attribute overrides the shared default
+                # a plain class attribute overrides the shared default (an
+                # annotated one was made a field above)
                 default = cls.__dict__.get(name, spec.default)
+                if isinstance(default, dataclasses.Field):
+                    default = default.default
                 field = dataclasses.field(default=default, metadata=spec.metadata)
                 setattr(cls, name, field)
         cls.__annotations__ = annotations
@@ -963,7 +967,7 @@ def _check_needs_no_validation(callback, i):
         callback = callback()  # as skorch will
     if isinstance(callback, EarlyStopping):
         what = f"monitors {callback.monitor!r}"
-        valid = callback.monitor in ("valid_loss", "valid_acc")
+        valid = callback.monitor.startswith("valid_")
     elif isinstance(callback, EpochScoring):
         what = "scores the validation split (on_train=False)"
         valid = not callback.on_train
@@ -976,6 +980,33 @@ def _check_needs_no_validation(callback, i):
             "sequences); without it there are only training scores "
             "('train_loss', EpochScoring(..., on_train=True))."
         )
+
+
+def check_weights(sample_weight, data, dtype=np.float32):
+    """Return validated sample weights (non-negative, not all zero), or None.
+
+    Parameters
+    ----------
+    sample_weight : array-like of shape (n_samples,) or None
+        One weight per sequence.
+    data : SequenceData
+        The checked sequences (for their number).
+    dtype : numpy dtype, default=np.float32
+        Type of the returned weights.
+
+    Returns
+    -------
+    ndarray of shape (n_samples,) or None
+        The weights.
+    """
+    if sample_weight is None:
+        return None
+    weights = check_sample_weight(sample_weight, data.values, dtype=dtype)
+    if np.any(weights < 0):
+        raise ValueError("sample_weight must be non-negative.")
+    if not weights.any():
+        raise ValueError("sample_weight is all zero: no sequence to learn.")
+    return weights
 
 
 def resolve_device(device):
@@ -1106,10 +1137,11 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         else:
             check_is_fitted(self)
         if not reset and self.input_kind_ == "words":
-            empty = isinstance(X, list | tuple) and all(
-                hasattr(doc, "__len__") and not len(doc) for doc in X
-            )
-            if not is_text(X) and not empty:  # empty: the encoder says so
+            # all-empty documents are not text to is_text: the encoder says why
+            if not is_text(X) and not (
+                isinstance(X, list | tuple)
+                and all(hasattr(doc, "__len__") and not len(doc) for doc in X)
+            ):
                 raise TypeError(
                     f"This {type(self).__name__} was fitted on text: X must be a "
                     "list of texts or of token lists of str."
@@ -1185,11 +1217,7 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
 
     def _check_y(self, data, y):
         """Reject a missing y or one whose length differs from X's; return y."""
-        if sparse.issparse(y):
-            raise TypeError(
-                "A sparse matrix was passed as y, but dense data is required: "
-                "seqlearn needs dense targets. Use y.toarray()."
-            )
+        check_dense(y, "y")
         if not hasattr(y, "__len__") and hasattr(y, "__array__"):
             y = np.asarray(y)
         if y is None:
@@ -1326,9 +1354,11 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         lr_schedule=False,
     ):
         """Wrap ``module`` in the skorch net the flat hyperparameters describe."""
+        epochs = self.max_epochs if max_epochs is None else max_epochs
+        schedule = WarmupCosineLR() if lr_schedule else None
         callbacks = [("divergence", DivergenceCheck())]
-        if lr_schedule:
-            callbacks.append(("lr_schedule", WarmupCosineLR()))
+        if schedule is not None:
+            callbacks.append(("lr_schedule", schedule))
         if self.verbose == 1:
             callbacks.append(("progress_bar", ProgressBar()))
         if self._loss_kind == "cross_entropy" and self.early_stopping:
@@ -1341,14 +1371,13 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             # min_updates may turn max_epochs into many short epochs: patience
             # grows by the same factor, and the warm-up's epochs never count
             # (chosen by CV on the training splits of GunPoint and ArrowHead)
-            epochs = self.max_epochs if max_epochs is None else max_epochs
             factor = max(1, math.ceil(epochs / self.max_epochs))
-            warmup = int(WarmupCosineLR().warmup_fraction * epochs)
+            warmup = 0 if schedule is None else schedule.warmup_fraction * epochs
             callbacks.append(
                 (
                     "early_stopping",
                     WarmEarlyStopping(
-                        start=warmup if lr_schedule else 0,
+                        start=int(warmup),
                         monitor="valid_loss",
                         patience=self.patience * factor,
                         load_best=True,
@@ -1367,7 +1396,7 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             "optimizer": optimizer,
             "optimizer__weight_decay": self.weight_decay,
             "lr": self.lr,
-            "max_epochs": self.max_epochs if max_epochs is None else max_epochs,
+            "max_epochs": epochs,
             "batch_size": self.batch_size,
             "callbacks": callbacks,
             "device": resolve_device(self.device),
@@ -1380,14 +1409,7 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
 
     def _fit_net(self, data, y, sample_weight, n_outputs, **net_kwargs):
         """Build and train the net on encoded targets; set ``net_``/``history_``."""
-        if sample_weight is not None:
-            sample_weight = check_sample_weight(
-                sample_weight, data.values, dtype=np.float32
-            )
-            if np.any(sample_weight < 0):
-                raise ValueError("sample_weight must be non-negative.")
-            if not sample_weight.any():
-                raise ValueError("sample_weight is all zero: no sequence to learn.")
+        sample_weight = check_weights(sample_weight, data)
         dataset = self._make_dataset(data, y, sample_weight)
         seed = int(check_random_state(self.random_state).randint(2**31 - 1))
         with _torch_context(seed, resolve_device(self.device), self.n_threads):
@@ -1424,21 +1446,17 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         data = types.SimpleNamespace(
             n_step_features=int(self._module_args["n_step_features"])
         )
-        # the parameters as fitted, not as set_params may have changed them
-        # since (a file without them: the saved parameters)
-        fitted = self._module_args.get("params", {})
-        current = {name: getattr(self, name) for name in fitted}
-        vars(self).update(fitted)
-        try:
-            # building the net draws initial weights: leave the caller's RNG alone
-            with torch.random.fork_rng(devices=[]):
-                module = self._make_module(data, int(self._module_args["n_outputs"]))
-                net = self._build_net(
-                    module, 0, class_weight=criterion_state.get("class_weight")
-                )
-                net.initialize()
-        finally:
-            vars(self).update(current)
+        # built by a copy with the parameters as fitted, not as set_params
+        # may have changed them since (a file without them: the saved ones)
+        fitted = copy.copy(self)
+        vars(fitted).update(self._module_args.get("params", {}))
+        # building the net draws initial weights: leave the caller's RNG alone
+        with torch.random.fork_rng(devices=[]):
+            module = fitted._make_module(data, int(self._module_args["n_outputs"]))
+            net = fitted._build_net(
+                module, 0, class_weight=criterion_state.get("class_weight")
+            )
+            net.initialize()
         net.module_.load_state_dict(module_state)
         net.criterion_.load_state_dict(criterion_state)
         net.module_.eval()

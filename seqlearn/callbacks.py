@@ -29,7 +29,7 @@ class StopTraining(Exception):  # noqa: N818 (a signal, not an error)
 
     Examples
     --------
-    >>> from skorch.callbacks import Callback, EarlyStopping
+    >>> from skorch.callbacks import Callback
     >>> from seqlearn.callbacks import StopTraining
     >>> class StopBelow(Callback):
     ...     def on_epoch_end(self, net, **kwargs):
@@ -110,6 +110,11 @@ def budget_epochs(
     -------
     int
         The number of epochs to train.
+
+    Raises
+    ------
+    ValueError
+        If ``batch_size`` is below 1.
 
     Examples
     --------

@@ -68,6 +68,36 @@ class SequenceData:
         return 1 if self.values.ndim == 2 else self.values.shape[2]
 
 
+@dataclass
+class RaggedSteps:
+    """Validated ragged sequences as their concatenated real steps (no padding).
+
+    What :func:`check_sequences` returns with ``pad=False`` for sequences of
+    unequal lengths: memory follows the data, not ``N x longest``.
+
+    Parameters
+    ----------
+    steps : ndarray of shape (sum of lengths, F)
+        The steps of every sequence, one after the other (a fresh array).
+    lengths : ndarray of shape (N,) int64
+        Number of steps of each sequence (all >= 1).
+    """
+
+    steps: np.ndarray
+    lengths: np.ndarray
+    tabular = False
+
+    @property
+    def n_samples(self) -> int:
+        """Number of sequences."""
+        return len(self.lengths)
+
+    @property
+    def n_step_features(self) -> int:
+        """Number of features per step."""
+        return self.steps.shape[1]
+
+
 def _is_2d_table(X) -> bool:
     """Whether X is a 2-D table: a 2-D array, a DataFrame or a list of rows.
 
@@ -337,13 +367,31 @@ def _compact_tokens(ids: np.ndarray, input_name: str) -> SequenceData:
     return SequenceData(compact, lengths, tabular=False, order=order[:, :max_len])
 
 
+def check_dense(values, name: str) -> None:
+    """Raise a TypeError naming ``name`` if ``values`` is a sparse matrix.
+
+    Parameters
+    ----------
+    values : object
+        What was passed.
+    name : str
+        Its name in the message (``"X"``, ``"y"``, ``"X[3]"``).
+    """
+    if sparse.issparse(values):
+        raise TypeError(
+            f"A sparse matrix was passed as {name}, but dense data is required: "
+            f"seqlearn needs dense arrays. Use {name}.toarray()."
+        )
+
+
 def check_sequences(
     X: Sequences,
     *,
     tokens: bool = False,
     input_name: str = "X",
     dtype: DTypeLike = np.float32,
-) -> SequenceData:
+    pad: bool = True,
+) -> SequenceData | RaggedSteps:
     """Validate sequences and bring them into the canonical padded form.
 
     Parameters
@@ -362,11 +410,16 @@ def check_sequences(
         Floating type of the values (token ids are always int64).  The
         estimators compute in float32; transformers that take statistics of
         the raw values (a scaler) ask for float64.
+    pad : bool, default=True
+        False: numeric sequences of unequal lengths come back as
+        :class:`RaggedSteps`, their steps concatenated without padding (for
+        elementwise work such as scaling); any other input as with True.
 
     Returns
     -------
-    SequenceData
-        Padded values, true lengths and where they came from.
+    SequenceData or RaggedSteps
+        Padded values, true lengths and where they came from (or the
+        concatenated steps, with ``pad=False``).
 
     Raises
     ------
@@ -384,11 +437,7 @@ def check_sequences(
     >>> data.values.shape, data.lengths.tolist(), data.tabular
     ((2, 5, 2), [3, 5], False)
     """
-    if sparse.issparse(X):
-        raise TypeError(
-            f"A sparse matrix was passed as {input_name}, but dense data is "
-            "required: seqlearn needs dense sequences. Use X.toarray()."
-        )
+    check_dense(X, input_name)
     if X is None or isinstance(X, str | bytes | dict):
         raise TypeError(
             f"{input_name} must be an array or a list of sequences, got "
@@ -408,12 +457,7 @@ def check_sequences(
         )
     seqs = list(X)
     for i, s in enumerate(seqs):
-        if sparse.issparse(s):
-            raise TypeError(
-                f"A sparse matrix was passed as {input_name}[{i}], but dense data "
-                "is required: seqlearn needs dense sequences. Use .toarray() on "
-                "each sequence."
-            )
+        check_dense(s, f"{input_name}[{i}]")
     if len(seqs) == 0:
         raise ValueError(
             f"{input_name} has 0 samples; at least one sequence is required."
@@ -434,7 +478,9 @@ def check_sequences(
             np.asarray(seqs), tokens=tokens, input_name=input_name, dtype=dtype
         )
         return SequenceData(data.values, data.lengths, tabular=False)
-    return _check_ragged(seqs, tokens=tokens, input_name=input_name, dtype=dtype)
+    return _check_ragged(
+        seqs, tokens=tokens, input_name=input_name, dtype=dtype, pad=pad
+    )
 
 
 def _check_array_input(
@@ -490,8 +536,8 @@ _CHUNK = 8192
 
 
 def _check_ragged(
-    seqs, *, tokens: bool, input_name: str, dtype=np.float32
-) -> SequenceData:
+    seqs, *, tokens: bool, input_name: str, dtype=np.float32, pad=True
+) -> SequenceData | RaggedSteps:
     for i, s in enumerate(seqs):
         if s.ndim == 0 or s.ndim > (1 if tokens else 2):
             want = "1-D token id sequences" if tokens else "(T_i,) or (T_i, n_features)"
@@ -515,6 +561,10 @@ def _check_ragged(
     (width,) = widths
     if width == 0:
         raise ValueError(f"The sequences in {input_name} have 0 features per step.")
+    if not pad:
+        flat = np.concatenate([s.reshape(len(s), width) for s in seqs])
+        flat = _as_numeric(flat, input_name, tokens=False, lengths=lengths, dtype=dtype)
+        return RaggedSteps(flat, lengths)
     # converted chunk by chunk straight into the padded array: memory stays
     # the padded array plus one chunk, whatever the number of sequences
     padded = np.zeros((len(seqs), int(lengths.max()), width), dtype=dtype)

@@ -100,9 +100,12 @@ def ngram_score(train, test, order=3):
         # how often each test n-gram (or context) occurs in train
         return np.bincount(ids[:n_train], minlength=len(both))[ids[n_train:]]
 
-    # a context's count: the n-grams that start with it
-    numerator = counts(_row_ids(both, V)) + 1
-    denominator = counts(_row_ids(both[:, :-1], V)) + V
+    # a context's count: the n-grams that start with it; an n-gram's ids
+    # extend its context's by the last column (as _row_ids would)
+    context = _row_ids(both[:, :-1], V)
+    full = np.unique(context * V + both[:, -1], return_inverse=True)[1].reshape(-1)
+    numerator = counts(full) + 1
+    denominator = counts(context) + V
     return float(np.mean(np.log(numerator) - np.log(denominator)))
 
 
@@ -579,11 +582,7 @@ class CharRNN(BaseSequenceEstimator):
             ``prime + generated``; an int array if fitted on integer sequences.
         """
         check_is_fitted(self)
-        if (
-            isinstance(n_chars, bool)
-            or not isinstance(n_chars, numbers.Integral)
-            or n_chars < 0
-        ):
+        if not _is_int(n_chars) or n_chars < 0:
             raise ValueError(f"n_chars must be an integer >= 0, got {n_chars!r}.")
         if (
             isinstance(temperature, bool)

@@ -65,7 +65,7 @@ _PUBLIC = sorted(
 )
 # parameters that only steer training: dropped (with a warning) when they hold
 # objects JSON cannot represent, e.g. skorch callbacks or a RandomState
-_TRAINING_ONLY = {"callbacks", "random_state"}
+_DROPPABLE_PARAMS = {"callbacks", "random_state"}
 # fitted attributes rebuilt from the weights, not stored as state
 _NET_ATTRS = {"net_", "history_"}
 
@@ -215,7 +215,7 @@ class _Encoder:
             try:
                 params[key] = self.encode(value, f"{path}.params.{key}")
             except TypeError:
-                if key not in _TRAINING_ONLY:
+                if key not in _DROPPABLE_PARAMS:
                     raise TypeError(
                         f"seqlearn.save cannot store the parameter {key}={value!r} "
                         f"of {type(est).__name__}: only plain values (numbers, "
@@ -349,11 +349,6 @@ def save(estimator, path) -> None:
     _check_binary(path, "save", "wb")
     encoder = _Encoder()
     tree = encoder.encode(estimator, "estimator")
-    if not isinstance(tree, dict) or tree.get("__type__") != "estimator":
-        raise TypeError(
-            f"seqlearn.save saves one estimator or transformer, got "
-            f"{type(estimator).__name__}."
-        )
     import seqlearn
 
     config = {

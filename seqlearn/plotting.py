@@ -43,6 +43,15 @@ def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
         The axes, with one line per loss recorded (``train_loss``,
         ``valid_loss``, and the default forecaster's ``valid_mae``).
 
+    Raises
+    ------
+    NotFittedError
+        If ``estimator`` is an unfitted estimator.
+    TypeError
+        If it is neither an estimator nor a history.
+    ValueError
+        If the history has no epoch.
+
     Examples
     --------
     >>> import matplotlib

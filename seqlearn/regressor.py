@@ -7,8 +7,12 @@ from sklearn.base import RegressorMixin
 from sklearn.utils.validation import check_array
 
 from seqlearn import _docstrings as doc
-from seqlearn._compat import check_sample_weight
-from seqlearn.base import ENCODER_GROUPS, BaseSequenceEstimator, fit_method
+from seqlearn.base import (
+    ENCODER_GROUPS,
+    BaseSequenceEstimator,
+    check_weights,
+    fit_method,
+)
 from seqlearn.data import check_float32_range
 
 
@@ -95,16 +99,13 @@ class SequenceRegressor(RegressorMixin, BaseSequenceEstimator):
         # standardised in float64 (a large offset, such as a timestamp, keeps
         # its digits), weighted as the loss is (a zero weight has no say)
         y64 = y.reshape(len(y), -1).astype(np.float64)
-        weights = None
-        if sample_weight is not None:
-            weights = check_sample_weight(sample_weight, data.values, dtype=np.float64)
-            weights = weights if weights.sum() > 0 else None  # _fit_net refuses
+        weights = check_weights(sample_weight, data, dtype=np.float64)
         self.y_mean_ = np.average(y64, axis=0, weights=weights)
         y64 -= self.y_mean_
         scale = np.sqrt(np.average(np.square(y64), axis=0, weights=weights))
         self.y_scale_ = np.where(scale > 0, scale, 1.0)
         y_std = (y64 / self.y_scale_).astype(np.float32)
-        return self._fit_net(data, y_std, sample_weight, y_std.shape[1])
+        return self._fit_net(data, y_std, weights, y_std.shape[1])
 
     @doc.fill_doc(parameters=doc.PREDICT_PARAMETERS_DOC)
     def predict(self, X):

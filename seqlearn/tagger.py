@@ -349,12 +349,12 @@ class SequenceTagger(BaseSequenceEstimator):
                 f"{type(self).__name__}.score does not support sample_weight; "
                 "weigh the per-step results of predict yourself."
             )
-        y_pred = self.predict(X)
         labels = [s for s in _label_sequences(y) if len(s)]
         if labels:
             # labels of another type never match: say so rather than score 0
+            # (before the forward pass)
             unique_labels(np.concatenate(labels), self.classes_)
-        return token_accuracy(y, y_pred)
+        return token_accuracy(y, self.predict(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -25,6 +25,7 @@ from seqlearn.base import (
 from seqlearn.data import (
     BatchDataset,
     SequenceData,
+    _check_no_empty,
     check_sequences,
     pad_sequences,
 )
@@ -298,12 +299,8 @@ class SequenceTranslator(BaseSequenceEstimator):
             self.input_kind_ = "tokens"
         ids = self.source_encoder_.transform(X)
         # named here: check_sequences cannot name a sample when all are empty
-        empty = [i for i, s in enumerate(ids) if not len(s)]
-        if empty:
-            raise ValueError(
-                f"X[{empty[0]}] is an empty sequence (no tokens); every input "
-                f"needs at least one token ({len(empty)} empty in total)."
-            )
+        lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        _check_no_empty(lengths, "X", "no tokens")
         return check_sequences(ids, tokens=True)
 
     @staticmethod

@@ -289,6 +289,13 @@ def test_plain_annotations_in_a_subclass_are_not_parameters():
     assert est.hidden_size == 16 and Custom(hidden_size=5).hidden_size == 5
     assert "classes_" in Custom.__annotations__
 
+    # the same with the groups declared again: the default, not a Field
+    class Grouped(RNNClassifier):
+        _param_groups = RNNClassifier._param_groups
+        hidden_size: int = 16
+
+    assert Grouped().hidden_size == 16 and Grouped().get_params()["hidden_size"] == 16
+
     with pytest.raises(TypeError, match=r"declare .* with seqlearn.base.param"):
 
         class Field(RNNClassifier):
@@ -317,7 +324,12 @@ def test_skorch_scorers_see_class_indices_and_probabilities(scoring, check):
 def test_validation_callbacks_need_early_stopping(cls):
     from skorch.callbacks import EarlyStopping, EpochScoring
 
-    for callback in (EarlyStopping(), EarlyStopping, EpochScoring("r2")):
+    for callback in (
+        EarlyStopping(),
+        EarlyStopping,
+        EarlyStopping(monitor="valid_r2"),
+        EpochScoring("r2"),
+    ):
         est = cls(**SMALL, callbacks=[("cb", callback)])
         with pytest.raises(ValueError, match=r"callbacks\[0\].*early_stopping=True"):
             fit(est)

@@ -217,3 +217,18 @@ def test_a_three_d_object_array_of_numbers_is_converted():
     np.testing.assert_array_equal(data.values, X)
     with pytest.raises(ValueError, match="not numbers"):
         check_sequences(np.full((2, 3, 1), "a", dtype=object))
+
+
+def test_read_only_arrays_without_dlpack_are_copied(monkeypatch, recwarn):
+    # numpy < 2 refuses read-only arrays over DLPack: the fallback copies them
+    import torch
+
+    def refuse(values):
+        raise BufferError("read-only")
+
+    monkeypatch.setattr(torch, "from_dlpack", refuse)
+    values = np.lib.stride_tricks.sliding_window_view(np.arange(20.0), 4)[:, :, None]
+    dataset = SequenceDataset(values, np.full(17, 4))
+    assert not recwarn.list
+    assert not np.shares_memory(dataset.values.numpy(), values)
+    np.testing.assert_array_equal(dataset.values.numpy(), values)

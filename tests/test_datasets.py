@@ -330,6 +330,8 @@ def test_generators_refuse_what_they_cannot_draw():
     assert all(len(d) == 10 for d in y)
     with pytest.raises(TypeError, match="start must be a datetime.date"):
         make_date_normalization(3, start="2000-01-01")
+    with pytest.raises(TypeError, match="end must be a datetime.date"):
+        make_date_normalization(3, end=2019)
 
 
 def test_ner_max_length_takes_a_numpy_int():

@@ -124,8 +124,24 @@ def _weekly_closes():
             pd.date_range("2020-01-31", periods=8, freq="ME").delete(3),
             ["2020-09-30", "2020-10-31", "2020-11-30"],
         ),
+        (
+            pd.date_range("2020-01-01", periods=8, freq="MS").delete(3),
+            ["2020-09-01", "2020-10-01", "2020-11-01"],
+        ),
+        # last business days: 2020-10-30 is a Friday, the 31st a Saturday
+        (
+            pd.date_range("2020-01-31", periods=8, freq="BME").delete(3),
+            ["2020-09-30", "2020-10-30", "2020-11-30"],
+        ),
     ],
-    ids=["first-trading-day", "weekly-holiday", "15th", "month-end"],
+    ids=[
+        "first-trading-day",
+        "weekly-holiday",
+        "15th",
+        "month-end",
+        "month-start",
+        "business-month-end",
+    ],
 )
 def test_future_index_of_irregular_dates_keeps_their_spacing(index, expected):
     # pandas names no frequency for these; all weekdays used to mean "B"
@@ -293,7 +309,7 @@ def test_type_and_value_errors_name_the_parameter():
     with pytest.raises(TypeError, match="callbacks must be skorch Callbacks"):
         clone(fc).set_params(callbacks=["x"]).fit(np.arange(40.0))
     window = RNNForecaster(horizon=3, window=8, strategy="multioutput", **FAST)
-    for name in ("difference", "calibration_size", "horizon"):
+    for name in ("difference", "calibration_size", "horizon", "max_epochs"):
         with pytest.raises(ValueError, match=f"{name} must be a number, not a bool"):
             clone(window).set_params(**{name: True}).fit(np.arange(40.0))
     fc.fit(np.arange(40.0))
@@ -944,6 +960,11 @@ def test_a_callback_with_state_set_in_init(strategy):
     fc = RNNForecaster(horizon=2, window=6, strategy=strategy, **fast)
     fc.set_params(callbacks=[("record", Record())]).fit(y)
     assert len(fc.history_) > 0
+    # clone, backtests and searches clone it too (sklearn's clone used to
+    # fail on the callback: "unexpected keyword argument 'losses'")
+    assert clone(fc).callbacks == fc.callbacks
+    folds = fc.backtest(y, initial_window=30)
+    assert len(folds) > 0
 
 
 def test_parameters_the_residual_strategy_ignores_warn():
@@ -995,6 +1016,9 @@ def test_newer_history_with_covariates_reads_their_rows():
     np.testing.assert_allclose(newer.to_numpy(), expected[:, 0], rtol=1e-6)
     with pytest.raises(ValueError, match="covariates of y's last 12 rows"):
         fc.predict(y=y[: T + k], X=X[T + k : T + k + 3])
+    # the right number of rows, dated one step late: the dates are checked too
+    with pytest.raises(ValueError, match="X's first 12 rows must be the covariates"):
+        fc.predict(y=y[: T + k], X=X[T + k - 11 : T + k + 4])
 
 
 def test_dated_covariates_are_checked_against_the_periods():

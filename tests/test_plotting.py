@@ -146,3 +146,11 @@ def test_plot_forecast_of_an_empty_forecast(last):
 def test_plot_history_of_something_else(history):
     with pytest.raises(TypeError, match="expected a fitted estimator or a skorch"):
         plot_history(history)
+
+
+def test_plot_history_of_no_epoch_and_forecast_of_an_array():
+    with pytest.raises(ValueError, match="The history is empty"):
+        plot_history([])
+    y, forecast = _series_and_forecast()
+    with pytest.raises(TypeError, match="forecast must be a pandas Series"):
+        plot_forecast(y, forecast.to_numpy())

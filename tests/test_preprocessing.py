@@ -805,3 +805,36 @@ def test_word_feature_encoder_rejects_sparse_input():
 
     with pytest.raises(TypeError, match="sparse input is not supported"):
         WordFeatureEncoder().fit(sparse.random(10, 5, format="csr"))
+
+
+@pytest.mark.parametrize("bad", [np.nan, np.inf])
+def test_scaler_names_nan_or_inf_in_ragged_input(bad):
+    # ragged input is scaled on its concatenated steps (no padding): its
+    # errors are still check_sequences', naming the sequence and step
+    X = [np.array([1.0, 2.0]), np.array([1.0, bad, 3.0])]
+    good = [np.array([1.0, 2.0]), np.array([1.0, 2.0, 3.0])]
+    kind = "NaN" if np.isnan(bad) else "infinity"
+    with pytest.raises(ValueError, match=kind):
+        SequenceScaler().fit(X)
+    scaler = SequenceScaler().fit(good)
+    for method in (scaler.transform, scaler.inverse_transform):
+        with pytest.raises(ValueError, match=kind):
+            method(X)
+
+
+def test_scaler_fit_on_a_bad_table_changes_nothing():
+    # the feature-name check of a table used to run after input_kind_ and
+    # n_step_features_ were set
+    import pandas as pd
+
+    scaler = SequenceScaler()
+    with pytest.raises(TypeError):
+        scaler.fit(pd.DataFrame(np.ones((3, 2)), columns=["a", 1]))
+    assert not hasattr(scaler, "input_kind_")
+    assert not hasattr(scaler, "n_step_features_")
+
+
+def test_onehot_tuple_symbols_of_different_lengths():
+    enc = OneHotSequenceEncoder().fit([[(1,), (1, 2)], [(1,)]])
+    assert enc.categories_.dtype == object and len(enc.categories_) == 2
+    assert enc.transform([[(1, 2)]])[0].tolist() == [[0.0, 1.0]]

@@ -91,3 +91,16 @@ def test_three_d_targets_are_named():
     X, _ = _last_step_task()
     with pytest.raises(ValueError, match=r"y.reshape\(len\(y\), -1\)"):
         SequenceRegressor(max_epochs=1).fit(X, np.zeros((200, 3, 2)))
+
+
+def test_bad_sample_weights_are_refused_before_any_arithmetic():
+    # negative weights reached np.sqrt (a RuntimeWarning) before the error
+    import warnings
+
+    X = np.random.default_rng(0).normal(size=(6, 5, 1))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match="non-negative"):
+            SequenceRegressor(max_epochs=1).fit(
+                X, np.arange(6.0), sample_weight=[-1, 1, 1, 1, 1, 1]
+            )

@@ -209,6 +209,13 @@ def test_decoding_rejects_bad_arguments():
         model.beam_search(x, lengths, 5, beam_size=True)
     with pytest.raises(ValueError, match="alpha"):
         model.beam_search(x, lengths, 5, beam_size=2, alpha=-1.0)
+    with pytest.raises(ValueError, match="finite"):
+        model.beam_search(x, lengths, 5, beam_size=2, alpha=float("inf"))
+    with pytest.raises(TypeError, match="alpha must be a number"):
+        model.beam_search(x, lengths, 5, beam_size=2, alpha=True)
+    for limit in (2.5, True):
+        with pytest.raises(TypeError, match="max_length must be an int"):
+            model.greedy(x, lengths, limit)
     # 0 is a valid limit: only the end marker fits
     tokens, out_len, _, _ = model.greedy(x, lengths, 0)
     assert tokens.shape == (6, 0) and not out_len.any()
@@ -479,6 +486,8 @@ def test_score_and_score_samples_check_the_number_of_outputs(tiny):
             method(X, ["cba", "ba"])
         with pytest.raises(ValueError, match="X has 3, y is None"):
             method(X, None)
+        with pytest.raises(ValueError, match="X has 3, y is a str"):
+            method(X, "cba")
 
 
 def test_fit_errors_about_y_name_y():

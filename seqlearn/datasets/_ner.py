@@ -1,12 +1,13 @@
 """Loader for the Koninklijke Bibliotheek Dutch named-entity data (CC-0)."""
 
-import numbers
 import re
 from importlib import resources
 from pathlib import Path
 
 import numpy as np
 from sklearn.utils import Bunch
+
+from seqlearn.datasets._synthetic import _check_int
 
 __all__ = ["load_dutch_ner"]
 
@@ -196,12 +197,8 @@ def load_dutch_ner(path=None, *, split_sentences=True, max_length=60, return_X_y
     ):
         if not isinstance(flag, bool | np.bool_):
             raise TypeError(f"{name} must be True or False, got {flag!r}.")
-    if max_length is not None and (
-        not isinstance(max_length, numbers.Integral) or isinstance(max_length, bool)
-    ):
-        raise TypeError(f"max_length must be an int or None, got {max_length!r}.")
-    if max_length is not None and max_length < 1:
-        raise ValueError(f"max_length must be >= 1, got {max_length}.")
+    if max_length is not None:
+        max_length = _check_int(max_length, "max_length", 1)
 
     sample = isinstance(path, str) and path == "sample"
     folder = Path(str(_data_dir())) if path is None or sample else Path(path)

@@ -10,15 +10,15 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from seqlearn.preprocessing._windows import check_dense
+from seqlearn.preprocessing._windows import check_series_input
 
 
 def _rows(y, start, end):
     return y.iloc[start:end] if hasattr(y, "iloc") else y[start:end]
 
 
-def check_origins(horizon, step, initial_window, window_type, seasonal_period):
-    """Validate the arguments that place a backtest's origins.
+def check_origins(horizon, step, initial_window, window_type, seasonal_period, n_rows):
+    """Validate the arguments that place a backtest's origins; return them.
 
     Parameters
     ----------
@@ -29,11 +29,19 @@ def check_origins(horizon, step, initial_window, window_type, seasonal_period):
     seasonal_period : int
         Lag of the naive forecast that scales MASE: at least 1 and less than
         ``initial_window`` (the training rows of the first fold).
+    n_rows : int
+        Rows of the series.
+
+    Returns
+    -------
+    ends : ndarray of int
+        The origins: each fold trains on the rows before its end.
 
     Raises
     ------
     ValueError
-        Naming the argument and its value.
+        Naming the argument and its value, or when no origin leaves a full
+        horizon.
     """
     for name, value in (
         ("horizon", horizon),
@@ -61,6 +69,13 @@ def check_origins(horizon, step, initial_window, window_type, seasonal_period):
             f"initial_window={initial_window} (the lag of the naive forecast "
             f"that scales MASE); got {m!r}."
         )
+    ends = np.arange(initial_window, n_rows - horizon + 1, step)
+    if not len(ends):
+        raise ValueError(
+            f"No origin: initial_window={initial_window} and horizon={horizon} "
+            f"leave no full horizon in {n_rows} rows."
+        )
+    return ends
 
 
 def backtest(
@@ -129,21 +144,14 @@ def backtest(
         )
     h = forecaster.horizon if horizon is None else horizon
     step = h if step is None else step
-    check_origins(h, step, initial_window, window_type, seasonal_period)
-    check_dense(y, "y")
+    check_series_input(y, "y")
+    ends = check_origins(h, step, initial_window, window_type, seasonal_period, len(y))
     values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     index = y.index if hasattr(y, "index") else pd.RangeIndex(len(y))
     if isinstance(y, pd.DataFrame):
         columns = list(y.columns)
     else:
         columns = [getattr(y, "name", None)]
-    T = len(values)
-    ends = np.arange(initial_window, T - h + 1, step)
-    if not len(ends):
-        raise ValueError(
-            f"No origin: initial_window={initial_window} and horizon={h} leave "
-            f"no full horizon in {T} rows."
-        )
     k = values.shape[1]
     # sklearn-style forecasters are cloned and reseeded per fold; any other
     # object with fit and predict is deep-copied, unfitted, for every fold

@@ -28,7 +28,7 @@ from seqlearn.forecasting._residual import ResidualModel
 from seqlearn.forecasting._transforms import TargetTransformer, log_levels
 from seqlearn.nn import Seq2SeqModel
 from seqlearn.preprocessing import make_windows
-from seqlearn.preprocessing._windows import check_dense
+from seqlearn.preprocessing._windows import check_series_input
 from seqlearn.regressor import SequenceRegressor
 
 __all__ = ["RNNForecaster", "backtest_metrics", "future_index"]
@@ -72,16 +72,6 @@ _NOT_RESIDUAL = (
 )
 # Parameters only the residual strategy reads (fit warns on the others).
 _ONLY_RESIDUAL = ("season_length", "n_models", "max_steps")
-# Numeric parameters a bool must not pass for (True is an Integral).
-_NUMBER_PARAMS = (
-    "window",
-    "horizon",
-    "season_length",
-    "n_models",
-    "max_steps",
-    "difference",
-    "calibration_size",
-)
 
 
 class _Seq2SeqRegressor(SequenceRegressor):
@@ -126,7 +116,7 @@ def _show(value):
 
 def _check_target(y, fill):
     """Return ``(values (T, k) float64, index, columns, kind)``; fill or reject NaN."""
-    check_dense(y, "y")
+    check_series_input(y, "y")
     if isinstance(y, pd.Series):
         kind, index, columns, dtypes = "series", y.index, [y.name], [y.dtype]
     elif isinstance(y, pd.DataFrame):
@@ -275,7 +265,7 @@ def _check_exog(X, n_rows, what):
     """Return X as a finite (n, p) float64 array with at least ``n_rows`` rows."""
     if X is None:
         return None
-    check_dense(X, "X")
+    check_series_input(X, "X")
     if hasattr(X, "to_numpy"):
         X = X.to_numpy()
     try:
@@ -491,13 +481,17 @@ def _freq_letter(freqstr):
 def _index_season(index):
     """Return the seasonal period of an index's frequency (1: none known)."""
     if isinstance(index, pd.DatetimeIndex) and index.freq is None:
-        freq = _named_freq(index)
-        if freq is None:
+        freqstr = _named_freq(index)  # inferred: a string, or None
+        if freqstr is None:
             return _PERIODS.get(_gap_step(index)[1], 1)
-        freqstr = freq if isinstance(freq, str) else freq.freqstr
     else:
         freqstr = getattr(index, "freqstr", None) or ""
     return _PERIODS.get(_freq_letter(freqstr), 1)
+
+
+def _fit_seeds(random_state):
+    """Return the seeds ``fit`` draws: the network's and the calibration's."""
+    return check_random_state(random_state).randint(2**31 - 1, size=2)
 
 
 def _is_state(name):
@@ -819,7 +813,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             global model (``multivariate=True``: one series forecast
             jointly); with ``id_column``, a long frame (see there).
         X : DataFrame or array-like of shape (T, p), default=None
-            Covariates known in the future, aligned with ``y`` by position.
+            Covariates known in the future, aligned with ``y`` by position (a
+            dated DataFrame's index must equal ``y``'s).
 
         Returns
         -------
@@ -838,11 +833,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                     "X's index differs from y's: row t of X must go with row t of "
                     "y (sort X, or reindex it as X.reindex(y.index))."
                 )
-        rng = check_random_state(self.random_state)
-        seed, calibration_seed = rng.randint(2**31 - 1, size=2)
+        seed, calibration_seed = _fit_seeds(self.random_state)
         # fit a fresh copy and take its state only once everything succeeded:
         # a refit that fails leaves the previous model (and forecasts) intact
-        new = self._clone()
+        new = clone(self)
         new._ablation = getattr(self, "_ablation", ())
         if self.strategy == "residual":
             new._fit_residual(Y, E, index, columns, int(seed))
@@ -857,7 +851,6 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 new.conformity_scores_ = new._calibrate(Y, E, int(calibration_seed))
         new.index_, new._columns, new._kind = index, columns, kind
         new._value_name = value_name
-        new.horizon_ = self.horizon
         new._fit_params = {name: getattr(self, name) for name in _PREDICT_PARAMS}
         # swap the fitted state only (attributes others set, such as a
         # search's callback context, stay)
@@ -868,25 +861,30 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         vars(self).update(state)
         return self
 
-    def _clone(self):
-        """``clone(self)``, passing the callbacks on as they are.
+    def __sklearn_clone__(self):
+        """Return an unfitted copy, passing the callbacks on as they are.
 
         sklearn's clone rebuilds a skorch callback from its ``get_params``,
-        which fails for a callback that keeps state set in ``__init__`` (the
-        other estimators do not clone in ``fit``; the training core copies
-        the callbacks it is given).
+        which fails for a callback that keeps state set in ``__init__``; the
+        forecaster clones itself in ``fit`` and in backtests (the training
+        core copies the callbacks it is given, and never modifies them).
         """
         plain = copy.copy(self)
         plain.callbacks = None
-        new = clone(plain)
+        new = super(RNNForecaster, plain).__sklearn_clone__()
         new.callbacks = self.callbacks
         return new
 
     def _check_params(self):
         """Run the checks the parameter constraints cannot express (start of fit)."""
-        for name in _NUMBER_PARAMS:
+        # True is an Integral: the int constraints let a bool through
+        for name, constraints in self._parameter_constraints.items():
             value = getattr(self, name)
-            if isinstance(value, bool):
+            integral = any(
+                isinstance(c, Interval) and c.type is numbers.Integral
+                for c in constraints
+            )
+            if integral and isinstance(value, bool):
                 raise ValueError(
                     f"{name} must be a number, not a bool; got {name}={value!r}."
                 )
@@ -1127,6 +1125,15 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         return self
 
     @property
+    def horizon_(self):
+        """The ``horizon`` of the last fit (see Attributes)."""
+        if "_fit_params" not in vars(self):
+            raise AttributeError(
+                f"This {type(self).__name__} has no horizon_: it is not fitted."
+            )
+        return self._fit_params["horizon"]
+
+    @property
     def history_(self):
         """The training history of the fitted network (see Attributes)."""
         # derived from the fitted network, so it survives seqlearn.load
@@ -1237,7 +1244,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 f"allow at most {most} calibration origins."
             )
         first = T - h - n_cal + 1
-        model = self._clone().set_params(calibration_size=None)
+        model = clone(self).set_params(calibration_size=None)
         model._fit_arrays(Y[:first], None if E is None else E[:first], seed)
         ends = np.arange(first, T - h + 1)
         pred = model._forecast(Y, ends, h, E)
@@ -1323,7 +1330,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 f"{_show(index[row])!r}); pass fill='ffill' or fill='interpolate' "
                 "to RNNForecaster, or fill them yourself."
             )
-        return Y[len(Y) - need :], index
+        return tail, index
 
     def _match_series(self, Y, columns, y):
         """``Y``'s columns in the fitted order: a frame's are matched by name."""
@@ -1405,7 +1412,9 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         (``calibration_size``), which covers the truth with probability at
         least ``coverage`` when errors are exchangeable.  ``"residual"``
         keeps errors in units of each window's spread and pools the steps
-        when one step has too few.  With too few errors for ``coverage``
+        when one step has too few.  With ``log=True`` the window strategies'
+        errors are absolute log ratios, so the band is the forecast times
+        ``exp(-w)`` and ``exp(w)``.  With too few errors for ``coverage``
         (that quantile would be past the largest), the bounds are infinite,
         with a warning.
 
@@ -1585,7 +1594,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         self._validate_params()
         self._check_params()
         if self.id_column is not None:  # the folds of a long frame's series
-            wide = self._clone().set_params(id_column=None)
+            wide = clone(self).set_params(id_column=None)
             return wide.backtest(
                 _long_to_wide(y, self.id_column)[0],
                 X,
@@ -1609,15 +1618,11 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         Y_raw, index, columns, _ = _check_target(y, self.fill and "keep")
         self._check_columns(Y_raw.shape[1])
         E = _check_exog(X, len(Y_raw), "y")
-        h, T = self.horizon, len(Y_raw)
+        h = self.horizon
         step = h if step is None else step
-        check_origins(h, step, initial_window, window_type, seasonal_period)
-        ends = np.arange(initial_window, T - h + 1, step)
-        if not len(ends):
-            raise ValueError(
-                f"No origin: initial_window={initial_window} and horizon={h} leave "
-                f"no full horizon in {T} rows."
-            )
+        ends = check_origins(
+            h, step, initial_window, window_type, seasonal_period, len(Y_raw)
+        )
         rng = check_random_state(self.random_state)
         frames, model = [], None
         for fold, end in enumerate(ends):
@@ -1625,11 +1630,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             Y = _fill(Y_raw[:end], self.fill) if self.fill else Y_raw[:end]
             start = end - initial_window if window_type == "sliding" else 0
             if refit or model is None:
-                model = self._clone().set_params(calibration_size=None)
+                model = clone(self).set_params(calibration_size=None)
                 # the seed fit draws from the fold's random_state, as the
                 # backtest function's folds do: the two give the same folds
-                fold_rng = check_random_state(int(rng.randint(2**31 - 1)))
-                seed = int(fold_rng.randint(2**31 - 1, size=2)[0])
+                seed = int(_fit_seeds(int(rng.randint(2**31 - 1)))[0])
                 train_E = None if E is None else E[start:end]
                 model._fit_arrays(Y[start:end], train_E, seed)
             pred = model._forecast(Y, [end], h, E)[0]

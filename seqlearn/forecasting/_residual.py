@@ -381,9 +381,9 @@ class ResidualModel(BaseEstimator):
             lv = raw
             self.level_, self.scale_ = float(lv.mean()), float(lv.std()) or 1.0
             x, t, anchor, spread = rx, rt, ranchor, rspread
-        # no training window reaches the cap: x and t stay as they are
-        past = self._windows([np.log(s) for s in series] if self.log_ else series)[0]
-        self.spread_cap_ = _spread_cap(past)
+        # no training window reaches the cap: x and t stay as they are (the
+        # std/MAD ratio of a window does not change when it is normalised)
+        self.spread_cap_ = _spread_cap(x)
         base_tr = self._base_predict(self.base_, params, x[train])
         base_val = self._base_predict(self.base_, params, x[val])
         self.network_ = None

@@ -98,15 +98,16 @@ def _check_marker(value, name, num_targets):
     return int(value)
 
 
-def _check_max_length(max_length):
-    """Raise unless ``max_length`` (an int or a tensor of ints) is >= 0."""
-    limit = torch.as_tensor(max_length)
+def _check_max_length(max_length, N, device):
+    """Return ``max_length`` (an int or a tensor of ints >= 0) as ``(N,)`` int64."""
+    limit = torch.as_tensor(max_length, device=device)
     if limit.dtype.is_floating_point or limit.dtype == torch.bool:
         raise TypeError(
             f"max_length must be an int or a tensor of ints, got {max_length!r}."
         )
     if limit.numel() and int(limit.min()) < 0:
         raise ValueError(f"max_length must be >= 0, got {max_length!r}.")
+    return limit.expand(N).long()
 
 
 class AttentionSeq2Seq(nn.Module):
@@ -400,11 +401,17 @@ class AttentionSeq2Seq(nn.Module):
             Attention of each emitted token (zeros without attention).
         finished : Tensor of shape (N,) bool
             False where ``max_length`` cut the output before the end marker.
+
+        Raises
+        ------
+        TypeError
+            If ``max_length`` is not an int or a tensor of ints.
+        ValueError
+            If ``max_length`` is negative.
         """
-        _check_max_length(max_length)
         N, S = x.shape
         device = x.device
-        limit = torch.as_tensor(max_length, device=device).expand(N).long()
+        limit = _check_max_length(max_length, N, device)
         memory, keys, mask, state, feed = self.encode(x, lengths)
         prev = torch.full((N,), self.bos, dtype=torch.long, device=device)
         done = torch.zeros(N, dtype=torch.bool, device=device)
@@ -473,8 +480,16 @@ class AttentionSeq2Seq(nn.Module):
             Attention of each emitted token.
         finished : Tensor of shape (N,) bool
             False where the limit cut the best hypothesis.
+
+        Raises
+        ------
+        TypeError
+            If ``max_length`` is not an int or a tensor of ints, or ``alpha``
+            or ``beam_size`` is not a number.
+        ValueError
+            If ``max_length`` is negative, ``beam_size`` below 1, or ``alpha``
+            negative or infinite.
         """
-        _check_max_length(max_length)
         K = check_positive_int(beam_size, "beam_size")
         if isinstance(alpha, bool) or not isinstance(alpha, numbers.Real):
             raise TypeError(f"alpha must be a number, got {alpha!r}.")
@@ -483,7 +498,7 @@ class AttentionSeq2Seq(nn.Module):
         N, S = x.shape
         V = self.num_targets
         device = x.device
-        limit = torch.as_tensor(max_length, device=device).expand(N).long()
+        limit = _check_max_length(max_length, N, device)
         memory, keys, mask, state, feed = self.encode(x, lengths)
         # tile every input K times: row n * K + k is beam k of input n
         rep = torch.arange(N, device=device).repeat_interleave(K)

@@ -534,11 +534,14 @@ def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
     trans, start, end = (m.numpy() for m in allowed_transitions(labels, scheme))
     swap = {"iob2": ("I-", "B-"), "iob1": ("B-", "I-")}.get(scheme)
     repair = np.arange(len(labels))
+    unfixable = {}  # stray tags whose repair is no label: id -> wanted label
     if swap is not None:
         for i, tag in enumerate(map(str, labels)):
             fixed = swap[1] + tag[2:]
             if tag.startswith(swap[0]) and fixed in labels:
                 repair[i] = labels.index(fixed)
+            elif tag.startswith(swap[0]):
+                unfixable[i] = fixed
 
     def invalid(y):
         real = y != PAD_TARGET
@@ -557,13 +560,7 @@ def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
             path = " ".join(str(labels[t]) for t in tags[i, : lengths[i]])
             # a stray tag is repaired only into a label that exists
             missing = sorted(
-                {
-                    swap[1] + str(labels[t])[2:]
-                    for t in tags[i, : lengths[i]]
-                    if swap is not None
-                    and str(labels[t]).startswith(swap[0])
-                    and swap[1] + str(labels[t])[2:] not in labels
-                }
+                {unfixable[t] for t in tags[i, : lengths[i]] if t in unfixable}
             )
             why = (
                 f" (its stray tags cannot be read as {missing}: no such label in y)"

@@ -346,6 +346,15 @@ class PeepholeLSTM(nn.Module):
             ``batch_first``).
         (h_n, c_n) : tuple of Tensor, each of shape (D * num_layers, N, H_out)
             Final hidden and cell states of every layer and direction.
+
+        Raises
+        ------
+        TypeError
+            If ``input`` is a PackedSequence.
+        ValueError
+            If ``input`` has the wrong number of dimensions or features, or
+            ``input`` and ``hx`` are not of the weights' dtype (outside
+            autocast).
         """
         if isinstance(input, PackedSequence):
             raise TypeError(

@@ -42,10 +42,14 @@ def _categories(symbols: list, nan: bool) -> np.ndarray:
     2-D array or turn NaN into the string ``"nan"``.
     """
     cats = symbols + [np.nan] if nan else symbols
-    arr = np.array(cats)
-    kind = arr.dtype.kind
-    if arr.ndim == 1 and (kind in "biuf" or (kind in "US" and not nan)):
-        return arr
+    try:
+        arr = np.array(cats)
+    except ValueError:  # tuples of different lengths: no regular array
+        arr = None
+    if arr is not None and arr.ndim == 1:
+        kind = arr.dtype.kind
+        if kind in "biuf" or (kind in "US" and not nan):
+            return arr
     return np.fromiter(cats, dtype=object, count=len(cats))
 
 

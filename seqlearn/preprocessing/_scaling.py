@@ -5,18 +5,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 from sklearn.base import BaseEstimator, OneToOneFeatureMixin, TransformerMixin
 from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import StrOptions, get_output_config, validate_data
 from seqlearn._docstrings import fill_doc
 from seqlearn.data import (
+    RaggedSteps,
     SequenceData,
     Sequences,
     check_float32_range,
     check_sequences,
-    unpad,
 )
 
 __all__ = ["SequenceScaler"]
@@ -34,56 +33,16 @@ class _Form:
     one_d: bool  # list of (T_i,) sequences -> list of (T_i,) arrays
 
 
-@dataclass
-class _Steps:
-    """Ragged sequences as their concatenated real steps (no padding)."""
-
-    steps: np.ndarray  # (n_real_steps, F) float64, a fresh array
-    lengths: np.ndarray  # (N,) int64
-    tabular = False
-
-    @property
-    def n_step_features(self) -> int:
-        return self.steps.shape[1]
-
-
-def _ragged_steps(X) -> _Steps | None:
-    """Concatenate the real steps of a list of numeric sequences of unequal lengths.
-
-    ``check_sequences`` pads ragged sequences to the longest one: with one
-    long sequence among many short ones, memory and time would follow
-    ``N x longest`` instead of the data.  Any other input, and any that has
-    a problem to report (NaN or infinity included), gives None:
-    ``check_sequences`` then validates it and raises its errors.
-    """
-    if not (
-        isinstance(X, list | tuple)
-        or (isinstance(X, np.ndarray) and X.dtype == object and X.ndim == 1)
-    ) or any(sparse.issparse(s) for s in X):
-        return None
-    try:
-        seqs = [np.asarray(s) for s in X]
-    except (TypeError, ValueError):
-        return None
-    if any(s.ndim not in (1, 2) or s.dtype.kind not in "biuf" for s in seqs):
-        return None
-    widths = {1 if s.ndim == 1 else s.shape[1] for s in seqs}
-    lengths = np.fromiter(map(len, seqs), dtype=np.int64, count=len(seqs))
-    if len(widths) != 1 or 0 in widths or not 0 < lengths.min() < lengths.max():
-        return None  # equal lengths need no padding (and may be a 2-D table)
-    (width,) = widths
-    steps = np.concatenate([s.reshape(len(s), width) for s in seqs], dtype=np.float64)
-    return _Steps(steps, lengths) if np.isfinite(steps.sum()) else None
-
-
 def _check_input(
     X, input_name: str = "X", dtype=np.float32, *, steps: bool = False
-) -> tuple[SequenceData | _Steps, _Form, object]:
+) -> tuple[SequenceData | RaggedSteps, _Form, object]:
     """Validate sequences with :func:`check_sequences` and remember their form.
 
     Also returns X itself, as an array if it was some other array-like.  With
-    ``steps=True`` (and float64), ragged sequences come back as a
-    :class:`_Steps`, unpadded.
+    ``steps=True``, ragged sequences come back unpadded, as
+    :class:`~seqlearn.data.RaggedSteps` (``check_sequences(pad=False)``): with
+    one long sequence among many short ones, memory and time follow the data,
+    not ``N x longest``.
     """
     if (
         hasattr(X, "__array__")
@@ -92,9 +51,7 @@ def _check_input(
         and not (hasattr(X, "toarray") or hasattr(X, "tocsr"))
     ):
         X = np.asarray(X)  # array-likes that are not sequences of sequences
-    data = _ragged_steps(X) if steps else None
-    if data is None:
-        data = check_sequences(X, input_name=input_name, dtype=dtype)
+    data = check_sequences(X, input_name=input_name, dtype=dtype, pad=not steps)
     # check_sequences treats a list of equal-length 1-D sequences as a table too
     array = data.tabular or (isinstance(X, np.ndarray) and X.dtype != object)
     one_d = not array and all(np.ndim(s) == 1 for s in X)
@@ -116,7 +73,7 @@ input_kind_ : {"tabular", "sequence"}
 
 def _validate(
     estimator, X, *, reset: bool, dtype=np.float32, steps: bool = False
-) -> tuple[SequenceData | _Steps, _Form]:
+) -> tuple[SequenceData | RaggedSteps, _Form]:
     """Validate X for ``fit`` (``reset=True``) or against what ``fit`` saw.
 
     A 2-D table's columns count as its features, as for the estimators: after
@@ -144,11 +101,11 @@ def _validate(
 
 def _record_input(estimator, data: SequenceData, X) -> None:
     """Set the attributes of INPUT_ATTRIBUTES_DOC from checked training input."""
+    if data.tabular:  # first: its feature-name checks may still raise
+        validate_data(estimator, X, reset=True, skip_check_array=True)
     estimator.input_kind_ = "tabular" if data.tabular else "sequence"
     estimator.n_step_features_ = data.n_step_features
-    if data.tabular:
-        validate_data(estimator, X, reset=True, skip_check_array=True)
-    else:
+    if not data.tabular:
         estimator.n_features_in_ = data.n_step_features
         estimator.__dict__.pop("feature_names_in_", None)
 
@@ -216,8 +173,9 @@ def _restore(values: np.ndarray, lengths: np.ndarray, form: _Form):
     """Turn padded ``(N, L, F)`` values back into the caller's form."""
     if form.array:
         return values[:, :, 0] if form.tabular else values
-    seqs = unpad(values, lengths)
-    return [s[:, 0] for s in seqs] if form.one_d else seqs
+    return _restore_steps(
+        values[np.arange(values.shape[1]) < lengths[:, None]], lengths, form
+    )
 
 
 def _restore_steps(steps: np.ndarray, lengths: np.ndarray, form: _Form):
@@ -226,9 +184,9 @@ def _restore_steps(steps: np.ndarray, lengths: np.ndarray, form: _Form):
     return [s[:, 0] for s in seqs] if form.one_d else seqs
 
 
-def _real_steps(data: SequenceData | _Steps) -> np.ndarray:
+def _real_steps(data: SequenceData | RaggedSteps) -> np.ndarray:
     """Return the ``(n_real_steps, F)`` values, padding left out."""
-    if isinstance(data, _Steps):
+    if isinstance(data, RaggedSteps):
         return data.steps
     if (data.lengths == data.values.shape[1]).all():
         return data.values.reshape(-1, data.values.shape[2])
@@ -243,7 +201,7 @@ def _non_constant(scale: np.ndarray, level: np.ndarray) -> np.ndarray:
 
 def _per_sequence_stats(data: SequenceData, method: str):
     """Statistics of each sequence over its own real steps, shape ``(N, 1, F)``."""
-    values = data.values.astype(np.float64)
+    values = np.asarray(data.values, dtype=np.float64)
     mask = (np.arange(values.shape[1]) < data.lengths[:, None])[:, :, None]
     if method == "standard":
         n = data.lengths[:, None, None]
@@ -426,8 +384,8 @@ class SequenceScaler(OneToOneFeatureMixin, SequenceTransformer):
     def _affine(self, X, reference):
         """``(shift, divisor, offset)`` with ``Xt = (X - shift) / divisor + offset``.
 
-        Ragged X comes back unpadded (a :class:`_Steps`) unless per-sequence
-        statistics need the padded form.
+        Ragged X comes back unpadded (a :class:`~seqlearn.data.RaggedSteps`)
+        unless per-sequence statistics need the padded form.
         """
         data, form = _validate(
             self, X, reset=False, dtype=np.float64, steps=not self.per_sequence
@@ -484,7 +442,7 @@ of array-like
         """
         data, form, shift, spread, offset = self._affine(X, reference)
         _check_output_container(self, form)
-        if isinstance(data, _Steps):  # a fresh array: scaled in place
+        if isinstance(data, RaggedSteps):  # a fresh array: scaled in place
             values = data.steps
             with np.errstate(over="ignore"):  # checked below
                 values -= shift
@@ -524,7 +482,7 @@ of array-like
                 "stored; pass the unscaled sequences as reference=."
             )
         data, form, shift, spread, offset = self._affine(X, reference)
-        if isinstance(data, _Steps):  # a fresh array: unscaled in place
+        if isinstance(data, RaggedSteps):  # a fresh array: unscaled in place
             values = data.steps
             values -= offset
             values *= spread

@@ -13,7 +13,7 @@ from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import Interval
 from seqlearn.data import pad_sequences
-from seqlearn.preprocessing._vocabulary import VocabularyEncoder
+from seqlearn.preprocessing._vocabulary import VocabularyEncoder, _check_documents
 
 __all__ = ["CASES", "WordFeatureEncoder", "is_text"]
 
@@ -122,18 +122,8 @@ class WordFeatureEncoder(TransformerMixin, BaseEstimator):
 
     def _documents(self, X) -> list[list[str]]:
         """Return X as token lists; a raw string is split into words."""
-        if sparse.issparse(X):
-            raise TypeError(
-                "A sparse matrix was passed as X, but sparse input is not "
-                "supported: pass an iterable of documents (strings or token lists)."
-            )
-        if isinstance(X, str) or not hasattr(X, "__iter__"):
-            raise TypeError(
-                "X must be a list of texts or of token lists of str; got "
-                f"{type(X).__name__}."
-            )
         docs = []
-        for i, doc in enumerate(X):
+        for i, doc in enumerate(_check_documents(X)):
             if not isinstance(doc, str | list | tuple | np.ndarray):
                 missing = doc is None or (isinstance(doc, float) and doc != doc)
                 raise TypeError(
@@ -149,8 +139,6 @@ class WordFeatureEncoder(TransformerMixin, BaseEstimator):
                     "at least one step."
                 )
             docs.append(tokens)
-        if not docs:
-            raise ValueError("X has 0 documents; at least one is required.")
         return docs
 
     def _clip(self, word: str) -> str:

@@ -8,11 +8,10 @@ from numbers import Integral
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
-from scipy import sparse
 
 from seqlearn._compat import Interval
 from seqlearn._docstrings import fill_doc
-from seqlearn.data import Sequences
+from seqlearn.data import Sequences, check_dense
 from seqlearn.preprocessing._scaling import (
     INPUT_ATTRIBUTES_DOC,
     Output,
@@ -32,16 +31,12 @@ def _check_count(value, name: str) -> int:
     return int(value)
 
 
-def check_dense(values, name: str) -> None:
+def check_series_input(values, name: str) -> None:
     """Reject a sparse matrix or an iterator passed as a series (TypeError).
 
     Both would become a 0-d object array (a message about shape ``()``).
     """
-    if sparse.issparse(values):
-        raise TypeError(
-            f"A sparse matrix was passed as {name}, but dense data is required. "
-            f"Use {name}.toarray()."
-        )
+    check_dense(values, name)
     if isinstance(values, Iterator):
         raise TypeError(
             f"{name} is an iterator ({type(values).__name__}), which is read only "
@@ -51,7 +46,7 @@ def check_dense(values, name: str) -> None:
 
 def _series_array(series) -> tuple[np.ndarray, object]:
     """Return the series as a 2-D ``(T, F)`` numeric array (a view if possible)."""
-    check_dense(series, "series")
+    check_series_input(series, "series")
     columns = getattr(series, "columns", None)
     if hasattr(series, "to_numpy"):
         series = series.to_numpy()
