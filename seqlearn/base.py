@@ -65,13 +65,15 @@ from seqlearn.callbacks import (
 )
 from seqlearn.data import (
     BucketBatchIterator,
+    RaggedSteps,
     SequenceData,
     SequenceDataset,
     _is_2d_table,
     check_dense,
     check_sequences,
     check_token_ids,
-    pad_sequences,
+    predict_batches,
+    unpad,
 )
 from seqlearn.nn import SequenceModel, WordTaggingModel
 from seqlearn.nn.constants import PAD_TARGET
@@ -1001,7 +1003,7 @@ def check_weights(sample_weight, data, dtype=np.float32):
     """
     if sample_weight is None:
         return None
-    weights = check_sample_weight(sample_weight, data.values, dtype=dtype)
+    weights = check_sample_weight(sample_weight, data.lengths, dtype=dtype)
     if np.any(weights < 0):
         raise ValueError("sample_weight must be non-negative.")
     if not weights.any():
@@ -1119,8 +1121,13 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             )
 
     # ------------------------------------------------------------ input
-    def _validate_X(self, X, *, reset):
-        """Validate X into :class:`SequenceData`, checking it against ``fit``."""
+    def _validate_X(self, X, *, reset, pad=False):
+        """Validate X, checking it against ``fit``.
+
+        Ragged numeric sequences and token ids come back unpadded
+        (:class:`~seqlearn.data.RaggedSteps`) unless ``pad=True``; everything
+        else as :class:`~seqlearn.data.SequenceData`.
+        """
         text = "words" in self._param_groups
         if hasattr(X, "iloc") and getattr(X, "ndim", 2) == 1:
             X = X.tolist()  # a Series (df["text"]): one sequence per row
@@ -1167,7 +1174,7 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                 validate_data(self, X, reset=False, skip_check_array=True)
         elif tabular:
             validate_data(self, X, reset=True, skip_check_array=True)
-        data = check_sequences(X, tokens=tokens)
+        data = check_sequences(X, tokens=tokens, pad=pad)
         if reset:
             self.input_kind_ = (
                 "tokens" if tokens else "tabular" if data.tabular else "sequence"
@@ -1183,8 +1190,8 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             self._check_consistent(data)
         return data
 
-    def _encode_words(self, X, *, reset) -> SequenceData:
-        """Text -> ``(N, L, 2 + W)`` word, case and character ids."""
+    def _encode_words(self, X, *, reset) -> RaggedSteps:
+        """Text -> the ``(T_i, 2 + W)`` word, case and character ids, unpadded."""
         if reset:
             for attr in ("n_features_in_", "feature_names_in_"):
                 self.__dict__.pop(attr, None)
@@ -1193,10 +1200,9 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             ).fit(X)
             self.input_kind_ = "words"
             self.num_embeddings_ = len(self.word_features_.word_vocabulary_.tokens_)
-        values, lengths = pad_sequences(
-            self.word_features_.transform(X), dtype=np.int64
-        )
-        return SequenceData(values, lengths, tabular=False)
+        features = self.word_features_.transform(X)
+        lengths = np.fromiter(map(len, features), dtype=np.int64, count=len(features))
+        return RaggedSteps(np.concatenate(features), lengths)
 
     def _check_consistent(self, data: SequenceData):
         name = type(self).__name__
@@ -1205,7 +1211,8 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         elif self.input_kind_ == "tabular":
             if data.n_step_features != 1 or np.any(data.lengths != self.n_features_in_):
                 raise ValueError(
-                    f"X has sequences of shape {data.values.shape[1:]}, but {name} "
+                    f"X has sequences of up to {int(data.lengths.max())} steps of "
+                    f"{data.n_step_features} features, but {name} "
                     f"was fitted on a 2-D array with {self.n_features_in_} features "
                     "(columns); pass a 2-D array of that width."
                 )
@@ -1290,8 +1297,9 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
 
     def _make_dataset(self, data: SequenceData, y, sample_weight):
         """Return the torch dataset ``fit`` trains on (a hook; see SequenceDataset)."""
+        values = data if isinstance(data, RaggedSteps) else data.values
         return SequenceDataset(
-            data.values, data.lengths, y, sample_weight, per_step=self._per_step
+            values, data.lengths, y, sample_weight, per_step=self._per_step
         )
 
     def _criterion_params(self, class_weight) -> dict:
@@ -1463,25 +1471,36 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         self.net_ = net
 
     # ------------------------------------------------------------ predict
-    def _forward(self, data: SequenceData) -> np.ndarray:
-        """Raw module outputs for every sequence, in input order (float64)."""
+    def _forward(self, data: SequenceData | RaggedSteps, transform=None):
+        """Return the module outputs of every sequence, in input order (float64).
+
+        Batches are cut from the length-sorted sequences
+        (:func:`seqlearn.data.predict_batches`), so only one batch is ever
+        padded.  ``transform(y, lengths)``, when given, maps each batch's
+        outputs (a float64 array) before they are stored.  Per-step outputs
+        (``_per_step``) come back as a list of ``(T_i, ...)`` arrays, the
+        others as one array.
+        """
         net = self.net_
-        dataset = SequenceDataset(data.values, data.lengths)
-        # length-sorted batches: little padding, and the order is restored below
-        iterator = BucketBatchIterator(dataset, max(self.batch_size, 128))
-        out = None
+        values = data if isinstance(data, RaggedSteps) else data.values
+        dataset = SequenceDataset(values, data.lengths)
+        out = [None] * data.n_samples if self._per_step else None
+        batch_size = max(self.batch_size, 128)
         with _torch_context(None, net.device, self.n_threads):
-            for idx in iterator.batch_indices():
-                y = net.evaluation_step(dataset.__getitems__(idx), training=False)
+            for idx in predict_batches(np.asarray(data.lengths), batch_size):
+                batch = dataset.__getitems__(idx)
+                y = net.evaluation_step(batch, training=False)
                 y = y.detach().cpu().double().numpy()
-                if out is None:
-                    width = (data.values.shape[1],) if self._per_step else ()
-                    tail = y.shape[2:] if self._per_step else y.shape[1:]
-                    out = np.zeros((data.n_samples, *width, *tail))
+                lengths = batch[0]["lengths"].numpy()
+                if transform is not None:
+                    y = transform(y, lengths)
                 if self._per_step:
-                    out[idx, : y.shape[1]] = y
-                else:
-                    out[idx] = y
+                    for i, steps in zip(idx, unpad(y, lengths), strict=True):
+                        out[i] = steps
+                    continue
+                if out is None:
+                    out = np.zeros((data.n_samples, *y.shape[1:]), dtype=y.dtype)
+                out[idx] = y
         return out
 
     # ------------------------------------------------------------ inspect

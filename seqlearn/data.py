@@ -2,9 +2,12 @@
 
 Every entry point (estimators, transformers) reaches the one canonical internal
 format through :func:`check_sequences`: a zero-padded array ``(N, L, F)`` (or
-``(N, L)`` token ids) plus the true ``lengths``.  Batches are cut from it by
-:class:`SequenceDataset` and walked by :class:`BucketBatchIterator`, which groups
-sequences of similar length so little time is spent on padding.
+``(N, L)`` token ids) plus the true ``lengths``, or, for a list of sequences
+with ``pad=False`` (what the estimators ask for), their steps one after the
+other (:class:`RaggedSteps`), so memory follows the data.  Batches are cut and
+padded by :class:`SequenceDataset` and walked by :class:`BucketBatchIterator`
+(training) or :func:`predict_batches` (inference), which group sequences of
+similar length so little time is spent on padding.
 """
 
 from __future__ import annotations
@@ -17,14 +20,18 @@ import torch
 from numpy.typing import ArrayLike, DTypeLike
 from scipy import sparse
 
+from seqlearn.nn.constants import PAD_TARGET
+
 __all__ = [
     "BucketBatchIterator",
+    "RaggedSteps",
     "SequenceData",
     "SequenceDataset",
     "check_float32_range",
     "check_sequences",
     "check_token_ids",
     "pad_sequences",
+    "predict_batches",
     "unpad",
 ]
 
@@ -73,18 +80,24 @@ class RaggedSteps:
     """Validated ragged sequences as their concatenated real steps (no padding).
 
     What :func:`check_sequences` returns with ``pad=False`` for sequences of
-    unequal lengths: memory follows the data, not ``N x longest``.
+    unequal lengths: memory follows the data, not ``N x longest``.  Batches
+    are padded one at a time (:meth:`padded`, :class:`SequenceDataset`).
 
     Parameters
     ----------
-    steps : ndarray of shape (sum of lengths, F)
-        The steps of every sequence, one after the other (a fresh array).
+    steps : ndarray of shape (sum of lengths, F), or (sum of lengths,) for ids
+        The steps of every sequence, one after the other (a fresh array);
+        token ids are int64.
     lengths : ndarray of shape (N,) int64
         Number of steps of each sequence (all >= 1).
+    order : ndarray of shape (sum of lengths,) or None
+        For token ids from which padding (id 0) was removed: the position in
+        its raw sequence that each step came from.
     """
 
     steps: np.ndarray
     lengths: np.ndarray
+    order: np.ndarray | None = None
     tabular = False
 
     @property
@@ -94,8 +107,39 @@ class RaggedSteps:
 
     @property
     def n_step_features(self) -> int:
-        """Number of features per step."""
-        return self.steps.shape[1]
+        """Number of features per step (1 for token ids)."""
+        return 1 if self.steps.ndim == 1 else self.steps.shape[1]
+
+    @property
+    def starts(self) -> np.ndarray:
+        """Offset of every sequence's first step in ``steps``."""
+        return np.cumsum(self.lengths) - self.lengths
+
+    def padded(self, indices=None) -> np.ndarray:
+        """Return the sequences at ``indices`` (all by default), zero-padded.
+
+        Parameters
+        ----------
+        indices : array-like of int, default=None
+            Positions of the sequences, in the order wanted.
+
+        Returns
+        -------
+        ndarray of shape (n, longest of them[, F])
+            The sequences, zero after each one's end.
+        """
+        idx = np.arange(self.n_samples) if indices is None else np.asarray(indices)
+        lengths, starts = self.lengths[idx], self.starts[idx]
+        steps = np.arange(int(lengths.max()) if len(idx) else 0)
+        mask = steps < lengths[:, None]
+        out = np.zeros((*mask.shape, *self.steps.shape[1:]), self.steps.dtype)
+        out[mask] = self.steps[(starts[:, None] + steps)[mask]]
+        return out
+
+    @property
+    def values(self) -> np.ndarray:
+        """All sequences zero-padded (``N x longest``): for small inputs only."""
+        return self.padded()
 
 
 def _is_2d_table(X) -> bool:
@@ -179,13 +223,13 @@ def check_float32_range(
 
 
 def check_token_ids(
-    data: SequenceData, num_embeddings=None, *, input_name: str = "X"
+    data: SequenceData | RaggedSteps, num_embeddings=None, *, input_name: str = "X"
 ) -> int:
     """Return the embedding table size token ids need, checking the largest id.
 
     Parameters
     ----------
-    data : SequenceData
+    data : SequenceData or RaggedSteps
         Token ids (``check_sequences(..., tokens=True)``).
     num_embeddings : int, default=None
         The table size: given by the user or fitted.  None infers ``max id +
@@ -205,12 +249,20 @@ def check_token_ids(
         inferred table too large to allocate sensibly; the id and its position
         are named.
     """
-    ids = data.values
-    top_at = int(np.argmax(ids))
-    top = int(ids.reshape(-1)[top_at])
-    row, col = np.unravel_index(top_at, ids.shape)
-    if data.order is not None:  # the position in the raw input, padding included
-        col = data.order[row, col]
+    if isinstance(data, RaggedSteps):
+        top_at = int(np.argmax(data.steps))
+        top = int(data.steps[top_at])
+        row = int(np.searchsorted(np.cumsum(data.lengths), top_at, side="right"))
+        col = top_at - int(data.starts[row])
+        if data.order is not None:  # the position in the raw input
+            col = int(data.order[top_at])
+    else:
+        ids = data.values
+        top_at = int(np.argmax(ids))
+        top = int(ids.reshape(-1)[top_at])
+        row, col = np.unravel_index(top_at, ids.shape)
+        if data.order is not None:  # the position in the raw input, padding included
+            col = data.order[row, col]
     where = f"{input_name}[{row}][{col}]"
     if num_embeddings is None:
         if top >= MAX_INFERRED_EMBEDDINGS:
@@ -367,6 +419,18 @@ def _compact_tokens(ids: np.ndarray, input_name: str) -> SequenceData:
     return SequenceData(compact, lengths, tabular=False, order=order[:, :max_len])
 
 
+def _compact_ragged_tokens(flat, lengths, input_name) -> RaggedSteps:
+    """Ragged :func:`_compact_tokens`: drop ids 0 from concatenated sequences."""
+    keep = flat != 0
+    if keep.all():
+        return RaggedSteps(flat, lengths)
+    position = np.arange(len(flat)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    seq = np.repeat(np.arange(len(lengths)), lengths)
+    kept = np.bincount(seq[keep], minlength=len(lengths)).astype(np.int64)
+    _check_no_empty(kept, input_name, "only padding (id 0)")
+    return RaggedSteps(flat[keep], kept, order=position[keep])
+
+
 def check_dense(values, name: str) -> None:
     """Raise a TypeError naming ``name`` if ``values`` is a sparse matrix.
 
@@ -411,9 +475,10 @@ def check_sequences(
         estimators compute in float32; transformers that take statistics of
         the raw values (a scaler) ask for float64.
     pad : bool, default=True
-        False: numeric sequences of unequal lengths come back as
-        :class:`RaggedSteps`, their steps concatenated without padding (for
-        elementwise work such as scaling); any other input as with True.
+        False: a list of numeric sequences of unequal lengths, or of token id
+        sequences, comes back as :class:`RaggedSteps`, the steps concatenated
+        without padding (memory follows the data); any other input as with
+        True.
 
     Returns
     -------
@@ -548,6 +613,8 @@ def _check_ragged(
     _check_no_empty(lengths, input_name)
     if tokens:
         flat = _as_numeric(np.concatenate(seqs), input_name, tokens=True)
+        if not pad:
+            return _compact_ragged_tokens(flat, lengths, input_name)
         padded, _ = pad_sequences(
             np.split(flat, np.cumsum(lengths)[:-1]), dtype=np.int64
         )
@@ -617,20 +684,23 @@ class BatchDataset(torch.utils.data.Dataset):
 
 
 class SequenceDataset(BatchDataset):
-    """Padded sequences with optional targets and sample weights.
+    """Sequences with optional targets and sample weights, batched on demand.
 
     Indexing with a list of indices (``__getitems__``) returns one collated
-    batch ``({"x": x, "lengths": lengths}, target)`` trimmed to the longest
-    sequence in it, with no per-sample Python call.
+    batch ``({"x": x, "lengths": lengths}, target)`` padded to the longest
+    sequence in it, with no per-sample Python call.  Ragged sequences
+    (:class:`RaggedSteps`) stay unpadded: memory follows the data, and only
+    the batch is padded.
 
     Parameters
     ----------
-    values : ndarray of shape (N, L, F) or (N, L)
-        Padded sequences.
+    values : ndarray of shape (N, L, F) or (N, L), or RaggedSteps
+        Padded sequences, or the concatenated steps of ragged ones.
     lengths : ndarray of shape (N,)
         True lengths.
     y : ndarray of shape (N,), (N, n_outputs) or (N, L), default=None
-        Targets; per-step targets (``per_step=True``) are padded with -100.
+        Targets; per-step targets (``per_step=True``) are padded with -100,
+        or, with ragged ``values``, one per step of ``values.steps``.
     sample_weight : ndarray of shape (N,), default=None
         Per-sequence weights.
     per_step : bool, default=False
@@ -639,13 +709,17 @@ class SequenceDataset(BatchDataset):
 
     def __init__(
         self,
-        values: ArrayLike,
+        values: ArrayLike | RaggedSteps,
         lengths: ArrayLike,
         y: ArrayLike | None = None,
         sample_weight: ArrayLike | None = None,
         per_step: bool = False,
     ) -> None:
-        self.values = _shared_tensor(values)
+        if isinstance(values, RaggedSteps):
+            self.values, self.steps = None, _shared_tensor(values.steps)
+            self.starts = torch.as_tensor(values.starts)
+        else:
+            self.values, self.steps = _shared_tensor(values), None
         lengths = np.asarray(lengths)
         if lengths.ndim == 1 and lengths.strides == (0,) and len(lengths):
             # fixed-length input: keep the broadcast instead of n copies
@@ -662,10 +736,19 @@ class SequenceDataset(BatchDataset):
         idx = torch.as_tensor(indices, dtype=torch.int64)
         lengths = self.lengths[idx]
         max_len = int(lengths.max())
-        x = self.values[idx, :max_len]
+        if self.steps is None:
+            x = self.values[idx, :max_len]
+        else:  # pad this batch only
+            real = torch.arange(max_len) < lengths[:, None]
+            at = (self.starts[idx, None] + torch.arange(max_len)).masked_fill(~real, 0)
+            x = self.steps[at]
+            x[~real] = 0
         target = None
-        if self.y is not None:
+        if self.y is not None and self.per_step and self.steps is not None:
+            target = self.y[at].masked_fill(~real, PAD_TARGET)
+        elif self.y is not None:
             target = self.y[idx, :max_len] if self.per_step else self.y[idx]
+        if target is not None:
             if self.sample_weight is not None:
                 target = {"y": target, "sample_weight": self.sample_weight[idx]}
         return {"x": x, "lengths": lengths}, target
@@ -685,13 +768,73 @@ class SequenceDataset(BatchDataset):
         """
         idx = torch.as_tensor(indices, dtype=torch.int64)
         pick = lambda t: None if t is None else t[idx]  # noqa: E731
+        lengths = self.lengths[idx]
+        if self.steps is None:
+            values, y = self.values[idx], pick(self.y)
+        else:
+            # each kept step's position: its sequence's old start + its step
+            shift = self.starts[idx] - (lengths.cumsum(0) - lengths)
+            at = torch.repeat_interleave(shift, lengths)
+            at += torch.arange(len(at))
+            values = RaggedSteps(self.steps[at].numpy(), lengths.numpy())
+            y = self.y[at] if self.per_step and self.y is not None else pick(self.y)
         return SequenceDataset(
-            self.values[idx],
-            self.lengths[idx],
-            pick(self.y),
+            values,
+            lengths,
+            y,
             pick(self.sample_weight),
             per_step=self.per_step,
         )
+
+
+def _cut_sorted(order, lengths, batch_size, budget):
+    """Cut length-sorted positions into batches.
+
+    A batch holds at most ``batch_size`` sequences and at most ``budget``
+    padded steps, unless one sequence alone is longer.
+    """
+    ordered = lengths[order]
+    batches, start = [], 0
+    while start < len(order):
+        ahead = ordered[start : start + batch_size]
+        fits = np.arange(1, len(ahead) + 1) * ahead <= budget
+        stop = start + max(1, int(fits.sum()))
+        batches.append(order[start:stop])
+        start = stop
+    return batches
+
+
+def _step_budget(lengths, batch_size, factor):
+    """Most padded steps per batch: ``factor`` full batches of mean length."""
+    return max(factor * batch_size * float(lengths.mean()), int(lengths.max()))
+
+
+def predict_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
+    """Index batches of length-sorted sequences for inference.
+
+    Each batch holds at most ``batch_size`` sequences and, where lengths are
+    skewed, at most ``max(4 * batch_size * mean length, longest)`` padded
+    steps: one very long sequence gets a batch of its own instead of
+    padding ``batch_size - 1`` short ones to its length.
+
+    Parameters
+    ----------
+    lengths : ndarray of shape (N,)
+        Sequence lengths.
+    batch_size : int
+        Most sequences per batch.
+
+    Returns
+    -------
+    list of ndarray
+        Positions of the sequences of each batch, shortest first.
+    """
+    n = len(lengths)
+    if n == 0 or lengths.min() == lengths.max():
+        order = np.arange(n)
+        return [order[i : i + batch_size] for i in range(0, n, batch_size)]
+    order = np.argsort(lengths, kind="stable")
+    return _cut_sorted(order, lengths, batch_size, _step_budget(lengths, batch_size, 4))
 
 
 class BucketBatchIterator:
@@ -699,8 +842,11 @@ class BucketBatchIterator:
 
     Shuffled indices are cut into pools of ``pool_batches`` batches, each pool
     is sorted by length and cut into batches, and the batch order is shuffled:
-    batches stay random while padding stays small.  Randomness comes from
-    torch's global generator, which the estimators seed in ``fit``.
+    batches stay random while padding stays small.  A batch that would pad
+    more than ``max(16 * batch_size * mean length, longest)`` steps (a rare
+    very long sequence among short ones) is split where that budget ends, so
+    memory follows the data.  Randomness comes from torch's global
+    generator, which the estimators seed in ``fit``.
 
     Parameters
     ----------
@@ -740,18 +886,25 @@ class BucketBatchIterator:
         n, bs = len(self.dataset), self.batch_size
         lengths = self.dataset.lengths.numpy()
         ragged = n and lengths.min() != lengths.max()
-        if not self.shuffle:
-            order = np.argsort(lengths, kind="stable") if ragged else np.arange(n)
-            return [order[i : i + bs] for i in range(0, n, bs)]
-        order = torch.randperm(n, dtype=torch.int32).numpy()
         if not ragged:
+            order = (
+                torch.randperm(n, dtype=torch.int32).numpy()
+                if self.shuffle
+                else np.arange(n)
+            )
             return [order[i : i + bs] for i in range(0, n, bs)]
+        # only batches padded far beyond the usual (a rare very long sequence
+        # among short ones) are split: other data keeps its batches
+        budget = _step_budget(lengths, bs, 16)
+        if not self.shuffle:
+            return _cut_sorted(np.argsort(lengths, kind="stable"), lengths, bs, budget)
+        order = torch.randperm(n, dtype=torch.int32).numpy()
         pool = bs * self.pool_batches
         batches = []
         for start in range(0, n, pool):
             chunk = order[start : start + pool]
             chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-            batches.extend(chunk[i : i + bs] for i in range(0, len(chunk), bs))
+            batches.extend(_cut_sorted(chunk, lengths, bs, budget))
         perm = torch.randperm(len(batches)).tolist()
         return [batches[i] for i in perm]
 

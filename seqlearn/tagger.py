@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
 from collections.abc import Iterator
 
@@ -21,7 +22,7 @@ from seqlearn.base import (
     param,
     softmax,
 )
-from seqlearn.data import pad_sequences, unpad
+from seqlearn.data import RaggedSteps, pad_sequences
 from seqlearn.metrics import token_accuracy
 from seqlearn.nn import CRFLoss, allowed_transitions
 from seqlearn.nn.constants import PAD_TARGET
@@ -216,14 +217,21 @@ class SequenceTagger(BaseSequenceEstimator):
                 "SequenceTagger needs steps of at least 2 classes in the data, but "
                 f"y contains only one class: {self.classes_.tolist()[0]!r}."
             )
-        y_enc, _ = pad_sequences(
-            np.split(encoder.transform(flat), np.cumsum(raw)[:-1]), dtype=np.int64
-        )
-        y_enc[np.arange(y_enc.shape[1]) >= raw[:, None]] = PAD_TARGET
-        if data.order is not None:
-            # token ids 0 were dropped from X: drop their labels too
-            y_enc = np.take_along_axis(y_enc, data.order, axis=1)
-            y_enc[np.arange(y_enc.shape[1]) >= data.lengths[:, None]] = PAD_TARGET
+        y_enc = encoder.transform(flat).astype(np.int64)
+        if isinstance(data, RaggedSteps):  # one label per step of data.steps
+            if data.order is not None:
+                # token ids 0 were dropped from X: drop their labels too
+                first = np.repeat(np.cumsum(raw) - raw, data.lengths)
+                y_enc = y_enc[first + data.order]
+        else:
+            y_enc, _ = pad_sequences(
+                np.split(y_enc, np.cumsum(raw)[:-1]), dtype=np.int64
+            )
+            y_enc[np.arange(y_enc.shape[1]) >= raw[:, None]] = PAD_TARGET
+            if data.order is not None:
+                # token ids 0 were dropped from X: drop their labels too
+                y_enc = np.take_along_axis(y_enc, data.order, axis=1)
+                y_enc[np.arange(y_enc.shape[1]) >= data.lengths[:, None]] = PAD_TARGET
         if self.constraints is not None:
             y_enc = repair_scheme(
                 y_enc, data.lengths, self.classes_.tolist(), self.constraints
@@ -268,8 +276,12 @@ class SequenceTagger(BaseSequenceEstimator):
         return out.cpu().numpy()
 
     # ------------------------------------------------------------ predict
-    def _scores(self, X):
-        """Return padded per-step scores, lengths, and whether X is an array."""
+    def _per_batch(self, X, crf_method, fallback):
+        """Run ``fallback(scores)`` (or the CRF's method) on each batch's scores.
+
+        Returns a list of per-sequence arrays, or one array when X is an
+        array whose sequences all have its full width.
+        """
         X = _as_sequences(X)
         data = self._validate_X(X, reset=False)
         # an array whose sequences all have its full width gives an array back
@@ -280,7 +292,12 @@ class SequenceTagger(BaseSequenceEstimator):
             and X.ndim >= 2
             and bool(np.all(data.lengths == X.shape[1]))
         )
-        return self._forward(data), data.lengths, rectangular
+        if self._fitted_crf():
+            transform = functools.partial(self._crf_infer, crf_method)
+        else:
+            transform = lambda scores, lengths: fallback(scores)  # noqa: E731
+        out = self._forward(data, transform)
+        return np.stack(out) if rectangular else out
 
     @doc.fill_doc(parameters=doc.PREDICT_PARAMETERS_DOC)
     def predict_proba(self, X):
@@ -297,12 +314,7 @@ class SequenceTagger(BaseSequenceEstimator):
 (n_samples, n_timesteps, n_classes) for an array whose sequences all have its width
             Probabilities in the order of ``classes_``.
         """
-        scores, lengths, rectangular = self._scores(X)
-        if self._fitted_crf():
-            proba = self._crf_infer("marginals", scores, lengths)
-        else:
-            proba = softmax(scores)
-        return proba if rectangular else unpad(proba, lengths)
+        return self._per_batch(X, "marginals", softmax)
 
     @doc.fill_doc(parameters=doc.PREDICT_PARAMETERS_DOC)
     def predict(self, X):
@@ -318,13 +330,10 @@ class SequenceTagger(BaseSequenceEstimator):
 (n_samples, n_timesteps) for an array whose sequences all have its width
             Predicted labels.
         """
-        scores, lengths, rectangular = self._scores(X)
-        if self._fitted_crf():
-            best = self._crf_infer("decode", scores, lengths)
-        else:
-            best = scores.argmax(axis=-1)
-        labels = self.classes_[best]
-        return labels if rectangular else unpad(labels, lengths)
+        best = self._per_batch(X, "decode", lambda scores: scores.argmax(axis=-1))
+        if isinstance(best, np.ndarray):
+            return self.classes_[best]
+        return [self.classes_[b] for b in best]
 
     def score(self, X, y, sample_weight=None):
         """Return the token accuracy over all real steps.

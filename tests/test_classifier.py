@@ -220,3 +220,17 @@ def test_a_missing_text_is_named(missing):
     for texts in (["a good film", missing], [missing, "a good film"]):
         with pytest.raises(TypeError, match=r"is missing .*fill or drop"):
             RNNClassifier(max_epochs=1).fit(texts, [1, 0])
+
+
+def test_a_very_long_sequence_among_short_ones_is_classified_as_alone():
+    # ragged input is never padded as a whole, and a sequence far longer than
+    # the rest gets a batch of its own (memory: benchmarks/bench_memory.py)
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(5, 2)) for _ in range(400)] + [rng.normal(size=(4000, 2))]
+    y = np.arange(len(X)) % 2
+    clf = RNNClassifier(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
+    data = clf._validate_X(X, reset=False)
+    assert data.steps.shape == (5 * 400 + 4000, 2)
+    proba = clf.predict_proba(X)
+    for i in (0, 400):
+        np.testing.assert_allclose(clf.predict_proba([X[i]])[0], proba[i], atol=1e-6)

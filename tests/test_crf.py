@@ -264,3 +264,26 @@ def test_validation_accuracy_scores_the_viterbi_path_with_a_crf():
     viterbi = criterion.crf.decode(emissions, torch.tensor([2]))
     assert viterbi.tolist() == [[0, 0]]  # argmax of the emissions: [0, 1]
     assert recorded["valid_acc"] == 0.5  # the argmax would score 1.0
+
+
+def test_repair_scheme_reads_concatenated_tags_like_padded_rows():
+    import warnings
+
+    from seqlearn.nn.crf import repair_scheme
+
+    labels = ["B-X", "I-X", "O"]
+    rows = [[1, 1, 2], [2, 1], [0, 1, 2, 1]]  # a stray I-X in every row
+    lengths = np.array([len(r) for r in rows])
+    padded = np.full((3, 4), -100)
+    for i, r in enumerate(rows):
+        padded[i, : len(r)] = r
+    flat = np.concatenate(rows)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fixed_padded = repair_scheme(padded, lengths, labels, "iob2")
+        fixed_flat = repair_scheme(flat, lengths, labels, "iob2")
+    assert [str(w.message)[:1] for w in caught] == ["3", "3"]
+    assert fixed_padded[0].tolist() == [0, 1, 2, -100]
+    assert fixed_padded[2].tolist() == [0, 1, 2, 0]
+    real = np.arange(4) < lengths[:, None]
+    np.testing.assert_array_equal(fixed_padded[real], fixed_flat)

@@ -6,9 +6,12 @@ from scipy import sparse
 
 from seqlearn.data import (
     BucketBatchIterator,
+    RaggedSteps,
     SequenceDataset,
     check_sequences,
+    check_token_ids,
     pad_sequences,
+    predict_batches,
     unpad,
 )
 
@@ -232,3 +235,82 @@ def test_read_only_arrays_without_dlpack_are_copied(monkeypatch, recwarn):
     assert not recwarn.list
     assert not np.shares_memory(dataset.values.numpy(), values)
     np.testing.assert_array_equal(dataset.values.numpy(), values)
+
+
+# --------------------------------------------------------------------------
+# ragged input stays unpadded: only batches are padded
+# --------------------------------------------------------------------------
+
+
+def _batches_equal(a, b, indices):
+    (xa, ya), (xb, yb) = a.__getitems__(indices), b.__getitems__(indices)
+    assert torch.equal(xa["x"], xb["x"])
+    assert torch.equal(xa["lengths"], xb["lengths"])
+    assert (ya is None and yb is None) or torch.equal(ya, yb)
+
+
+def test_ragged_steps_give_the_same_batches_as_the_padded_array():
+    rng = np.random.default_rng(0)
+    seqs = [rng.normal(size=(t, 3)) for t in rng.integers(1, 12, size=40)]
+    tags = [rng.integers(0, 3, size=len(s)) for s in seqs]
+    padded = check_sequences(seqs)
+    ragged = check_sequences(seqs, pad=False)
+    assert isinstance(ragged, RaggedSteps)
+    assert ragged.steps.shape == (padded.lengths.sum(), 3)
+    np.testing.assert_array_equal(ragged.padded(), padded.values)
+    y, _ = pad_sequences(tags, dtype=np.int64)
+    y[np.arange(y.shape[1]) >= padded.lengths[:, None]] = -100
+    a = SequenceDataset(padded.values, padded.lengths, y, per_step=True)
+    b = SequenceDataset(ragged, ragged.lengths, np.concatenate(tags), per_step=True)
+    for idx in ([0], [3, 1, 7], rng.permutation(40)[:9], np.arange(40)):
+        _batches_equal(a, b, idx)
+    sub_a, sub_b = a.subset([5, 2, 9]), b.subset([5, 2, 9])
+    _batches_equal(sub_a, sub_b, [0, 1, 2])
+    _batches_equal(sub_a, sub_b, [2])
+
+
+def test_ragged_token_ids_drop_padding_and_keep_raw_positions():
+    X = [[0, 5, 6], [7, 0, 8, 9, 0]]
+    ragged = check_sequences(X, tokens=True, pad=False)
+    padded = check_sequences(X, tokens=True)
+    assert ragged.steps.tolist() == [5, 6, 7, 8, 9]
+    assert ragged.lengths.tolist() == [2, 3]
+    assert ragged.order.tolist() == [1, 2, 0, 2, 3]
+    np.testing.assert_array_equal(ragged.padded(), padded.values)
+    # the largest id is named at its raw position, as for padded input
+    for data in (ragged, padded):
+        with pytest.raises(ValueError, match=r"X\[1\]\[3\] is token id 9"):
+            check_token_ids(data, 9)
+    with pytest.raises(ValueError, match=r"X\[0\] is an empty sequence"):
+        check_sequences([[0, 0], [3]], tokens=True, pad=False)
+
+
+def test_a_very_long_sequence_gets_an_inference_batch_of_its_own():
+    lengths = np.array([10] * 1000 + [10_000])
+    batches = predict_batches(lengths, 128)
+    assert batches[-1].tolist() == [1000]
+    assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(1001))
+    assert max(len(b) for b in batches) == 128
+    # ordinary ragged lengths keep the plain length-sorted cut
+    lengths = np.random.default_rng(0).integers(5, 40, size=500)
+    got = predict_batches(lengths, 128)
+    assert [len(b) for b in got] == [128, 128, 128, 116]
+    assert np.array_equal(np.concatenate(got), np.argsort(lengths, kind="stable"))
+
+
+def test_training_batches_split_only_where_padding_would_explode():
+    ordinary = np.random.default_rng(0).integers(1, 200, size=1000)
+    skewed = np.array([10] * 1000 + [20_000])
+    for lengths in (ordinary, skewed):
+        ds = SequenceDataset(
+            RaggedSteps(np.zeros((lengths.sum(), 1), np.float32), lengths), lengths
+        )
+        torch.manual_seed(0)
+        batches = BucketBatchIterator(ds, 32, shuffle=True).batch_indices()
+        assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(len(ds)))
+        sizes = sorted(len(b) for b in batches)
+        if lengths is ordinary:  # pools of 640 cut into 32s: as before
+            assert sizes == [8] + [32] * 31
+        else:  # the long one alone, not padding 31 short ones to its length
+            assert [len(b) for b in batches if 1000 in b] == [1]
+            assert max(lengths[b].max() * len(b) for b in batches) == 20_000

@@ -444,3 +444,58 @@ def test_a_single_tag_class_is_refused():
 def test_sklearn_tags_say_text_is_read_and_y_required():
     tags = SequenceTagger().__sklearn_tags__()
     assert tags.input_tags.string and tags.target_tags.required
+
+
+def test_ragged_token_lists_train_the_same_tagger_as_the_padded_array():
+    # a list is kept unpadded (its steps concatenated), a 2-D array padded:
+    # the batches, and so the fitted tagger, are the same; ids 0 drop their
+    # labels in both, and the CRF's scheme repair sees the same tags
+    X_list = [[0, 3, 4], [5, 6, 7, 8], [9, 0, 2]] * 10
+    X_array = np.array([[0, 3, 4, 0], [5, 6, 7, 8], [9, 0, 2, 0]] * 10)
+    tags = [["O", "I-X", "I-X"], ["B-X", "O", "O", "O"], ["O", "O", "I-X"]] * 10
+    y_array = np.array([t + ["O"] * (4 - len(t)) for t in tags])
+    params = dict(
+        embedding_dim=4,
+        hidden_size=6,
+        max_epochs=3,
+        batch_size=8,
+        crf=True,
+        constraints="iob2",
+        random_state=0,
+    )
+    with pytest.warns(UserWarning, match="break the IOB2 scheme"):
+        ragged = SequenceTagger(**params).fit(X_list, tags)
+    with pytest.warns(UserWarning, match="break the IOB2 scheme"):
+        padded = SequenceTagger(**params).fit(X_array, y_array)
+    assert ragged.history_[-1]["train_loss"] == padded.history_[-1]["train_loss"]
+    pairs = zip(ragged.predict_proba(X_list), padded.predict_proba(X_list), strict=True)
+    for a, b in pairs:
+        np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.parametrize("crf", [False, True])
+def test_a_very_long_sentence_among_short_ones_is_tagged_as_alone(crf):
+    # inference pads one batch at a time, and the long sentence gets a batch
+    # of its own: memory follows the data (benchmarks/bench_memory.py)
+    rng = np.random.default_rng(0)
+    X = [rng.integers(2, 9, size=4) for _ in range(300)] + [rng.integers(2, 9, 3000)]
+    y = [np.where(x > 5, "a", "b") for x in X]
+    tagger = SequenceTagger(
+        embedding_dim=4, hidden_size=4, max_epochs=1, crf=crf, random_state=0
+    ).fit(X, y)
+    data = tagger._validate_X(X, reset=False)
+    assert data.steps.shape == (sum(map(len, X)),)  # no N x longest array
+    proba, labels = tagger.predict_proba(X), tagger.predict(X)
+    for i in (0, 300):
+        np.testing.assert_allclose(tagger.predict_proba([X[i]])[0], proba[i], atol=1e-5)
+        assert tagger.predict([X[i]])[0].tolist() == labels[i].tolist()
+
+
+def test_text_input_is_kept_unpadded():
+    # word, case and character ids of each token, one token after the other
+    X = [["Jan", "woont"], ["in", "Leiden", "nu"]] * 5 + [["heel"] * 500]
+    y = [["B", "O"], ["O", "B", "O"]] * 5 + [["O"] * 500]
+    tagger = SequenceTagger(hidden_size=4, max_epochs=1, random_state=0).fit(X, y)
+    data = tagger._validate_X(X, reset=False)
+    assert data.steps.shape[0] == sum(map(len, X))
+    assert tagger.predict([X[0]])[0].tolist() == tagger.predict(X)[0].tolist()

@@ -495,7 +495,7 @@ class CRFLoss(nn.Module):
 
 
 def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
-    """Return padded tag ids with stray tags read as seqeval reads them.
+    """Return tag ids with stray tags read as seqeval reads them.
 
     Real annotations break their scheme now and then ("O I-LOC"); seqeval
     reads such a stray ``I-X`` as the start of an entity, so in IOB2 it
@@ -505,8 +505,9 @@ def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
 
     Parameters
     ----------
-    tags : ndarray of shape (N, L), int
-        Tag ids, ``PAD_TARGET`` after each sequence's end.
+    tags : ndarray of shape (N, L) or (sum of lengths,), int
+        Tag ids: padded (``PAD_TARGET`` after each sequence's end), or the
+        sequences' tags one after the other.
     lengths : ndarray of shape (N,)
         Real steps of each sequence.
     labels : list of str
@@ -518,7 +519,7 @@ def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
 
     Returns
     -------
-    tags : ndarray of shape (N, L)
+    tags : ndarray of the shape of ``tags``
         The tags, repaired.
 
     Examples
@@ -531,6 +532,14 @@ def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
     ...                   "iob2").tolist()
     [[2, 0]]
     """
+    lengths = np.asarray(lengths)
+    if tags.ndim == 2:  # padded: repaired as the concatenated real steps
+        real = np.arange(tags.shape[1]) < lengths[:, None]
+        out = tags.copy()
+        out[real] = repair_scheme(
+            tags[real], lengths, labels, scheme, stacklevel=stacklevel + 1
+        )
+        return out
     trans, start, end = (m.numpy() for m in allowed_transitions(labels, scheme))
     swap = {"iob2": ("I-", "B-"), "iob1": ("B-", "I-")}.get(scheme)
     repair = np.arange(len(labels))
@@ -542,26 +551,26 @@ def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
                 repair[i] = labels.index(fixed)
             elif tag.startswith(swap[0]):
                 unfixable[i] = fixed
+    firsts = np.cumsum(lengths) - lengths
+    lasts = firsts + lengths - 1
+    seq = np.repeat(np.arange(len(lengths)), lengths)
 
     def invalid(y):
-        real = y != PAD_TARGET
-        prev, cur = y[:, :-1].clip(0), y[:, 1:].clip(0)
         bad = np.zeros(y.shape, dtype=bool)
-        bad[:, 0] = ~start[y[:, 0]]
-        bad[:, 1:] = ~trans[prev, cur] & real[:, 1:]
+        bad[1:] = ~trans[y[:-1], y[1:]]
+        bad[firsts] = ~start[y[firsts]]
         return bad
 
     bad = invalid(tags)
     if bad.any():
-        tags = np.where(bad, repair[tags.clip(0)], tags)
-        rows = np.arange(len(lengths))
-        still = invalid(tags).any(1) | ~end[tags[rows, lengths - 1]]
+        tags = np.where(bad, repair[tags], tags)
+        still = np.bincount(seq[invalid(tags)], minlength=len(lengths)) > 0
+        still |= ~end[tags[lasts]]
         for i in np.flatnonzero(still)[:1]:
-            path = " ".join(str(labels[t]) for t in tags[i, : lengths[i]])
+            own = tags[firsts[i] : lasts[i] + 1]
+            path = " ".join(str(labels[t]) for t in own)
             # a stray tag is repaired only into a label that exists
-            missing = sorted(
-                {unfixable[t] for t in tags[i, : lengths[i]] if t in unfixable}
-            )
+            missing = sorted({unfixable[t] for t in own if t in unfixable})
             why = (
                 f" (its stray tags cannot be read as {missing}: no such label in y)"
                 if missing
@@ -572,8 +581,9 @@ def repair_scheme(tags, lengths, labels, scheme, *, stacklevel=4):
                 f"so constraints={scheme!r} would forbid it; fix the tags or use "
                 "constraints=None."
             )
+        n_bad = int((np.bincount(seq[bad], minlength=len(lengths)) > 0).sum())
         warnings.warn(
-            f"{int(bad.any(1).sum())} sequences of y break the {scheme.upper()} "
+            f"{n_bad} sequences of y break the {scheme.upper()} "
             f"scheme; their stray {swap[0]} tags were read as {swap[1]} tags (as "
             "seqeval reads them).",
             UserWarning,
