@@ -62,6 +62,7 @@ VARIANTS = {
     "longer window: max(2m, 2h, 8)": {"_variant": ("long_window",)},
     "max_steps=100 (a third of the step budget)": {"max_steps": 100},
     "max_steps=150 (half the step budget)": {"max_steps": 150},
+    "full drift (before session 8)": {"_variant": ("drift_full",)},
 }
 
 

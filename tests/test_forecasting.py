@@ -1248,3 +1248,15 @@ def test_sparse_and_iterator_inputs_are_named():
         )
     with pytest.raises(TypeError, match="sparse matrix"):
         backtest(RNNForecaster(horizon=3), sp.csr_matrix(v[:, None]), initial_window=20)
+
+
+def test_drift_base_takes_half_the_window_trend():
+    # as the Theta method: the full local trend overshot after AMZN's 2003
+    # run-up (5.1x seasonal naive's error at a selection origin; session 8)
+    from seqlearn.forecasting._residual import ResidualModel
+
+    model = ResidualModel(window=5, horizon=3, season=1)
+    x = np.array([[-4.0, -3.0, -2.0, -1.0, 0.0]])  # one unit per step
+    np.testing.assert_allclose(model._base_predict("drift", None, x), [[0.5, 1, 1.5]])
+    model.variant = ("drift_full",)
+    np.testing.assert_allclose(model._base_predict("drift", None, x), [[1.0, 2, 3]])
