@@ -432,7 +432,10 @@ def _compact_ragged_tokens(flat, lengths, input_name) -> RaggedSteps:
 
 
 def check_dense(values, name: str) -> None:
-    """Raise a TypeError naming ``name`` if ``values`` is a sparse matrix.
+    """Reject a sparse matrix (TypeError) or a masked array with masked values.
+
+    A masked array's mask would be dropped by the conversion to a plain
+    array, and the values under it read as data (ValueError).
 
     Parameters
     ----------
@@ -445,6 +448,12 @@ def check_dense(values, name: str) -> None:
         raise TypeError(
             f"A sparse matrix was passed as {name}, but dense data is required: "
             f"seqlearn needs dense arrays. Use {name}.toarray()."
+        )
+    if np.ma.isMaskedArray(values) and np.ma.getmaskarray(values).any():
+        raise ValueError(
+            f"{name} is a masked array with {int(np.ma.count_masked(values))} "
+            "masked values, which seqlearn would read as data: fill them "
+            f"({name}.filled(value)) or drop those steps first."
         )
 
 
@@ -683,6 +692,25 @@ class BatchDataset(torch.utils.data.Dataset):
         raise NotImplementedError
 
 
+def _ragged_positions(starts, lengths, width):
+    """Return where each padded step of a batch is, and which steps are real.
+
+    ``at[i, t]`` is the position of step ``t`` of sequence ``i`` among the
+    concatenated steps (0 after its end, where ``real`` is False).
+    """
+    real = torch.arange(width) < lengths[:, None]
+    at = (starts[:, None] + torch.arange(width)).masked_fill(~real, 0)
+    return at, real
+
+
+def _kept_positions(starts, lengths):
+    """Positions, among concatenated steps, of the steps of the given sequences."""
+    # each kept step's position: its sequence's old start + its step
+    shift = starts - (lengths.cumsum(0) - lengths)
+    at = torch.repeat_interleave(shift, lengths)
+    return at + torch.arange(len(at))
+
+
 class SequenceDataset(BatchDataset):
     """Sequences with optional targets and sample weights, batched on demand.
 
@@ -739,8 +767,7 @@ class SequenceDataset(BatchDataset):
         if self.steps is None:
             x = self.values[idx, :max_len]
         else:  # pad this batch only
-            real = torch.arange(max_len) < lengths[:, None]
-            at = (self.starts[idx, None] + torch.arange(max_len)).masked_fill(~real, 0)
+            at, real = _ragged_positions(self.starts[idx], lengths, max_len)
             x = self.steps[at]
             x[~real] = 0
         target = None
@@ -772,10 +799,7 @@ class SequenceDataset(BatchDataset):
         if self.steps is None:
             values, y = self.values[idx], pick(self.y)
         else:
-            # each kept step's position: its sequence's old start + its step
-            shift = self.starts[idx] - (lengths.cumsum(0) - lengths)
-            at = torch.repeat_interleave(shift, lengths)
-            at += torch.arange(len(at))
+            at = _kept_positions(self.starts[idx], lengths)
             values = RaggedSteps(self.steps[at].numpy(), lengths.numpy())
             y = self.y[at] if self.per_step and self.y is not None else pick(self.y)
         return SequenceDataset(

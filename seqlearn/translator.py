@@ -24,10 +24,12 @@ from seqlearn.base import (
 )
 from seqlearn.data import (
     BatchDataset,
-    SequenceData,
+    RaggedSteps,
     _check_no_empty,
+    _kept_positions,
+    _ragged_positions,
     check_sequences,
-    pad_sequences,
+    predict_batches,
 )
 from seqlearn.nn.attention import AttentionSeq2Seq
 from seqlearn.preprocessing import VocabularyEncoder
@@ -35,14 +37,6 @@ from seqlearn.preprocessing import VocabularyEncoder
 __all__ = ["SequenceTranslator"]
 
 _BOS, _EOS = "<bos>", "<eos>"
-
-
-def _pad_ids(seqs, fill=0):
-    """Pad a list of 1-D int arrays to ``(N, max_len)`` with ``fill``."""
-    padded, lengths = pad_sequences(list(seqs), dtype=np.int64)
-    if fill:
-        padded[np.arange(padded.shape[1]) >= lengths[:, None]] = fill
-    return padded, lengths
 
 
 def length_limits(lengths, length_ratio, max_length=None) -> np.ndarray:
@@ -59,35 +53,58 @@ def length_limits(lengths, length_ratio, max_length=None) -> np.ndarray:
 class TranslationDataset(BatchDataset):
     """Source ids with teacher-forcing decoder inputs and shifted targets.
 
-    ``__getitems__`` returns ``({"x", "lengths", "y_in"}, y_out)`` trimmed to the
-    longest source and target of the batch: ``y_in`` is ``bos`` + target (0
-    after the end), ``y_out`` is target + ``eos`` (-100 after the end, ignored
-    by the loss).
+    Sources and targets are stored ragged (their steps concatenated, no
+    padding): memory follows the data, and each batch alone is padded.
+    ``__getitems__`` returns ``({"x", "lengths", "y_in"}, y_out)`` padded to
+    the longest source and target of the batch: ``x`` is the source ids (0
+    after the end), ``y_in`` is ``bos`` + target (0 after the end),
+    ``y_out`` is target + ``eos`` (-100 after the end, ignored by the loss).
+
+    Parameters
+    ----------
+    source : RaggedSteps
+        Source token ids of every pair.
+    y_in : ndarray of shape (sum of target_lengths,) int64
+        ``bos`` + target ids of every pair, one pair after the other.
+    y_out : ndarray of shape (sum of target_lengths,) int64
+        Target + ``eos`` ids of every pair, aligned with ``y_in``.
+    target_lengths : ndarray of shape (N,) int64
+        Length of each pair's ``y_in`` and ``y_out`` (target length + 1).
     """
 
-    def __init__(self, values, lengths, y_in, y_out, target_lengths):
-        self.values = torch.as_tensor(values)
-        self.lengths = torch.as_tensor(lengths, dtype=torch.int64)
+    def __init__(self, source: RaggedSteps, y_in, y_out, target_lengths):
+        self.steps = torch.as_tensor(source.steps)
+        self.lengths = torch.as_tensor(source.lengths, dtype=torch.int64)
+        self.starts = torch.as_tensor(source.starts)
         self.y_in = torch.as_tensor(y_in)
         self.y = torch.as_tensor(y_out)
         self.target_lengths = torch.as_tensor(target_lengths, dtype=torch.int64)
+        self.target_starts = self.target_lengths.cumsum(0) - self.target_lengths
 
     def __getitems__(self, indices):
         idx = torch.as_tensor(indices, dtype=torch.int64)
         lengths = self.lengths[idx]
-        S, T = int(lengths.max()), int(self.target_lengths[idx].max())
-        x = {"x": self.values[idx, :S], "lengths": lengths, "y_in": self.y_in[idx, :T]}
-        return x, self.y[idx, :T]
+        at, real = _ragged_positions(self.starts[idx], lengths, int(lengths.max()))
+        x = self.steps[at].masked_fill(~real, 0)
+        target_lengths = self.target_lengths[idx]
+        at, real = _ragged_positions(
+            self.target_starts[idx], target_lengths, int(target_lengths.max())
+        )
+        y_in = self.y_in[at].masked_fill(~real, 0)
+        y_out = self.y[at].masked_fill(~real, PAD_TARGET)
+        return {"x": x, "lengths": lengths, "y_in": y_in}, y_out
 
     def subset(self, indices) -> TranslationDataset:
         """Return the pairs at ``indices`` as a new dataset."""
         idx = torch.as_tensor(indices, dtype=torch.int64)
+        lengths, target_lengths = self.lengths[idx], self.target_lengths[idx]
+        at = _kept_positions(self.starts[idx], lengths)
+        target_at = _kept_positions(self.target_starts[idx], target_lengths)
         return TranslationDataset(
-            self.values[idx],
-            self.lengths[idx],
-            self.y_in[idx],
-            self.y[idx],
-            self.target_lengths[idx],
+            RaggedSteps(self.steps[at].numpy(), lengths.numpy()),
+            self.y_in[target_at],
+            self.y[target_at],
+            target_lengths,
         )
 
 
@@ -119,9 +136,7 @@ class ValidationSequenceAccuracy(Callback):
         module.eval()
         correct = 0
         n = len(dataset_valid)
-        order = np.argsort(dataset_valid.lengths.numpy(), kind="stable")
-        for start in range(0, n, 256):
-            idx = order[start : start + 256]
+        for idx in predict_batches(dataset_valid.lengths.numpy(), 256):
             batch, y_out = dataset_valid.__getitems__(idx)
             lengths = batch["lengths"]
             limit = length_limits(lengths.numpy(), self.length_ratio, self.max_length)
@@ -291,7 +306,7 @@ class SequenceTranslator(BaseSequenceEstimator):
             )
         return VocabularyEncoder(analyzer=analyzer, lowercase=False, **markers)
 
-    def _source(self, X, *, reset=False) -> SequenceData:
+    def _source(self, X, *, reset=False) -> RaggedSteps:
         if isinstance(X, Iterator):
             X = list(X)  # a generator: fit reads X twice
         if reset:
@@ -301,7 +316,7 @@ class SequenceTranslator(BaseSequenceEstimator):
         # named here: check_sequences cannot name a sample when all are empty
         lengths = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
         _check_no_empty(lengths, "X", "no tokens")
-        return check_sequences(ids, tokens=True)
+        return check_sequences(ids, tokens=True, pad=False)
 
     @staticmethod
     def _check_outputs(y, n_samples) -> list:
@@ -323,7 +338,7 @@ class SequenceTranslator(BaseSequenceEstimator):
         return self.target_encoder_._transform(y, "y", "target_analyzer")
 
     # ------------------------------------------------------------ net hooks
-    def _make_module(self, data: SequenceData, n_outputs: int) -> torch.nn.Module:
+    def _make_module(self, data: RaggedSteps, n_outputs: int) -> torch.nn.Module:
         return AttentionSeq2Seq(
             self.cell,
             len(self.source_encoder_.tokens_),
@@ -339,11 +354,8 @@ class SequenceTranslator(BaseSequenceEstimator):
             eos=self.target_encoder_.vocabulary_[_EOS],
         )
 
-    def _make_dataset(self, data: SequenceData, y, sample_weight):
-        y_in, y_out, target_lengths = y
-        return TranslationDataset(
-            data.values, data.lengths, y_in, y_out, target_lengths
-        )
+    def _make_dataset(self, data: RaggedSteps, y, sample_weight):
+        return TranslationDataset(data, *y)
 
     def _build_net(self, module, seed, **kwargs):
         net = super()._build_net(module, seed, **kwargs)
@@ -379,12 +391,18 @@ class SequenceTranslator(BaseSequenceEstimator):
         return net
 
     def _encode_targets(self, y):
-        """Return ``(y_in, y_out, lengths)``: bos + target, target + eos."""
+        """Return ``(y_in, y_out, lengths)``, ragged: bos + target, target + eos.
+
+        ``y_in`` and ``y_out`` hold every pair's ids one after the other (no
+        padding); ``lengths`` is each pair's target length + 1, their length.
+        """
         ids = self._target_ids(y)  # bos ... eos
-        lengths = np.array([len(s) - 1 for s in ids], dtype=np.int64)
-        y_in, _ = _pad_ids([s[:-1] for s in ids])
-        y_out, _ = _pad_ids([s[1:] for s in ids], fill=PAD_TARGET)
-        return y_in, y_out, lengths
+        full = np.fromiter(map(len, ids), dtype=np.int64, count=len(ids))
+        flat = np.concatenate(ids)
+        ends = np.cumsum(full)
+        y_in = np.delete(flat, ends - 1)  # drop each eos
+        y_out = np.delete(flat, ends - full)  # drop each bos
+        return y_in, y_out, full - 1
 
     # ------------------------------------------------------------ fit
     @fit_method
@@ -422,7 +440,7 @@ class SequenceTranslator(BaseSequenceEstimator):
         )
 
     # ------------------------------------------------------------ decoding
-    def _decode(self, data: SequenceData):
+    def _decode(self, data: RaggedSteps):
         """Decode the encoded inputs; return token id arrays and attention."""
         self._validate_params()
         limits = length_limits(data.lengths, self.length_ratio_, self.max_length)
@@ -431,13 +449,12 @@ class SequenceTranslator(BaseSequenceEstimator):
         device = self.net_.device
         n = data.n_samples
         tokens, attention, cut = [None] * n, [None] * n, np.zeros(n, bool)
-        order = np.argsort(data.lengths, kind="stable")
         chunk = max(8, 512 // self.beam_size)
         with _torch_context(None, resolve_device(device), self.n_threads):
-            for start in range(0, n, chunk):
-                idx = order[start : start + chunk]
+            # length-sorted batches: one very long input gets its own
+            for idx in predict_batches(data.lengths, chunk):
                 lengths = torch.as_tensor(data.lengths[idx])
-                x = torch.as_tensor(data.values[idx, : int(lengths.max())])
+                x = torch.as_tensor(data.padded(idx))
                 limit = torch.as_tensor(limits[idx], device=device)
                 if self.beam_size == 1:
                     out = module.greedy(x.to(device), lengths, limit)
@@ -533,17 +550,17 @@ class SequenceTranslator(BaseSequenceEstimator):
         y_in, y_out, target_lengths = self._encode_targets(
             self._check_outputs(y, data.n_samples)
         )
-        dataset = TranslationDataset(
-            data.values, data.lengths, y_in, y_out, target_lengths
-        )
+        dataset = TranslationDataset(data, y_in, y_out, target_lengths)
         module = self.net_.module_
         module.eval()
         device = self.net_.device
         out = np.zeros(data.n_samples)
         with _torch_context(None, resolve_device(device), self.n_threads):
             with torch.no_grad():
-                for start in range(0, data.n_samples, 256):
-                    idx = np.arange(start, min(start + 256, data.n_samples))
+                # sorted by the longer of source and target, so that neither
+                # is padded far beyond the others of its batch
+                longer = np.maximum(data.lengths, target_lengths)
+                for idx in predict_batches(longer, 256):
                     batch, target = dataset.__getitems__(idx)
                     batch = {k: v.to(device) for k, v in batch.items()}
                     logp = torch.log_softmax(module(**batch).float(), -1)

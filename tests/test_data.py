@@ -314,3 +314,22 @@ def test_training_batches_split_only_where_padding_would_explode():
         else:  # the long one alone, not padding 31 short ones to its length
             assert [len(b) for b in batches if 1000 in b] == [1]
             assert max(lengths[b].max() * len(b) for b in batches) == 20_000
+
+
+def test_masked_values_are_an_error_not_silently_read():
+    # np.asarray drops a mask: the values under it would be read as data
+    from seqlearn import RNNForecaster, SequenceRegressor
+
+    X = np.ma.masked_array(np.ones((4, 5)), mask=np.zeros((4, 5), bool))
+    check_sequences(X)  # nothing masked: accepted
+    X.mask[3, 2] = True
+    with pytest.raises(ValueError, match=r"X is a masked array with 1 masked"):
+        check_sequences(X)
+    with pytest.raises(ValueError, match=r"X\[3\] is a masked array"):
+        check_sequences(list(X))
+    y = np.ma.masked_array(np.arange(4.0), mask=[0, 1, 0, 0])
+    with pytest.raises(ValueError, match=r"y is a masked array"):
+        SequenceRegressor(max_epochs=1).fit(np.ones((4, 5)), y)
+    series = np.ma.masked_array(np.arange(40.0), mask=np.arange(40) == 5)
+    with pytest.raises(ValueError, match=r"y is a masked array"):
+        RNNForecaster(horizon=2).fit(series)

@@ -10,11 +10,14 @@ from sklearn.model_selection import GridSearchCV, train_test_split
 from sklearn.utils import check_random_state
 
 from seqlearn import SequenceTranslator
+from seqlearn.base import PAD_TARGET
+from seqlearn.data import RaggedSteps
 from seqlearn.datasets import make_addition, make_date_normalization, make_reversal
 from seqlearn.metrics import edit_error_rate, sequence_accuracy
 from seqlearn.nn import AttentionSeq2Seq
 from seqlearn.nn.attention import masked_softmax
 from seqlearn.nn.constants import UNK_ID
+from seqlearn.translator import TranslationDataset
 
 FAST = dict(hidden_size=32, embedding_dim=16, random_state=0, n_threads=1)
 
@@ -291,6 +294,104 @@ def test_loss_equals_one_pair_at_a_time_stepping(reverser):
                 prev = tok
     batch_ll = reverser.score_samples(X, y)
     assert batch_ll.sum() == pytest.approx(total, rel=1e-5)
+
+
+# ---------------------------------------------------------------- ragged data
+def _pad_by_hand(src, tgt, indices):
+    """The batch of pairs ``indices`` (``tgt`` holds bos ... eos), padded."""
+    S = max(len(src[i]) for i in indices)
+    T = max(len(tgt[i]) - 1 for i in indices)
+    x = np.zeros((len(indices), S), dtype=np.int64)
+    y_in = np.zeros((len(indices), T), dtype=np.int64)
+    y_out = np.full((len(indices), T), PAD_TARGET, dtype=np.int64)
+    for row, i in enumerate(indices):
+        x[row, : len(src[i])] = src[i]
+        y_in[row, : len(tgt[i]) - 1] = tgt[i][:-1]
+        y_out[row, : len(tgt[i]) - 1] = tgt[i][1:]
+    return x, y_in, y_out
+
+
+def _assert_batch(batch, expected):
+    (inputs, y_out), (x, y_in, gold_out) = batch, expected
+    for got, want in ((inputs["x"], x), (inputs["y_in"], y_in), (y_out, gold_out)):
+        assert got.dtype == torch.int64
+        np.testing.assert_array_equal(got.numpy(), want)
+
+
+def test_translation_dataset_pads_batches_as_padding_everything_would():
+    rng = np.random.default_rng(0)
+    src = [rng.integers(4, 20, rng.integers(1, 9)) for _ in range(9)]
+    # bos + target (empty ones included) + eos
+    tgt = [np.r_[2, rng.integers(4, 20, rng.integers(0, 7)), 3] for _ in range(9)]
+    dataset = TranslationDataset(
+        RaggedSteps(np.concatenate(src), np.array([len(s) for s in src])),
+        np.concatenate([t[:-1] for t in tgt]),
+        np.concatenate([t[1:] for t in tgt]),
+        np.array([len(t) - 1 for t in tgt]),
+    )
+    for idx in ([0], [3, 1, 4], [8, 0, 8], list(range(9))):
+        _assert_batch(dataset.__getitems__(idx), _pad_by_hand(src, tgt, idx))
+        assert dataset.__getitems__(idx)[0]["lengths"].tolist() == [
+            len(src[i]) for i in idx
+        ]
+    kept = [7, 2, 5, 2]
+    sub = dataset.subset(kept)
+    assert len(sub) == 4 and sub.steps.shape == (sum(len(src[i]) for i in kept),)
+    for idx in ([0, 1, 2, 3], [2, 0]):
+        expected = _pad_by_hand(src, tgt, [kept[i] for i in idx])
+        _assert_batch(sub.__getitems__(idx), expected)
+
+
+def test_encoded_targets_are_ragged_bos_target_and_target_eos(tiny):
+    y = ["ab", "", "cab"]
+    y_in, y_out, lengths = tiny._encode_targets(y)
+    ids = tiny.target_encoder_.vocabulary_
+    bos, eos = ids["<bos>"], ids["<eos>"]
+    tokens = [[ids[c] for c in t] for t in y]
+    assert lengths.tolist() == [3, 1, 4]
+    assert y_in.tolist() == sum(([bos, *t] for t in tokens), [])
+    assert y_out.tolist() == sum(([*t, eos] for t in tokens), [])
+
+
+@pytest.mark.filterwarnings("ignore:.*reached the length limit")
+def test_a_very_long_input_is_not_padded_with_the_short_ones(tiny, monkeypatch):
+    X = _strings(80, 3, 1, 4, "abc")
+    X.insert(40, "b" * 2000)
+    y = [s[::-1] for s in X]
+    data = tiny._source(X)
+    assert data.steps.shape == (sum(map(len, X)),)  # not 81 x 2000
+    module = tiny.net_.module_
+    shapes = []
+    greedy, forward = module.greedy, module.forward
+
+    def record_greedy(x, lengths, limit):
+        shapes.append(tuple(x.shape))
+        return greedy(x, lengths, limit)
+
+    def record_forward(x, lengths, y_in):
+        shapes.append((*x.shape, *y_in.shape))
+        return forward(x, lengths, y_in)
+
+    monkeypatch.setattr(module, "greedy", record_greedy)
+    monkeypatch.setattr(module, "forward", record_forward)
+    tiny.set_params(max_length=6)
+    try:
+        pred, attn = tiny.predict(X, return_attention=True)
+        # the long input decodes alone: no batch pads the others to its length
+        assert (1, 2000) in shapes and max(s[0] * s[1] for s in shapes) == 2000
+        alone, alone_attn = tiny.predict([X[40]], return_attention=True)
+        assert pred[40] == alone[0]
+        np.testing.assert_allclose(attn[40], alone_attn[0], atol=1e-6)
+        assert pred[:40] + pred[41:] == tiny.predict(X[:40] + X[41:])
+        shapes.clear()
+        # the log-likelihood: neither the long input nor a long target (of a
+        # short input) pads the short pairs; the two long ones may share
+        scored = tiny.score_samples([*X, "a"], [*y, "c" * 1500])
+        assert all(s[0] <= 2 for s in shapes if max(s[1], s[3]) >= 1500)
+        for i, a, b in ((40, X[40], y[40]), (81, "a", "c" * 1500), (0, X[0], y[0])):
+            assert scored[i] == pytest.approx(tiny.score_samples([a], [b])[0], 1e-5)
+    finally:
+        tiny.set_params(max_length=None)
 
 
 # ---------------------------------------------------------------- estimator
