@@ -199,8 +199,18 @@ def _non_constant(scale: np.ndarray, level: np.ndarray) -> np.ndarray:
     return np.where(scale <= eps * np.maximum(1.0, np.abs(level)), 1.0, scale)
 
 
-def _per_sequence_stats(data: SequenceData, method: str):
+def _per_sequence_stats(data: SequenceData | RaggedSteps, method: str):
     """Statistics of each sequence over its own real steps, shape ``(N, 1, F)``."""
+    if isinstance(data, RaggedSteps):  # reduced over each sequence's steps
+        steps, starts = np.asarray(data.steps, dtype=np.float64), data.starts
+        if method == "standard":
+            n = data.lengths[:, None]
+            mean = np.add.reduceat(steps, starts, axis=0) / n
+            dev = (steps - np.repeat(mean, data.lengths, axis=0)) ** 2
+            var = np.add.reduceat(dev, starts, axis=0) / n
+            return mean[:, None], np.sqrt(var)[:, None]
+        low = np.minimum.reduceat(steps, starts, axis=0)
+        return low[:, None], np.maximum.reduceat(steps, starts, axis=0)[:, None]
     values = np.asarray(data.values, dtype=np.float64)
     mask = (np.arange(values.shape[1]) < data.lengths[:, None])[:, :, None]
     if method == "standard":
@@ -384,12 +394,10 @@ class SequenceScaler(OneToOneFeatureMixin, SequenceTransformer):
     def _affine(self, X, reference):
         """``(shift, divisor, offset)`` with ``Xt = (X - shift) / divisor + offset``.
 
-        Ragged X comes back unpadded (a :class:`~seqlearn.data.RaggedSteps`)
-        unless per-sequence statistics need the padded form.
+        Ragged X comes back unpadded (a :class:`~seqlearn.data.RaggedSteps`);
+        per-sequence statistics then come one row per step.
         """
-        data, form = _validate(
-            self, X, reset=False, dtype=np.float64, steps=not self.per_sequence
-        )
+        data, form = _validate(self, X, reset=False, dtype=np.float64, steps=True)
         low, high = self._range()
         if not self.per_sequence:
             if reference is not None:
@@ -403,7 +411,7 @@ class SequenceScaler(OneToOneFeatureMixin, SequenceTransformer):
             ref = data
             if reference is not None:
                 ref, _, _ = _check_input(
-                    reference, input_name="reference", dtype=np.float64
+                    reference, input_name="reference", dtype=np.float64, steps=True
                 )
                 if ref.n_samples != data.n_samples or (
                     ref.n_step_features != data.n_step_features
@@ -419,6 +427,9 @@ class SequenceScaler(OneToOneFeatureMixin, SequenceTransformer):
             what = "X" if reference is None else "reference"
             _check_statistics(shift, spread, self.method, what)
             spread = _non_constant(spread, shift)
+            if isinstance(data, RaggedSteps):  # one row per step of data.steps
+                shift = np.repeat(shift[:, 0], data.lengths, axis=0)
+                spread = np.repeat(spread[:, 0], data.lengths, axis=0)
         if self.method == "standard":
             return data, form, shift, spread, 0.0
         return data, form, shift, spread / (high - low), low

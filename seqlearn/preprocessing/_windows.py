@@ -11,12 +11,13 @@ from numpy.typing import ArrayLike
 
 from seqlearn._compat import Interval
 from seqlearn._docstrings import fill_doc
-from seqlearn.data import Sequences, check_dense
+from seqlearn.data import RaggedSteps, Sequences, check_dense
 from seqlearn.preprocessing._scaling import (
     INPUT_ATTRIBUTES_DOC,
     Output,
     SequenceTransformer,
     _restore,
+    _restore_steps,
     _validate,
 )
 
@@ -289,13 +290,18 @@ of array-like
         Xt : ndarray or list of ndarray, float32
             The shortened sequences, in the form of X.
         """
-        data, form = _validate(self, X, reset=False)
+        data, form = _validate(self, X, reset=False, steps=True)
         lengths, step = data.lengths, self.step
         kept = (lengths - 1) // step + 1
         if self.window is not None:
             kept = np.minimum(kept, self.window)
         # gather index of kept step k of sequence i: its end minus whole steps
         first = lengths - 1 - step * (kept - 1)
+        if isinstance(data, RaggedSteps):  # ragged: gathered unpadded
+            seq = np.repeat(np.arange(data.n_samples), kept)
+            k = np.arange(len(seq)) - np.repeat(np.cumsum(kept) - kept, kept)
+            at = data.starts[seq] + first[seq] + step * k
+            return _restore_steps(data.steps[at], kept, form)
         index = first[:, None] + step * np.arange(int(kept.max()))
         index = np.minimum(index, data.values.shape[1] - 1)
         values = np.take_along_axis(data.values, index[:, :, None], axis=1)
