@@ -866,11 +866,12 @@ class BucketBatchIterator:
 
     Shuffled indices are cut into pools of ``pool_batches`` batches, each pool
     is sorted by length and cut into batches, and the batch order is shuffled:
-    batches stay random while padding stays small.  A batch that would pad
-    more than ``max(16 * batch_size * mean length, longest)`` steps (a rare
-    very long sequence among short ones) is split where that budget ends, so
-    memory follows the data.  Randomness comes from torch's global
-    generator, which the estimators seed in ``fit``.
+    batches stay random while padding stays small.  A sequence too long to
+    share a full batch within ``max(16 * batch_size * mean length, longest)``
+    padded steps (a rare very long sequence among short ones) is batched
+    apart, with the other such sequences, within that budget: memory follows
+    the data, and ordinary data keeps its batches.  Randomness comes from
+    torch's global generator, which the estimators seed in ``fit``.
 
     Parameters
     ----------
@@ -896,8 +897,36 @@ class BucketBatchIterator:
         self.shuffle = shuffle
         self.pool_batches = pool_batches
 
+    def _plan(self):
+        """Return the lengths, the step budget and the sequences batched apart."""
+        lengths = self.dataset.lengths.numpy()
+        if not len(lengths) or lengths.min() == lengths.max():
+            return lengths, None, None
+        budget = _step_budget(lengths, self.batch_size, 16)
+        apart = np.flatnonzero(lengths * self.batch_size > budget)
+        return lengths, budget, apart[np.argsort(lengths[apart], kind="stable")]
+
+    def batch_sizes(self) -> list[int]:
+        """Return the size of every batch of a pass (the same for every draw).
+
+        Returns
+        -------
+        list of int
+            Sequences per batch, in no particular order.
+        """
+        n, bs = len(self.dataset), self.batch_size
+        lengths, budget, apart = self._plan()
+        if budget is None:
+            return [min(bs, n - i) for i in range(0, n, bs)]
+        if not self.shuffle:
+            order = np.argsort(lengths, kind="stable")
+            return [len(b) for b in _cut_sorted(order, lengths, bs, budget)]
+        rest = n - len(apart)
+        own = [len(b) for b in _cut_sorted(apart, lengths, bs, budget)]
+        return [min(bs, rest - i) for i in range(0, rest, bs)] + own
+
     def __len__(self) -> int:
-        return -(-len(self.dataset) // self.batch_size)
+        return len(self.batch_sizes())
 
     def batch_indices(self) -> list[np.ndarray]:
         """Return the index arrays of one pass, in iteration order.
@@ -908,27 +937,26 @@ class BucketBatchIterator:
             The dataset positions of every batch, one array per batch.
         """
         n, bs = len(self.dataset), self.batch_size
-        lengths = self.dataset.lengths.numpy()
-        ragged = n and lengths.min() != lengths.max()
-        if not ragged:
+        lengths, budget, apart = self._plan()
+        if budget is None:
             order = (
                 torch.randperm(n, dtype=torch.int32).numpy()
                 if self.shuffle
                 else np.arange(n)
             )
             return [order[i : i + bs] for i in range(0, n, bs)]
-        # only batches padded far beyond the usual (a rare very long sequence
-        # among short ones) are split: other data keeps its batches
-        budget = _step_budget(lengths, bs, 16)
         if not self.shuffle:
             return _cut_sorted(np.argsort(lengths, kind="stable"), lengths, bs, budget)
         order = torch.randperm(n, dtype=torch.int32).numpy()
+        if len(apart):  # never in ordinary data: its batches stay as they were
+            order = order[~np.isin(order, apart)]
         pool = bs * self.pool_batches
         batches = []
-        for start in range(0, n, pool):
+        for start in range(0, len(order), pool):
             chunk = order[start : start + pool]
             chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
-            batches.extend(_cut_sorted(chunk, lengths, bs, budget))
+            batches.extend(chunk[i : i + bs] for i in range(0, len(chunk), bs))
+        batches.extend(_cut_sorted(apart, lengths, bs, budget))
         perm = torch.randperm(len(batches)).tolist()
         return [batches[i] for i in perm]
 

@@ -63,11 +63,9 @@ class ShardedBatchIterator:
         self.world_size = world_size
 
     def __len__(self) -> int:
-        # batches hold batch_size sequences but the last, which holds the rest;
-        # only those with a sequence for every process are yielded
-        n, size = len(self.iterator.dataset), self.iterator.batch_size
-        full = n // size if size >= self.world_size else 0
-        return full + (self.world_size <= n % size)
+        # only the batches with a sequence for every process are yielded
+        sizes = self.iterator.batch_sizes()
+        return sum(size >= self.world_size for size in sizes)
 
     def __iter__(self):
         dataset = self.iterator.dataset

@@ -300,20 +300,27 @@ def test_a_very_long_sequence_gets_an_inference_batch_of_its_own():
 
 def test_training_batches_split_only_where_padding_would_explode():
     ordinary = np.random.default_rng(0).integers(1, 200, size=1000)
-    skewed = np.array([10] * 1000 + [20_000])
+    skewed = np.array([10] * 1000 + [20_000, 19_000, 30])
     for lengths in (ordinary, skewed):
         ds = SequenceDataset(
             RaggedSteps(np.zeros((lengths.sum(), 1), np.float32), lengths), lengths
         )
-        torch.manual_seed(0)
-        batches = BucketBatchIterator(ds, 32, shuffle=True).batch_indices()
-        assert np.array_equal(np.sort(np.concatenate(batches)), np.arange(len(ds)))
-        sizes = sorted(len(b) for b in batches)
-        if lengths is ordinary:  # pools of 640 cut into 32s: as before
-            assert sizes == [8] + [32] * 31
-        else:  # the long one alone, not padding 31 short ones to its length
-            assert [len(b) for b in batches if 1000 in b] == [1]
-            assert max(lengths[b].max() * len(b) for b in batches) == 20_000
+        for shuffle, seed in ((True, 0), (True, 1), (False, 0)):
+            torch.manual_seed(seed)
+            iterator = BucketBatchIterator(ds, 32, shuffle=shuffle)
+            batches = iterator.batch_indices()
+            covered = np.sort(np.concatenate(batches))
+            assert np.array_equal(covered, np.arange(len(ds)))
+            sizes = sorted(len(b) for b in batches)
+            # the length is exact whatever the draw (schedules count on it)
+            assert len(iterator) == len(batches)
+            assert sizes == sorted(iterator.batch_sizes())
+            if lengths is ordinary and shuffle:  # pools of 640 cut into 32s
+                assert sizes == [8] + [32] * 31
+            elif lengths is skewed:  # the long ones alone, not padding 31 others
+                assert [len(b) for b in batches if 1000 in b] == [1]
+                assert [len(b) for b in batches if 1001 in b] == [1]
+                assert max(lengths[b].max() * len(b) for b in batches) == 20_000
 
 
 def test_masked_values_are_an_error_not_silently_read():
