@@ -63,6 +63,7 @@ VARIANTS = {
     "max_steps=100 (a third of the step budget)": {"max_steps": 100},
     "max_steps=150 (half the step budget)": {"max_steps": 150},
     "full drift (before session 8)": {"_variant": ("drift_full",)},
+    "no Theta bases (before session 8)": {"_variant": ("no_theta",)},
 }
 
 

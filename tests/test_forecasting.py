@@ -1260,3 +1260,18 @@ def test_drift_base_takes_half_the_window_trend():
     np.testing.assert_allclose(model._base_predict("drift", None, x), [[0.5, 1, 1.5]])
     model.variant = ("drift_full",)
     np.testing.assert_allclose(model._base_predict("drift", None, x), [[1.0, 2, 3]])
+
+
+def test_theta_base_is_the_smoothed_level_plus_half_the_drift():
+    from seqlearn.forecasting._residual import ResidualModel
+
+    model = ResidualModel(window=5, horizon=3, season=1)
+    x = np.array([[-4.0, -3.0, -2.0, -1.0, 0.0], [1.0, -1.0, 2.0, 0.5, 0.0]])
+    theta = model._base_predict("theta0.5", None, x)
+    expected = model._base_predict("ses0.5", None, x) + model._base_predict(
+        "drift", None, x
+    )
+    np.testing.assert_allclose(theta, expected)
+    assert "theta0.5" in model._base_candidates(x)
+    model.variant = ("no_theta",)
+    assert "theta0.5" not in model._base_candidates(x)

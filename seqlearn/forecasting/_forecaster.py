@@ -520,10 +520,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
     The default strategy, ``"residual"``, normalises each window by its last
     value and spread, picks a linear base forecast on the latest training
     windows (the last value unless a drift of half the window's trend, a
-    smoothed level or the last season, when the data show one, validates 20%
-    better, and those unless a ridge regression on the lags validates 20%
-    better still), and adds the
-    median correction of an ensemble of ``n_models`` small recurrent networks
+    smoothed level, the two together (the Theta method) or the last season,
+    when the data show one, validates 20% better, and those unless a ridge
+    regression on the lags validates 20% better still), and adds the median
+    correction of an ensemble of ``n_models`` small recurrent networks
     trained as one batched module, shrunk towards zero by the factor that
     validates best.  The columns of a DataFrame (or the series of a long
     frame, ``id_column``) are separate series that train one global model;

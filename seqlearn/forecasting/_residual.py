@@ -7,7 +7,8 @@ series has never reached, or a series on another scale, looks familiar.
 
 1. *Base*: chosen on the latest training windows (time-ordered validation)
    among tiers of growing complexity: the last value; half the window's
-   drift (as the Theta method halves the trend), exponentially
+   drift (as the Theta method halves the trend), the Theta method's
+   smoothed level plus that drift, exponentially
    smoothed levels (simple exponential smoothing, alpha 0.2 and 0.5 over the
    window), the last season and the last season plus the yearly change (when
    the data show a season); ridge regressions of the targets on the lags with a few
@@ -127,6 +128,7 @@ class ResidualModel(BaseEstimator):
     ``"no_base"``, ``"no_net"``, ``"no_early_stopping"``, ``"no_shrink"``,
     ``"drift_full"`` (the window's whole drift, as before session 8: 0.599
     against 0.595 on the selection origins, worst series 2.39 against 1.31),
+    ``"no_theta"`` (no Theta bases, as before session 8: 0.595 against 0.583),
     ``"global_scaling"``, ``"no_margin"``, ``"no_tiers"``, ``"no_smooth"``,
     ``"ets"`` (damped Holt and additive Holt-Winters bases in the simple tier:
     0.600 against 0.590 on the selection origins, so off; in ridge's tier
@@ -227,6 +229,10 @@ class ResidualModel(BaseEstimator):
         names = ["naive", "drift"] if x.shape[1] > 1 else ["naive"]
         if "no_smooth" not in self.variant:  # exponentially smoothed levels
             names += ["ses0.2", "ses0.5"]
+        if "no_theta" not in self.variant and x.shape[1] > 1:
+            # the Theta method: a smoothed level plus half the drift (chosen on
+            # the selection origins in session 8: 0.583 against 0.595)
+            names += ["theta0.2", "theta0.5"]
         if self.season > 1 and self.window >= 2 * self.season:
             names += ["season", "season_drift"]
         if "ets" in self.variant:  # damped Holt(-Winters) as linear filters
@@ -255,6 +261,9 @@ class ResidualModel(BaseEstimator):
         h = self.horizon
         if name == "naive":
             return np.zeros((len(x), h))
+        if name.startswith("theta"):  # the Theta method: level + half drift
+            ses = self._base_predict("ses" + name[5:], None, x)
+            return ses + self._base_predict("drift", None, x)
         if name.startswith("ses"):  # simple exponential smoothing's level
             a = float(name[3:])
             w = a * (1 - a) ** np.arange(x.shape[1])[::-1]
@@ -325,6 +334,7 @@ class ResidualModel(BaseEstimator):
         """
         margin = 0.0 if "no_margin" in self.variant else self.margin
         simple = ["drift", "season", "season_drift", "ses0.2", "ses0.5"]
+        simple += ["theta0.2", "theta0.5"]
         simple += [k for k in scores if k.startswith(("holt", "hw"))]
         tiers = [["naive"], simple]
         if "no_tiers" in self.variant:
