@@ -871,3 +871,18 @@ def test_per_sequence_scaler_and_windows_on_skewed_ragged_input(method):
         np.testing.assert_allclose(out, expected, rtol=1e-5, atol=1e-5)
         np.testing.assert_allclose(orig, x, rtol=1e-5, atol=1e-5)
         np.testing.assert_array_equal(w, x[::-1][::3][:7][::-1].astype(np.float32))
+
+
+def test_window_transformer_names_its_kept_columns():
+    from seqlearn.preprocessing import WindowTransformer
+
+    X = pd.DataFrame(np.arange(12.0).reshape(2, 6), columns=[f"t{i}" for i in range(6)])
+    windows = WindowTransformer(window=2, step=3).fit(X)
+    assert windows.get_feature_names_out().tolist() == ["t2", "t5"]
+    np.testing.assert_array_equal(windows.transform(X), X[["t2", "t5"]].to_numpy())
+    table = WindowTransformer(window=3).fit(X.to_numpy())
+    assert table.get_feature_names_out().tolist() == ["x3", "x4", "x5"]
+    # sequences keep the features of each step
+    seqs = WindowTransformer(window=3).fit([np.ones((4, 2)), np.ones((6, 2))])
+    assert seqs.get_feature_names_out().tolist() == ["x0", "x1"]
+    assert seqs.get_feature_names_out(["a", "b"]).tolist() == ["a", "b"]

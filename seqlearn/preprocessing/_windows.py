@@ -8,6 +8,7 @@ from numbers import Integral
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import ArrayLike
+from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from seqlearn._compat import Interval
 from seqlearn._docstrings import fill_doc
@@ -275,6 +276,34 @@ class WindowTransformer(SequenceTransformer, auto_wrap_output_keys=None):
     def __init__(self, window: int | None, *, step: int = 1):
         self.window = window
         self.step = step
+
+    def get_feature_names_out(self, input_features=None) -> np.ndarray:
+        """Names of the output columns of a 2-D table, or of each step's features.
+
+        For a 2-D table (one column per time step) the kept columns, in
+        order; for sequences the features of each step, which are kept as
+        they are.
+
+        Parameters
+        ----------
+        input_features : array-like of str, default=None
+            Input names: ``feature_names_in_`` (or ``"x0"``, ``"x1"``, ...)
+            by default.
+
+        Returns
+        -------
+        feature_names_out : ndarray of str objects
+            One name per output column (table) or per step feature.
+        """
+        check_is_fitted(self, "n_step_features_")
+        names = _check_feature_names_in(self, input_features)
+        if self.input_kind_ != "tabular":
+            return names
+        width = len(names)
+        kept = (width - 1) // self.step + 1
+        if self.window is not None:
+            kept = min(kept, self.window)
+        return names[width - 1 - self.step * np.arange(kept)[::-1]]
 
     def transform(self, X: Sequences) -> Output:
         """Keep the last ``window`` steps (every ``step``-th) of each sequence.
