@@ -136,11 +136,6 @@ class RaggedSteps:
         out[mask] = self.steps[(starts[:, None] + steps)[mask]]
         return out
 
-    @property
-    def values(self) -> np.ndarray:
-        """All sequences zero-padded (``N x longest``): for small inputs only."""
-        return self.padded()
-
 
 def _is_2d_table(X) -> bool:
     """Whether X is a 2-D table: a 2-D array, a DataFrame or a list of rows.
