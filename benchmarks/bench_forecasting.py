@@ -64,6 +64,10 @@ VARIANTS = {
     "max_steps=150 (half the step budget)": {"max_steps": 150},
     "full drift (before session 8)": {"_variant": ("drift_full",)},
     "no Theta bases (before session 8)": {"_variant": ("no_theta",)},
+    "seasonally adjusted Theta bases": {"_variant": ("stheta",)},
+    "seasonally adjusted Theta bases and naive": {
+        "_variant": ("stheta", "stheta_naive")
+    },
 }
 
 

@@ -1275,3 +1275,30 @@ def test_theta_base_is_the_smoothed_level_plus_half_the_drift():
     assert "theta0.5" in model._base_candidates(x)
     model.variant = ("no_theta",)
     assert "theta0.5" not in model._base_candidates(x)
+
+
+def test_seasonal_theta_base_removes_the_window_season_first():
+    from seqlearn.forecasting._residual import ResidualModel
+
+    model = ResidualModel(window=10, horizon=6, season=4)
+    t = np.arange(16.0)
+    pattern = np.array([1.0, -1.0, -1.0, 1.0])[t.astype(int) % 4]
+    # a flat level plus a season: continued exactly (the plain Theta is not)
+    x, future = (5.0 + pattern)[None, :10], (5.0 + pattern)[None, 10:]
+    np.testing.assert_allclose(model._base_predict("stheta0.5", None, x), future)
+    assert np.abs(model._base_predict("theta0.5", None, x) - future).max() > 0.5
+    # with a trend, the adjusted window is the line and the profile comes back
+    x = (0.3 * t + pattern)[None, :10]
+    profile, adjusted = model._season_profile(x)
+    np.testing.assert_allclose(adjusted, (0.3 * t + pattern)[None, :10] - pattern[:10])
+    np.testing.assert_allclose(profile[0], pattern[6:10])  # the last season
+    stheta = model._base_predict("stheta0.2", None, x)
+    theta = model._base_predict("theta0.2", None, adjusted)
+    np.testing.assert_allclose(stheta, theta + pattern[None, 10:])
+    assert "stheta0.5" in model._base_candidates(x)
+    model.variant = ("no_stheta",)
+    assert "stheta0.5" not in model._base_candidates(x)
+    # no season in the data (or too short a window): no seasonal Theta
+    for window, season in [(10, 1), (6, 4)]:
+        short = ResidualModel(window=window, horizon=6, season=season)
+        assert "stheta0.5" not in short._base_candidates(x[:, :window])
