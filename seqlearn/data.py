@@ -807,15 +807,16 @@ class SequenceDataset(BatchDataset):
 
 
 def _cut_sorted(order, lengths, batch_size, budget):
-    """Cut length-sorted positions into batches.
+    """Cut ordered (usually length-sorted) positions into batches.
 
     A batch holds at most ``batch_size`` sequences and at most ``budget``
-    padded steps, unless one sequence alone is longer.
+    padded steps (its size times its longest ``lengths``), unless one
+    sequence alone is longer.
     """
     ordered = lengths[order]
     batches, start = [], 0
     while start < len(order):
-        ahead = ordered[start : start + batch_size]
+        ahead = np.maximum.accumulate(ordered[start : start + batch_size])
         fits = np.arange(1, len(ahead) + 1) * ahead <= budget
         stop = start + max(1, int(fits.sum()))
         batches.append(order[start:stop])
@@ -865,13 +866,17 @@ class BucketBatchIterator:
     share a full batch within ``max(16 * batch_size * mean length, longest)``
     padded steps (a rare very long sequence among short ones) is batched
     apart, with the other such sequences, within that budget: memory follows
-    the data, and ordinary data keeps its batches.  Randomness comes from
-    torch's global generator, which the estimators seed in ``fit``.
+    the data, and ordinary data keeps its batches.  A dataset whose batches
+    pad more than its ``lengths`` (a translator's pairs pad their sources and
+    their targets) says so in ``batch_lengths``: the budget counts those.
+    Randomness comes from torch's global generator, which the estimators seed
+    in ``fit``.
 
     Parameters
     ----------
     dataset : SequenceDataset
-        Sequences to iterate over.
+        Sequences to iterate over: ``lengths`` sorts them, and
+        ``batch_lengths``, where the dataset has it, is what a batch pads.
     batch_size : int
         Sequences per batch.
     shuffle : bool, default=False
@@ -893,13 +898,15 @@ class BucketBatchIterator:
         self.pool_batches = pool_batches
 
     def _plan(self):
-        """Return the lengths, the step budget and the sequences batched apart."""
+        """Return the lengths, padded lengths, step budget and lone sequences."""
         lengths = self.dataset.lengths.numpy()
-        if not len(lengths) or lengths.min() == lengths.max():
-            return lengths, None, None
-        budget = _step_budget(lengths, self.batch_size, 16)
-        apart = np.flatnonzero(lengths * self.batch_size > budget)
-        return lengths, budget, apart[np.argsort(lengths[apart], kind="stable")]
+        cost = getattr(self.dataset, "batch_lengths", None)
+        cost = lengths if cost is None else np.asarray(cost)
+        if not len(lengths) or cost.min() == cost.max():
+            return lengths, cost, None, None
+        budget = _step_budget(cost, self.batch_size, 16)
+        apart = np.flatnonzero(cost * self.batch_size > budget)
+        return lengths, cost, budget, apart[np.argsort(cost[apart], kind="stable")]
 
     def batch_sizes(self) -> list[int]:
         """Return the size of every batch of a pass (the same for every draw).
@@ -910,14 +917,14 @@ class BucketBatchIterator:
             Sequences per batch, in no particular order.
         """
         n, bs = len(self.dataset), self.batch_size
-        lengths, budget, apart = self._plan()
+        lengths, cost, budget, apart = self._plan()
         if budget is None:
             return [min(bs, n - i) for i in range(0, n, bs)]
         if not self.shuffle:
             order = np.argsort(lengths, kind="stable")
-            return [len(b) for b in _cut_sorted(order, lengths, bs, budget)]
+            return [len(b) for b in _cut_sorted(order, cost, bs, budget)]
         rest = n - len(apart)
-        own = [len(b) for b in _cut_sorted(apart, lengths, bs, budget)]
+        own = [len(b) for b in _cut_sorted(apart, cost, bs, budget)]
         return [min(bs, rest - i) for i in range(0, rest, bs)] + own
 
     def __len__(self) -> int:
@@ -932,7 +939,7 @@ class BucketBatchIterator:
             The dataset positions of every batch, one array per batch.
         """
         n, bs = len(self.dataset), self.batch_size
-        lengths, budget, apart = self._plan()
+        lengths, cost, budget, apart = self._plan()
         if budget is None:
             order = (
                 torch.randperm(n, dtype=torch.int32).numpy()
@@ -941,7 +948,7 @@ class BucketBatchIterator:
             )
             return [order[i : i + bs] for i in range(0, n, bs)]
         if not self.shuffle:
-            return _cut_sorted(np.argsort(lengths, kind="stable"), lengths, bs, budget)
+            return _cut_sorted(np.argsort(lengths, kind="stable"), cost, bs, budget)
         order = torch.randperm(n, dtype=torch.int32).numpy()
         if len(apart):  # never in ordinary data: its batches stay as they were
             order = order[~np.isin(order, apart)]
@@ -951,7 +958,7 @@ class BucketBatchIterator:
             chunk = order[start : start + pool]
             chunk = chunk[np.argsort(lengths[chunk], kind="stable")]
             batches.extend(chunk[i : i + bs] for i in range(0, len(chunk), bs))
-        batches.extend(_cut_sorted(apart, lengths, bs, budget))
+        batches.extend(_cut_sorted(apart, cost, bs, budget))
         perm = torch.randperm(len(batches)).tolist()
         return [batches[i] for i in perm]
 

@@ -59,6 +59,9 @@ class TranslationDataset(BatchDataset):
     the longest source and target of the batch: ``x`` is the source ids (0
     after the end), ``y_in`` is ``bos`` + target (0 after the end),
     ``y_out`` is target + ``eos`` (-100 after the end, ignored by the loss).
+    ``batch_lengths`` (source plus target length) is what a batch of pairs
+    pads, so the training batches keep a very long target apart as they do a
+    very long source.
 
     Parameters
     ----------
@@ -80,6 +83,9 @@ class TranslationDataset(BatchDataset):
         self.y = torch.as_tensor(y_out)
         self.target_lengths = torch.as_tensor(target_lengths, dtype=torch.int64)
         self.target_starts = self.target_lengths.cumsum(0) - self.target_lengths
+        # what a batch pads: its longest source plus its longest target (the
+        # training batches keep a very long target apart, as a long source)
+        self.batch_lengths = (self.lengths + self.target_lengths).numpy()
 
     def __getitems__(self, indices):
         idx = torch.as_tensor(indices, dtype=torch.int64)

@@ -342,6 +342,35 @@ def test_translation_dataset_pads_batches_as_padding_everything_would():
         _assert_batch(sub.__getitems__(idx), expected)
 
 
+def test_training_batches_keep_a_very_long_target_apart():
+    from seqlearn.data import BucketBatchIterator
+
+    rng = np.random.default_rng(0)
+    n = 200
+    src_len = rng.integers(2, 6, n)
+    tgt_len = rng.integers(2, 6, n)
+    tgt_len[17] = 5000  # a short source with a very long target
+    dataset = TranslationDataset(
+        RaggedSteps(rng.integers(4, 20, src_len.sum()), src_len),
+        rng.integers(4, 20, tgt_len.sum()),
+        rng.integers(4, 20, tgt_len.sum()),
+        tgt_len,
+    )
+    torch.manual_seed(0)
+    for shuffle in (True, False):
+        iterator = BucketBatchIterator(dataset, batch_size=32, shuffle=shuffle)
+        batches = iterator.batch_indices()
+        assert sorted(np.concatenate(batches).tolist()) == list(range(n))
+        assert sorted(map(len, batches)) == sorted(iterator.batch_sizes())
+        # no batch pads more than 16 full batches of the mean pair (before,
+        # 31 short pairs were padded to the long target: 32 x 5,004 steps)
+        budget = 16 * 32 * (src_len + tgt_len).mean()
+        for batch in batches:
+            assert len(batch) * (src_len[batch] + tgt_len[batch]).max() <= budget
+        if shuffle:  # training batches: the long pair is batched apart
+            assert [17] in [b.tolist() for b in batches]
+
+
 def test_encoded_targets_are_ragged_bos_target_and_target_eos(tiny):
     y = ["ab", "", "cab"]
     y_in, y_out, lengths = tiny._encode_targets(y)
