@@ -32,6 +32,10 @@ one-off import and warm-up fit in their own column::
         benchmarks/bench_peers.py --public [--seeds 3] [--steps 300] [--quick] \
         [--peer-settings matched|defaults]
 
+``--heldout`` runs the same on ``bench_forecasting.py``'s held-out series
+(``load_heldout``: 14 series no default was chosen on) instead of the public
+ones.
+
 ``--peer-settings matched`` (the default) is the step-matched budget above.
 ``--peer-settings defaults`` runs each peer at its library's documented
 defaults, setting only what the library requires or the protocol fixes
@@ -430,13 +434,14 @@ def public_names(series):
     return [n for n in series if n != "PBS"]
 
 
-def child_public(model, seeds, names, steps, settings="matched"):
+def child_public(model, seeds, names, steps, settings="matched", heldout=False):
     """Run one model over the public benchmark in this process; print JSON."""
     import torch
 
     torch.set_num_threads(1)
     bf = _bench_forecasting()
-    series = bf.load_series()
+    public = bf.load_series()
+    series = bf.load_heldout() if heldout else public
     names = names or public_names(series)
 
     if model.startswith("seqlearn"):
@@ -466,7 +471,7 @@ def child_public(model, seeds, names, steps, settings="matched"):
             window = peer_window(len(train), h, m)
             return peer(train, window, h, seed, epochs=EPOCHS, steps=max_steps or steps)
 
-    y, m = series["airline"]
+    y, m = public["airline"]
     cpu, wall = time.process_time(), time.perf_counter()
     fit_predict(y.iloc[:60], m, 12, 48, 0, max_steps=2)
     out = {"warmup_cpu": time.process_time() - cpu}
@@ -501,16 +506,19 @@ def main_public(args, seeds):
     bf = _bench_forecasting()
     names = args.series or (QUICK_SERIES if args.quick else None)
     defaults = args.peer_settings == "defaults"
+    where = "held-out series" if args.heldout else "whole public benchmark"
     _common.header(
-        "Peers at their library defaults (whole public benchmark)"
+        f"Peers at their library defaults ({where})"
         if defaults
-        else "Peers on the whole public benchmark (test origins)"
+        else f"Peers on the {where} (test origins)"
     )
     rows, cpu_of, geo_of = [], {}, {}
+    n_series = len(names) if names else 13  # as the children report
     for model in args.models:
         extra = ["--public", "--seeds", str(len(seeds)), "--steps", str(args.steps)]
         extra += ["--peer-settings", args.peer_settings]
         extra += ["--series", *names] if names else []
+        extra += ["--heldout"] if args.heldout else []
         res, reason, noise, n_files = run_child(model, extra)
         if res is None:
             rows.append([model, f"failed: {reason}"] + ["-"] * 8)
@@ -522,6 +530,7 @@ def main_public(args, seeds):
         per_series = table.mean(axis=0)
         worst = int(np.argmax(per_series))
         cpu_of[model], geo_of[model] = sum(res["cpu"]), geo.mean()
+        n_series = len(series)
         rows.append(
             [
                 model,
@@ -537,9 +546,9 @@ def main_public(args, seeds):
             ]
         )
         print(f"<!-- done: {model} -->", flush=True)
-    n_fits = len(seeds) * 3 * (len(names) if names else 13)
+    n_fits = len(seeds) * 3 * n_series
     print(
-        f"\n{len(names) if names else 13} series x 3 test origins x "
+        f"\n{n_series} series x 3 test origins x "
         f"{len(seeds)} seed(s) = {n_fits} fits per model. Error: bench_forecasting's "
         "MAE relative to seasonal naive, averaged over origins; geometric mean "
         "over series, per seed, then mean and range over seeds; worst series: "
@@ -611,13 +620,25 @@ def main(argv=None):
         "steps, lr 0.01, batch 32) or their libraries' documented defaults",
     )
     parser.add_argument("--series", nargs="+", help="--public: series to run")
+    parser.add_argument(
+        "--heldout",
+        action="store_true",
+        help="--public on bench_forecasting's held-out series instead",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    if args.public:
+    if args.public or args.heldout:
         seeds = list(range(1 if args.quick and args.seeds == 3 else args.seeds))
         if args.child:
-            child_public(args.child, seeds, args.series, args.steps, args.peer_settings)
+            child_public(
+                args.child,
+                seeds,
+                args.series,
+                args.steps,
+                args.peer_settings,
+                args.heldout,
+            )
             return
         args.models = args.models or PUBLIC_MODELS
         main_public(args, seeds)
