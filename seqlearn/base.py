@@ -49,6 +49,8 @@ from skorch.callbacks import (
     GradientNormClipping,
     PrintLog,
 )
+from skorch.callbacks.scoring import ScoringBase
+from skorch.utils import to_numpy
 
 from seqlearn._compat import (
     Interval,
@@ -358,7 +360,9 @@ SHARED_PARAMS = {
             "uses for its own (``early_stopping``, ``gradient_clip``, "
             "``lr_schedule``, ``progress_bar``, ``divergence``, ``valid_acc``, "
             "and skorch's ``train_loss``, ``valid_loss``, ``epoch_timer``, "
-            "``print_log``) are taken when their feature is on.",
+            "``print_log``) are taken when their feature is on. With "
+            "``sample_weight``, skorch's scoring callbacks score the targets "
+            "unweighted.",
         ),
         "n_threads": param(
             None,
@@ -963,6 +967,31 @@ def fit_method(fit):
     return wrapper
 
 
+def _scoring_targets(y):
+    """Targets of a batch for skorch's scoring callbacks, without the weights.
+
+    With ``sample_weight`` a batch's targets are ``{"y": ..., "sample_weight":
+    ...}`` (the loss weighs them); skorch's scorers take the targets alone.
+    """
+    if isinstance(y, dict) and "sample_weight" in y:
+        y = y["y"]
+    return to_numpy(y)
+
+
+def _unweighted_scorers(callbacks):
+    """Give the scoring callbacks among ``callbacks`` the targets alone.
+
+    Only where a callback keeps skorch's default ``target_extractor``; the
+    callbacks are the estimator's deep copies, so its parameters stay as
+    they were.  The scores are unweighted (skorch's scorers take no weights).
+    """
+    for item in callbacks:
+        cb = item[1] if isinstance(item, tuple) else item
+        if isinstance(cb, ScoringBase) and cb.target_extractor is to_numpy:
+            cb.target_extractor = _scoring_targets
+    return callbacks
+
+
 def _check_needs_no_validation(callback, i):
     """Reject a callback that reads validation scores where there are none."""
     if isinstance(callback, type) and issubclass(callback, EarlyStopping):
@@ -1394,7 +1423,7 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             )
         # deep-copied: skorch initialises callbacks in place, and the
         # estimator's parameters must stay untouched by fit
-        callbacks += copy.deepcopy(self.callbacks or [])
+        callbacks += _unweighted_scorers(copy.deepcopy(self.callbacks or []))
         optimizer = self.optimizer
         if isinstance(optimizer, str):
             optimizer = OPTIMIZERS[optimizer]

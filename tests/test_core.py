@@ -321,6 +321,31 @@ def test_skorch_scorers_see_class_indices_and_probabilities(scoring, check):
 
 
 @pytest.mark.parametrize("cls", [RNNClassifier, SequenceRegressor])
+@pytest.mark.parametrize("early_stopping", [False, True])
+def test_skorch_scorers_work_with_sample_weight(cls, early_stopping):
+    from skorch.callbacks import BatchScoring, EpochScoring
+    from skorch.utils import to_numpy
+
+    scoring = "accuracy" if cls is RNNClassifier else "r2"
+    callbacks = [
+        ("epoch", EpochScoring(scoring, on_train=True, name="epoch")),
+        ("batch", BatchScoring(scoring, on_train=True, name="batch")),
+    ]
+    if early_stopping:
+        callbacks.append(("valid", EpochScoring(scoring, name="valid")))
+    est = cls(**SMALL, early_stopping=early_stopping, callbacks=callbacks)
+    y = Y[cls]
+    # weights of one train the same network: the (unweighted) scores agree
+    weighted = clone(est).fit(X, y, sample_weight=np.ones(len(y)))
+    plain = clone(est).fit(X, y)
+    for name, _ in callbacks:
+        assert np.isfinite(weighted.history_[-1, name])
+        assert weighted.history_[-1, name] == pytest.approx(plain.history_[-1, name])
+    # the estimator's own callbacks are left as they were
+    assert all(cb.target_extractor is to_numpy for _, cb in est.callbacks)
+
+
+@pytest.mark.parametrize("cls", [RNNClassifier, SequenceRegressor])
 def test_validation_callbacks_need_early_stopping(cls):
     from skorch.callbacks import EarlyStopping, EpochScoring
 
