@@ -1126,6 +1126,16 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                 )
             if not self.early_stopping:
                 _check_needs_no_validation(cb, i)
+            if self._per_step and isinstance(cb, ScoringBase):
+                # sklearn's scorers take one label per sequence: per-step
+                # outputs (padded) make them fail deep inside sklearn
+                raise ValueError(
+                    f"callbacks[{i}] ({type(cb).__name__}) scores with skorch, "
+                    f"whose scorers take one target per sequence; "
+                    f"{type(self).__name__} predicts one per step. Its "
+                    "validation accuracy is recorded as 'valid_acc' with "
+                    "early_stopping=True; seqlearn.metrics scores its predictions."
+                )
         if "conv" in self._param_groups and self.conv_channels is not None:
             channels = self.conv_channels
             if not channels or not all(

@@ -499,3 +499,16 @@ def test_text_input_is_kept_unpadded():
     data = tagger._validate_X(X, reset=False)
     assert data.steps.shape[0] == sum(map(len, X))
     assert tagger.predict([X[0]])[0].tolist() == tagger.predict(X)[0].tolist()
+
+
+def test_skorch_scorers_are_refused_with_a_clear_error():
+    from skorch.callbacks import BatchScoring, EpochScoring
+
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(int(rng.integers(3, 8)), 2)) for _ in range(20)]
+    y = [(x[:, 0] > 0).astype(int) for x in X]
+    for cb in (EpochScoring("accuracy", on_train=True), BatchScoring("accuracy")):
+        tagger = SequenceTagger(max_epochs=1, callbacks=[("score", cb)])
+        with pytest.raises(ValueError, match=r"callbacks\[0\].*one per step"):
+            tagger.fit(X, y)
+        assert not hasattr(tagger, "net_")
