@@ -794,6 +794,25 @@ class SeqNet(NeuralNet):
         criterion = getattr(self, "criterion_", None)
         return isinstance(criterion, SequenceLoss) and criterion.kind == "cross_entropy"
 
+    def __sklearn_tags__(self):
+        """Return the tags: a classifier's net is a classifier to sklearn's scorers.
+
+        Binary ``roc_auc`` and ``average_precision`` then score the second
+        column of ``predict_proba``, as for any sklearn classifier.
+        """
+        tags = super().__sklearn_tags__()
+        if self._classifies():
+            tags.estimator_type = "classifier"
+        return tags
+
+    @property
+    def classes_(self):
+        """The encoded labels a classifier's net trains on: ``0, ..., K - 1``."""
+        n_outputs = getattr(self, "n_outputs_", None)
+        if not self._classifies() or n_outputs is None:
+            raise AttributeError(f"{type(self).__name__} has no attribute 'classes_'")
+        return np.arange(n_outputs)
+
     def predict_proba(self, X):
         """Return class probabilities for a classifier, else the module outputs.
 
@@ -1126,6 +1145,13 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                 )
             if not self.early_stopping:
                 _check_needs_no_validation(cb, i)
+            if isinstance(cb, ScoringBase) and cb.use_caching is False:
+                raise ValueError(
+                    f"callbacks[{i}] ({type(cb).__name__}) has use_caching=False: "
+                    "seqlearn's nets give skorch's scorers the predictions made "
+                    "during the epoch (use_caching=True, the default), not the "
+                    "data to predict again."
+                )
             if self._per_step and isinstance(cb, ScoringBase):
                 # sklearn's scorers take one label per sequence: per-step
                 # outputs (padded) make them fail deep inside sklearn
@@ -1465,6 +1491,7 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             net = self._build_net(
                 module, seed, max_epochs=epochs, lr_schedule=schedule, **net_kwargs
             )
+            net.n_outputs_ = n_outputs  # a classifier's classes_ for scorers
             net.fit(dataset, None)
         # what _make_module read from the data and the parameters: enough to
         # rebuild the network (seqlearn.load) without the training data, even

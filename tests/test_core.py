@@ -320,6 +320,39 @@ def test_skorch_scorers_see_class_indices_and_probabilities(scoring, check):
     assert check(clf.history_[-1, "score"])
 
 
+def test_binary_skorch_scorers_read_the_positive_class_probability():
+    from sklearn.metrics import average_precision_score, get_scorer, roc_auc_score
+    from skorch.callbacks import EpochScoring
+
+    rng = np.random.default_rng(0)
+    Xb = rng.normal(size=(40, 6, 2))
+    yb = np.where(Xb[:, :, 0].mean(1) > 0, "up", "down")
+    scorers = [
+        (name, EpochScoring(name, on_train=False, name=name))
+        for name in ("roc_auc", "average_precision")
+    ]
+    clf = RNNClassifier(**SMALL, early_stopping=True, callbacks=scorers)
+    clf.fit(Xb, yb)
+    for name, _ in scorers:
+        assert 0 <= clf.history_[-1, name] <= 1
+    # sklearn's scorers read P(class 1) ("up") from the net, as for any classifier
+    net = clf.net_
+    assert net.__sklearn_tags__().estimator_type == "classifier"
+    assert list(net.classes_) == [0, 1]
+    y_enc = (yb == "up").astype(np.int64)
+    dataset = clf._make_dataset(clf._validate_X(Xb, reset=False), y_enc, None)
+    proba = clf.predict_proba(Xb)[:, 1]
+    for name, metric in [
+        ("roc_auc", roc_auc_score),
+        ("average_precision", average_precision_score),
+    ]:
+        expected = metric(y_enc, proba)
+        assert get_scorer(name)(net, dataset, y_enc) == pytest.approx(expected)
+    bad = EpochScoring("roc_auc", on_train=True, use_caching=False)
+    with pytest.raises(ValueError, match=r"callbacks\[0\].*use_caching=False"):
+        RNNClassifier(**SMALL, callbacks=[("auc", bad)]).fit(Xb, yb)
+
+
 @pytest.mark.parametrize("cls", [RNNClassifier, SequenceRegressor])
 @pytest.mark.parametrize("early_stopping", [False, True])
 def test_skorch_scorers_work_with_sample_weight(cls, early_stopping):
