@@ -66,6 +66,7 @@ VARIANTS = {
     "longer window: max(2m, 2h, 8)": {"_variant": ("long_window",)},
     "max_steps=100 (a third of the step budget)": {"max_steps": 100},
     "max_steps=150 (half the step budget)": {"max_steps": 150},
+    "n_models=1 (one network)": {"n_models": 1},
     "full drift (before session 8)": {"_variant": ("drift_full",)},
     "no Theta bases (before session 8)": {"_variant": ("no_theta",)},
     "seasonally adjusted Theta bases": {"_variant": ("stheta",)},
