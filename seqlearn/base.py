@@ -1152,15 +1152,21 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                     "during the epoch (use_caching=True, the default), not the "
                     "data to predict again."
                 )
-            if self._per_step and isinstance(cb, ScoringBase):
+            if (
+                self._per_step
+                and isinstance(cb, ScoringBase)
+                and isinstance(cb.scoring, str)
+            ):
                 # sklearn's scorers take one label per sequence: per-step
                 # outputs (padded) make them fail deep inside sklearn
                 raise ValueError(
-                    f"callbacks[{i}] ({type(cb).__name__}) scores with skorch, "
-                    f"whose scorers take one target per sequence; "
+                    f"callbacks[{i}] ({type(cb).__name__}) scores with sklearn's "
+                    f"{cb.scoring!r}, which takes one target per sequence; "
                     f"{type(self).__name__} predicts one per step. Its "
                     "validation accuracy is recorded as 'valid_acc' with "
-                    "early_stopping=True; seqlearn.metrics scores its predictions."
+                    "early_stopping=True; seqlearn.metrics scores its predictions "
+                    "(or pass a scoring function of (net, X, y) that reads the "
+                    "padded steps)."
                 )
         if "conv" in self._param_groups and self.conv_channels is not None:
             channels = self.conv_channels

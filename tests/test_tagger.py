@@ -512,3 +512,13 @@ def test_skorch_scorers_are_refused_with_a_clear_error():
         with pytest.raises(ValueError, match=r"callbacks\[0\].*one per step"):
             tagger.fit(X, y)
         assert not hasattr(tagger, "net_")
+
+    # a scoring function of (net, X, y) reads the padded steps itself
+    def token_acc(net, X, y):
+        pred = net.predict_proba(X).argmax(-1)
+        real = y != -100
+        return float((pred[real] == y[real]).mean())
+
+    scorer = EpochScoring(token_acc, on_train=True, lower_is_better=False)
+    tagger = SequenceTagger(max_epochs=2, callbacks=[("acc", scorer)]).fit(X, y)
+    assert 0 <= tagger.history_[-1, "token_acc"] <= 1
