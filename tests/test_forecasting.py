@@ -755,6 +755,18 @@ def test_predict_from_newer_history_without_refitting(airline):
     assert len(fc.predict(3, y=newer)) == 3
     with pytest.raises(ValueError, match="rows"):
         fc.predict(y=airline.iloc[:3])
+    # history of another frequency is an error, not a forecast in its periods
+    quarterly = pd.Series(
+        np.arange(60.0), pd.period_range("1990Q1", periods=60, freq="Q")
+    )
+    with pytest.raises(ValueError, match="another frequency.*periods 4 and 12"):
+        fc.predict(y=quarterly)
+    # the same months on a DatetimeIndex (month starts, no freq set) are fine
+    starts = pd.DatetimeIndex(list(newer.index.to_timestamp()))
+    pd.testing.assert_series_equal(
+        fc.predict(y=pd.Series(newer.to_numpy(), starts)).reset_index(drop=True),
+        pred.reset_index(drop=True),
+    )
 
 
 def test_global_model_over_columns():

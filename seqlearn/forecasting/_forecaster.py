@@ -1316,6 +1316,17 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         # without fill, only NaN in the rows read is an error (checked below)
         Y, index, columns, _, _ = self._target(y, keep_nan=True)
         Y = self._match_series(Y, columns, y)
+        # a seasonal period the index implies (monthly 12, quarterly 4, ...)
+        # that differs from the fitted series': another frequency
+        fitted, new = _index_season(self.index_), _index_season(index)
+        if fitted > 1 and new > 1 and fitted != new:
+            raise ValueError(
+                f"y's index is of another frequency than the fitted series' "
+                f"(their frequencies imply seasonal periods {new} and {fitted}; "
+                f"y ends at {_show(index[-1])}, the fitted series at "
+                f"{_show(self.index_[-1])}): the window, season and horizon count "
+                "the fitted series' periods. Resample y, or refit."
+            )
         need = len(self._y_tail)
         if len(Y) < need:
             raise ValueError(
