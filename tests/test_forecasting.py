@@ -518,6 +518,55 @@ def test_backtest_frame_and_metrics(airline):
     assert sliding["fold"].nunique() == 7
 
 
+def test_backtest_records_the_intervals_and_their_coverage(airline):
+    from sklearn.utils import check_random_state
+
+    fc = RNNForecaster(horizon=12, **FAST_DEFAULT)
+    f = fc.backtest(airline, initial_window=108, coverage=0.8)
+    # the same points as without intervals, and fold 0's interval is the one
+    # its model (fitted on the first 108 months, the fold's seed) gives
+    plain = fc.backtest(airline, initial_window=108)
+    pd.testing.assert_frame_equal(f[plain.columns], plain)
+    seed = int(check_random_state(0).randint(2**31 - 1))
+    model = clone(fc).set_params(random_state=seed).fit(airline.iloc[:108])
+    band = model.predict_interval(coverage=0.8)
+    fold0 = f[f["fold"] == 0]
+    np.testing.assert_allclose(fold0["lower"], band["lower"])
+    np.testing.assert_allclose(fold0["upper"], band["upper"])
+    assert (f["lower"] <= f["y_pred"]).all() and (f["y_pred"] <= f["upper"]).all()
+    # backtest_metrics: the share of truths inside, per group and pooled
+    inside = (f["lower"] <= f["y_true"]) & (f["y_true"] <= f["upper"])
+    m = backtest_metrics(f, by="step")
+    assert list(m.columns) == ["mae", "rmse", "mape", "mase", "coverage", "n"]
+    assert m.loc["all", "coverage"] == pytest.approx(inside.mean())
+    assert m.loc[1, "coverage"] == pytest.approx(inside[f["step"] == 1].mean())
+    assert "coverage" not in backtest_metrics(plain).columns
+    # fitted once, forecasting later origins from newer rows: intervals too
+    once = fc.backtest(airline, initial_window=108, refit=False, coverage=0.95)
+    assert once[["lower", "upper"]].notna().all().all()
+    # errors: a bad coverage, a forecaster without intervals, another strategy
+    with pytest.raises(ValueError, match=r"coverage must be in \(0, 1\)"):
+        fc.backtest(airline, initial_window=108, coverage=1.5)
+    with pytest.raises(TypeError, match="coverage must be a float"):
+        backtest(fc, airline, initial_window=108, coverage="80%")
+
+    class PointOnly:
+        horizon = 12
+
+        def fit(self, y):
+            self.last_ = float(np.asarray(y)[-1])
+            return self
+
+        def predict(self, horizon):
+            return np.full(horizon, self.last_)
+
+    with pytest.raises(TypeError, match="PointOnly has none"):
+        backtest(PointOnly(), airline, initial_window=108, coverage=0.8)
+    window = RNNForecaster(horizon=12, window=12, strategy="multioutput", **FAST)
+    with pytest.raises(ValueError, match="needs strategy='residual'"):
+        window.backtest(airline, initial_window=108, coverage=0.8)
+
+
 def test_backtest_origin_errors(airline):
     fc = RNNForecaster(window=12, horizon=12, **FAST_DEFAULT)
     with pytest.raises(ValueError, match="No origin"):

@@ -88,6 +88,7 @@ def backtest(
     refit=True,
     window_type="expanding",
     seasonal_period=1,
+    coverage=None,
 ):
     """Forecast from successive origins with a model fitted before each.
 
@@ -124,6 +125,12 @@ def backtest(
     seasonal_period : int, default=1
         Lag of the in-sample naive forecast that scales MASE (a positive int
         smaller than ``initial_window``).
+    coverage : float in (0, 1), default=None
+        Also record each fold's prediction interval of this coverage, from
+        ``predict_interval(coverage=coverage, horizon=horizon)``: a DataFrame
+        with ``forecast``, ``lower`` and ``upper`` columns (for several series,
+        those names as the second level of its columns), as
+        :meth:`RNNForecaster.predict_interval` returns.
 
     Returns
     -------
@@ -131,7 +138,8 @@ def backtest(
         One row per origin, step and target: ``fold``, ``origin``, ``time``,
         ``step`` (1-based), ``target``, ``y_true``, ``y_pred``, ``error`` and
         ``scaled_error`` (see :func:`backtest_metrics`; NaN where the fold's
-        in-sample naive MAE is 0, a constant training series).
+        in-sample naive MAE is 0, a constant training series); with
+        ``coverage``, also ``lower`` and ``upper``.
     """
     if not (hasattr(forecaster, "fit") and hasattr(forecaster, "predict")):
         raise TypeError(
@@ -144,6 +152,7 @@ def backtest(
         )
     h = forecaster.horizon if horizon is None else horizon
     step = h if step is None else step
+    check_coverage(forecaster, coverage)
     check_series_input(y, "y")
     ends = check_origins(h, step, initial_window, window_type, seasonal_period, len(y))
     values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
@@ -167,18 +176,59 @@ def backtest(
             if seeded:
                 model.set_params(random_state=int(rng.randint(2**31 - 1)))
             model.fit(_rows(y, start, end))
-            pred = model.predict(h)
+            newer = {}
+        else:  # fitted at an earlier origin: forecast from the newer rows
+            newer = {"y": _rows(y, 0, end)}
+        band = None
+        if coverage is None:
+            pred = model.predict(h, **newer)
         else:
-            pred = model.predict(h, y=_rows(y, 0, end))
+            out = model.predict_interval(coverage=coverage, horizon=h, **newer)
+            pred, band = _interval_columns(out, h, k)
         pred = _check_prediction(pred, h, k)
         train = values[start:end]
         m = seasonal_period
         with np.errstate(invalid="ignore"):
             scale = np.nanmean(np.abs(train[m:] - train[:-m]), axis=0)
-        frames.append(
-            fold_frame(fold, index, end, columns, values[end : end + h], pred, scale)
-        )
+        truth = values[end : end + h]
+        frames.append(fold_frame(fold, index, end, columns, truth, pred, scale, band))
     return pd.concat(frames, ignore_index=True)
+
+
+def check_coverage(forecaster, coverage):
+    """Validate a backtest's ``coverage`` (None, or a float in (0, 1))."""
+    if coverage is None:
+        return
+    if isinstance(coverage, bool) or not isinstance(coverage, numbers.Real):
+        raise TypeError(f"coverage must be a float in (0, 1); got {coverage!r}.")
+    if not 0 < coverage < 1:
+        raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
+    if not hasattr(forecaster, "predict_interval"):
+        raise TypeError(
+            f"coverage needs a forecaster with predict_interval; "
+            f"{type(forecaster).__name__} has none."
+        )
+
+
+def _interval_columns(out, h, k):
+    """Return ``(forecast, (lower, upper))`` arrays ``(h, k)`` of an interval frame."""
+    if not isinstance(out, pd.DataFrame):
+        raise TypeError(
+            "predict_interval must return a DataFrame with forecast, lower and "
+            f"upper columns; got {type(out).__name__}."
+        )
+    two_level = out.columns.nlevels == 2
+    parts = []
+    for name in ("forecast", "lower", "upper"):
+        names = out.columns.get_level_values(-1)
+        if name not in set(names):
+            raise ValueError(
+                f"predict_interval's DataFrame has no {name!r} column; its "
+                f"columns are {list(out.columns)}."
+            )
+        part = out.xs(name, axis=1, level=1) if two_level else out[[name]]
+        parts.append(_check_prediction(part.to_numpy(), h, k))
+    return parts[0], (parts[1], parts[2])
 
 
 def _check_prediction(pred, h, k):
@@ -194,7 +244,7 @@ def _check_prediction(pred, h, k):
     return pred.reshape(h, k)
 
 
-def fold_frame(fold, index, end, columns, truth, pred, scale):
+def fold_frame(fold, index, end, columns, truth, pred, scale, band=None):
     """One backtest fold as rows of (origin, time, step, target) with errors.
 
     Parameters
@@ -212,18 +262,21 @@ def fold_frame(fold, index, end, columns, truth, pred, scale):
     scale : ndarray of shape (k,)
         In-sample naive MAE of each series (scales ``scaled_error``, which
         is NaN where the scale is 0: a constant training series).
+    band : tuple of two ndarrays of shape (h, k), default=None
+        Lower and upper interval bounds, kept as ``lower`` and ``upper``.
 
     Returns
     -------
     pandas.DataFrame
         Columns ``fold``, ``origin``, ``time``, ``step``, ``target``,
-        ``y_true``, ``y_pred``, ``error``, ``scaled_error``.
+        ``y_true``, ``y_pred``, ``error``, ``scaled_error`` (and ``lower``,
+        ``upper`` with ``band``).
     """
     h, k = truth.shape
     error = truth - pred
     # a constant training series has no naive error to scale by: undefined
     scale = np.where(scale > 0, scale, np.nan)
-    return pd.DataFrame(
+    frame = pd.DataFrame(
         {
             "fold": fold,
             "origin": index[end],
@@ -236,3 +289,6 @@ def fold_frame(fold, index, end, columns, truth, pred, scale):
             "scaled_error": (error / scale).ravel(),
         }
     )
+    if band is not None:
+        frame["lower"], frame["upper"] = band[0].ravel(), band[1].ravel()
+    return frame

@@ -1565,6 +1565,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         refit=True,
         window_type="expanding",
         seasonal_period=1,
+        coverage=None,
     ):
         """Forecast from successive origins with a model fitted before each.
 
@@ -1593,6 +1594,11 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             Lag of the in-sample naive forecast that scales MASE (1: naive,
             12: seasonal naive of monthly data); smaller than
             ``initial_window``.
+        coverage : float in (0, 1), default=None
+            Also record each fold's :meth:`predict_interval` of this coverage
+            as ``lower`` and ``upper`` (``strategy="residual"``, the default):
+            :func:`backtest_metrics` then reports how often they held the
+            truth.
 
         Returns
         -------
@@ -1600,8 +1606,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             One row per origin, step and target: ``fold``, ``origin`` (the
             first forecast period), ``time``, ``step`` (1-based), ``target``,
             ``y_true``, ``y_pred``, ``error`` (``y_true - y_pred``) and
-            ``scaled_error`` (error over the fold's in-sample naive MAE).
-            :func:`backtest_metrics` turns it into MAE, RMSE, MAPE and MASE.
+            ``scaled_error`` (error over the fold's in-sample naive MAE); with
+            ``coverage``, also ``lower`` and ``upper``.
+            :func:`backtest_metrics` turns it into MAE, RMSE, MAPE and MASE
+            (and the intervals' coverage).
         """
         self._validate_params()
         self._check_params()
@@ -1615,6 +1623,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 refit=refit,
                 window_type=window_type,
                 seasonal_period=seasonal_period,
+                coverage=coverage,
             )
         if self.strategy == "residual":
             return backtest(
@@ -1625,6 +1634,14 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 refit=refit,
                 window_type=window_type,
                 seasonal_period=seasonal_period,
+                coverage=coverage,
+            )
+        if coverage is not None:
+            raise ValueError(
+                f"coverage in a backtest needs strategy='residual'; got "
+                f"strategy={self.strategy!r}, whose folds are fitted without "
+                "calibration windows (backtest the residual strategy, or call "
+                "predict_interval on a fitted forecaster)."
             )
         # NaN stays in place: each fold fills its own past below
         Y_raw, index, columns, _ = _check_target(y, self.fill and "keep")
@@ -1671,8 +1688,10 @@ def backtest_metrics(forecasts, by="fold"):
     Returns
     -------
     metrics : pandas DataFrame
-        Columns ``mae``, ``rmse``, ``mape``, ``mase``, ``n``.  Rows without a
-        truth (NaN) are left out.  MAPE is NaN (with a warning) for a group
+        Columns ``mae``, ``rmse``, ``mape``, ``mase``, ``n``; with ``lower``
+        and ``upper`` columns (a backtest with ``coverage``), also
+        ``coverage``: the share of true values inside their interval.  Rows
+        without a truth (NaN) are left out.  MAPE is NaN (with a warning) for a group
         with a true value of 0, MASE for a group with a NaN ``scaled_error``
         (its fold's training series was constant): both divide by zero there.
 
@@ -1707,7 +1726,14 @@ def backtest_metrics(forecasts, by="fold"):
     # series (scaled_error NaN); a group holding one gets NaN, not inf
     zero = truth.eq(0) & error.notna()
     unscaled = forecasts["scaled_error"].isna() & error.notna()
+    banded = {"lower", "upper"} <= set(forecasts.columns)
+    inside = (
+        (forecasts["lower"] <= truth) & (truth <= forecasts["upper"])
+        if banded
+        else None
+    )
     f = forecasts.assign(
+        _in=inside,
         _ae=error.abs(),
         _se=error**2,
         _ape=100 * (error / truth.where(~zero)).abs(),
@@ -1732,15 +1758,16 @@ def backtest_metrics(forecasts, by="fold"):
             )
 
     def summarise(g):
-        return pd.Series(
-            {
-                "mae": g["_ae"].mean(),
-                "rmse": math.sqrt(g["_se"].mean()),
-                "mape": np.nan if g["_zero"].any() else g["_ape"].mean(),
-                "mase": np.nan if g["_unscaled"].any() else g["_ase"].mean(),
-                "n": int(g["_ae"].notna().sum()),
-            }
-        )
+        row = {
+            "mae": g["_ae"].mean(),
+            "rmse": math.sqrt(g["_se"].mean()),
+            "mape": np.nan if g["_zero"].any() else g["_ape"].mean(),
+            "mase": np.nan if g["_unscaled"].any() else g["_ase"].mean(),
+        }
+        if banded:  # over the rows with a truth, as the errors
+            row["coverage"] = g.loc[g["_ae"].notna(), "_in"].astype(float).mean()
+        row["n"] = int(g["_ae"].notna().sum())
+        return pd.Series(row)
 
     pooled = summarise(f).to_frame("all").T
     if by is None:
