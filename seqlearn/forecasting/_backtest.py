@@ -152,7 +152,13 @@ def backtest(
         )
     h = forecaster.horizon if horizon is None else horizon
     step = h if step is None else step
-    check_coverage(forecaster, coverage)
+    if coverage is not None:
+        check_coverage(coverage)
+        if not hasattr(forecaster, "predict_interval"):
+            raise TypeError(
+                f"coverage needs a forecaster with predict_interval; "
+                f"{type(forecaster).__name__} has none."
+            )
     check_series_input(y, "y")
     ends = check_origins(h, step, initial_window, window_type, seasonal_period, len(y))
     values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
@@ -195,19 +201,12 @@ def backtest(
     return pd.concat(frames, ignore_index=True)
 
 
-def check_coverage(forecaster, coverage):
-    """Validate a backtest's ``coverage`` (None, or a float in (0, 1))."""
-    if coverage is None:
-        return
+def check_coverage(coverage):
+    """Raise a TypeError or ValueError unless ``coverage`` is a float in (0, 1)."""
     if isinstance(coverage, bool) or not isinstance(coverage, numbers.Real):
         raise TypeError(f"coverage must be a float in (0, 1); got {coverage!r}.")
     if not 0 < coverage < 1:
         raise ValueError(f"coverage must be in (0, 1); got {coverage!r}.")
-    if not hasattr(forecaster, "predict_interval"):
-        raise TypeError(
-            f"coverage needs a forecaster with predict_interval; "
-            f"{type(forecaster).__name__} has none."
-        )
 
 
 def _interval_columns(out, h, k):
@@ -218,10 +217,10 @@ def _interval_columns(out, h, k):
             f"upper columns; got {type(out).__name__}."
         )
     two_level = out.columns.nlevels == 2
+    names = set(out.columns.get_level_values(-1))
     parts = []
     for name in ("forecast", "lower", "upper"):
-        names = out.columns.get_level_values(-1)
-        if name not in set(names):
+        if name not in names:
             raise ValueError(
                 f"predict_interval's DataFrame has no {name!r} column; its "
                 f"columns are {list(out.columns)}."

@@ -23,7 +23,12 @@ from skorch.callbacks import Callback
 
 from seqlearn._compat import Interval, StrOptions
 from seqlearn.base import SHARED_PARAMS, DeclaredParams, LossDivergedError, param
-from seqlearn.forecasting._backtest import backtest, check_origins, fold_frame
+from seqlearn.forecasting._backtest import (
+    backtest,
+    check_coverage,
+    check_origins,
+    fold_frame,
+)
 from seqlearn.forecasting._residual import ResidualModel
 from seqlearn.forecasting._transforms import TargetTransformer, log_levels
 from seqlearn.nn import Seq2SeqModel
@@ -1447,10 +1452,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             Columns ``forecast``, ``lower``, ``upper`` (with several targets,
             a column MultiIndex ``(target, part)``), indexed by future periods.
         """
-        if isinstance(coverage, bool) or not isinstance(coverage, numbers.Real):
-            raise TypeError(f"coverage must be a float in (0, 1); got {coverage!r}.")
-        if not 0 < coverage < 1:
-            raise ValueError(f"coverage must be in (0, 1); got {coverage}.")
+        check_coverage(coverage)
         return self._fitted()._interval(coverage, horizon, y, X)
 
     def _interval(self, coverage, horizon, y, X):
@@ -1727,13 +1729,11 @@ def backtest_metrics(forecasts, by="fold"):
     zero = truth.eq(0) & error.notna()
     unscaled = forecasts["scaled_error"].isna() & error.notna()
     banded = {"lower", "upper"} <= set(forecasts.columns)
-    inside = (
-        (forecasts["lower"] <= truth) & (truth <= forecasts["upper"])
-        if banded
-        else None
-    )
+    if banded:  # whether each truth fell inside its interval
+        forecasts = forecasts.assign(
+            _in=(forecasts["lower"] <= truth) & (truth <= forecasts["upper"])
+        )
     f = forecasts.assign(
-        _in=inside,
         _ae=error.abs(),
         _se=error**2,
         _ape=100 * (error / truth.where(~zero)).abs(),
