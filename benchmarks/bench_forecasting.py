@@ -78,6 +78,10 @@ VARIANTS = {
     "seasonally adjusted Theta bases and naive": {
         "_variant": ("stheta", "stheta_naive")
     },
+    "seasonal window of 4 seasons": {"_variant": ("season_window4",)},
+    "seasonal window of 4 seasons, ridge on the last 2": {
+        "_variant": ("season_window4", "ridge_core")
+    },
 }
 
 

@@ -1040,8 +1040,12 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             if "long_window" in self._ablation:
                 L = max(2 * m, 2 * h, 8)
             L = min(L, max(2, (T - h) // 2))
+            net_L = L
+            if m > 1 and "season_window4" in self._ablation:
+                # the bases read four seasons, the networks the last two
+                L = max(min(max(4 * m, h, 8), max(2, (T - h) // 2)), L)
         else:
-            L = self.window
+            L = net_L = self.window
         if T < L + h + 1:
             what = f"y has {T} rows"
             if T < len(Y):  # a series that starts later is the short one
@@ -1074,6 +1078,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             gradient_clip=self.gradient_clip,
             weight_decay=self.weight_decay,
             optimizer=self.optimizer,
+            net_window=net_L if net_L < L else None,
         )
         # columns are separate series: one global model learns from all
         model.fit(series)
