@@ -15,11 +15,10 @@ last forecast is drawn with a 90 % conformal prediction interval.
 
 # %%
 import matplotlib.pyplot as plt
-import numpy as np
 from sktime.datasets import load_airline
 
 from seqlearn import RNNForecaster
-from seqlearn.forecasting import backtest_metrics
+from seqlearn.forecasting import NaiveForecaster, backtest, backtest_metrics
 from seqlearn.plotting import plot_forecast
 
 y = load_airline()
@@ -33,10 +32,13 @@ forecasts = forecaster.backtest(y, initial_window=108, step=12, seasonal_period=
 print(backtest_metrics(forecasts).round(3))
 
 # %%
-# The baseline on the same points: the value 12 months before each forecast
-# month.
-seasonal_naive = y.shift(12).loc[forecasts["time"]].to_numpy()
-naive_mae = np.mean(np.abs(forecasts["y_true"].to_numpy() - seasonal_naive))
+# The baseline on the same points: :class:`~seqlearn.forecasting.NaiveForecaster`
+# repeats the last 12 months before each origin (the season read from the
+# monthly index), backtested on the same origins.
+naive = backtest(
+    NaiveForecaster(horizon=12), y, initial_window=108, step=12, seasonal_period=12
+)
+naive_mae = naive["error"].abs().mean()
 rnn_mae = forecasts["error"].abs().mean()
 print(
     f"MAE over {len(forecasts)} forecast months: RNN {rnn_mae:.1f}, "

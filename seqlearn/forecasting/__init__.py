@@ -4,7 +4,8 @@
 outputs back to the series' scale and calendar; :func:`backtest` refits any
 forecaster at successive origins, each on the rows before it only;
 :class:`TargetTransformer` is the model space of the window strategies (log,
-differencing, scaling).
+differencing, scaling); :class:`NaiveForecaster` is the seasonal naive
+baseline in the same API.
 """
 
 from seqlearn.forecasting._backtest import backtest
@@ -13,9 +14,11 @@ from seqlearn.forecasting._forecaster import (
     backtest_metrics,
     future_index,
 )
+from seqlearn.forecasting._naive import NaiveForecaster
 from seqlearn.forecasting._transforms import TargetTransformer
 
 __all__ = [
+    "NaiveForecaster",
     "RNNForecaster",
     "TargetTransformer",
     "backtest",

@@ -1,0 +1,105 @@
+"""NaiveForecaster: the seasonal naive baseline in the forecasters' API."""
+
+import pickle
+
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+from seqlearn.forecasting import NaiveForecaster, backtest, backtest_metrics
+
+
+@pytest.fixture(scope="module")
+def airline():
+    sktime = pytest.importorskip("sktime.datasets")
+    return sktime.load_airline()
+
+
+def _monthly(n=30, columns=None):
+    idx = pd.period_range("2020-01", periods=n, freq="M")
+    values = np.arange(n, dtype=float) ** 1.5
+    if columns is None:
+        return pd.Series(values, index=idx, name="sales")
+    return pd.DataFrame({c: values * (i + 1) for i, c in enumerate(columns)}, idx)
+
+
+def test_repeats_the_last_season_read_from_the_index():
+    y = _monthly()
+    fc = NaiveForecaster(horizon=18)
+    assert fc.fit(y) is fc and fc.season_length_ == 12
+    pred = fc.predict()
+    assert isinstance(pred, pd.Series) and pred.name == "sales"
+    expected = np.concatenate([y.to_numpy()[-12:], y.to_numpy()[-12:-6]])
+    np.testing.assert_array_equal(pred.to_numpy(), expected)
+    pd.testing.assert_index_equal(
+        pred.index, pd.period_range("2022-07", periods=18, freq="M")
+    )
+    # a shorter horizon at predict time
+    np.testing.assert_array_equal(fc.predict(3).to_numpy(), expected[:3])
+
+
+def test_last_value_and_several_series():
+    y = _monthly(columns=["a", "b"])
+    pred = NaiveForecaster(horizon=4, season_length=1).fit(y).predict()
+    assert list(pred.columns) == ["a", "b"]
+    np.testing.assert_array_equal(pred.to_numpy(), np.tile(y.to_numpy()[-1], (4, 1)))
+
+
+def test_predict_from_newer_history_continues_its_index():
+    y = _monthly(40)
+    fc = NaiveForecaster(horizon=6, season_length=4).fit(y.iloc[:30])
+    pred = fc.predict(y=y)
+    np.testing.assert_array_equal(
+        pred.to_numpy(), y.to_numpy()[[36, 37, 38, 39, 36, 37]]
+    )
+    assert pred.index[0] == y.index[-1] + 1
+    with pytest.raises(ValueError, match="2 series; the forecaster was fitted on 1"):
+        fc.predict(y=_monthly(columns=["a", "b"]))
+
+
+def test_backtest_matches_the_seasonal_naive_by_hand(airline):
+    fc = NaiveForecaster(horizon=12)
+    forecasts = backtest(fc, airline, initial_window=96, seasonal_period=12)
+    expected = airline.shift(12).loc[forecasts["time"]].to_numpy()
+    np.testing.assert_array_equal(forecasts["y_pred"].to_numpy(), expected)
+    # MASE against the in-sample seasonal naive: its scale is the same forecast
+    assert backtest_metrics(forecasts, by=None)["mase"].iloc[0] > 0
+
+
+@pytest.mark.parametrize(
+    ("params", "y", "error", "match"),
+    [
+        ({"horizon": 0}, _monthly(), ValueError, "horizon must be positive"),
+        ({"season_length": 1.5}, _monthly(), TypeError, "season_length must be an int"),
+        ({}, _monthly(8), ValueError, "8 rows; season_length=12 needs at least 12"),
+        ({}, _monthly().iloc[::-1], ValueError, "not sorted oldest first"),
+        (
+            {"season_length": 3},
+            _monthly().where(lambda s: s.index.month != 6),
+            ValueError,
+            "NaN in its last 3 rows",
+        ),
+    ],
+)
+def test_bad_input_is_a_clear_error(params, y, error, match):
+    with pytest.raises(error, match=match):
+        NaiveForecaster(**params).fit(y)
+
+
+def test_estimator_contract():
+    fc = NaiveForecaster(horizon=3, season_length=2)
+    assert clone(fc).get_params() == {"horizon": 3, "season_length": 2}
+    with pytest.raises(NotFittedError):
+        fc.predict()
+    y = _monthly()
+    fc.fit(y)
+    pd.testing.assert_series_equal(
+        pickle.loads(pickle.dumps(fc)).predict(), fc.predict()
+    )
+    # refitting on other data replaces what the first fit kept
+    pd.testing.assert_series_equal(
+        fc.fit(y * 2).predict(),
+        NaiveForecaster(horizon=3, season_length=2).fit(y * 2).predict(),
+    )
