@@ -163,3 +163,21 @@ def test_holt_weights_give_statsmodels_smoothing(m):
     if m:
         want = want + np.asarray(fit.season)[-m:][(steps - 1) % m]
     np.testing.assert_allclose(x @ _holt_weights(L, h, alpha, phi, m), want)
+
+
+def test_net_window_feeds_the_networks_the_latest_steps_only():
+    # the "season_window4" ablation: bases read the whole window, the
+    # networks only its last net_window steps
+    from seqlearn.forecasting._residual import ResidualModel
+
+    rng = np.random.default_rng(0)
+    t = np.arange(200)
+    s = 10 + np.sin(2 * np.pi * t / 4) + 0.3 * rng.normal(size=200)
+    model = ResidualModel(
+        window=16, horizon=4, season=4, n_models=2, max_steps=10, net_window=8
+    ).fit([s])
+    x = model._normalise(s[None, -16:])[0]
+    np.testing.assert_array_equal(model._net(x), model.network_.predict(x[:, -8:]))
+    # the networks were fitted on 8 steps: 16 are refused
+    with pytest.raises(ValueError, match="16 features"):
+        model.network_.predict(x)

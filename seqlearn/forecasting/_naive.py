@@ -76,6 +76,7 @@ class NaiveForecaster(BaseEstimator):
         Returns
         -------
         self : NaiveForecaster
+            The fitted forecaster.
         """
         check_positive_int(self.horizon, "horizon")
         m = self.season_length

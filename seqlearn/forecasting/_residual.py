@@ -360,7 +360,13 @@ class ResidualModel(BaseEstimator):
         params)}``.
         """
         out = {}
-        for name in self._base_candidates(x):
+        names = self._base_candidates(x)
+        need = {"ridge_needs_L": 1, "ridge_needs_2L": 2}
+        for flag, k in need.items():
+            if flag in self.variant and train.sum() < k * x.shape[1]:
+                # fewer training windows than k times the lags ridge weighs
+                names = [n for n in names if not n.startswith("ridge")]
+        for name in names:
             params = self._base_fit(name, x[train], t[train])
             pred = self._base_predict(name, params, x[val])
             err = np.abs(pred - t[val]) * spread_ratio
