@@ -73,7 +73,12 @@ def test_backtest_matches_the_seasonal_naive_by_hand(airline):
     [
         ({"horizon": 0}, _monthly(), ValueError, "horizon must be positive"),
         ({"season_length": 1.5}, _monthly(), TypeError, "season_length must be an int"),
-        ({}, _monthly(8), ValueError, "8 rows; season_length=12 needs at least 12"),
+        (
+            {},
+            _monthly(8),
+            ValueError,
+            "8 rows; forecasting needs the last 12 .the season",
+        ),
         ({}, _monthly().iloc[::-1], ValueError, "not sorted oldest first"),
         (
             {"season_length": 3},

@@ -206,6 +206,26 @@ def _check_target(y, fill):
     return values, index, columns, kind
 
 
+def last_rows(Y, index, need, reads, fix):
+    """Return the last ``need`` rows of ``Y`` (newer history, ``(T, k)``).
+
+    A ValueError when ``Y`` is shorter, or has NaN among them: the message
+    says what the rows are (``reads``) and how to fill the NaN (``fix``).
+    """
+    if len(Y) < need:
+        raise ValueError(
+            f"y has {len(Y)} rows; forecasting needs the last {need} ({reads})."
+        )
+    tail = Y[len(Y) - need :]
+    if np.isnan(tail).any():
+        row = len(Y) - need + int(np.argmax(np.isnan(tail).any(axis=1)))
+        raise ValueError(
+            f"y has NaN in its last {need} rows, the rows the forecast reads "
+            f"({reads}; first at index {_show(index[row])!r}); {fix}"
+        )
+    return tail
+
+
 def _long_to_wide(y, id_column):
     """Pivot a long frame (a row per series and time) to a column per series."""
     if not isinstance(y, pd.DataFrame) or id_column not in y.columns:
@@ -1337,21 +1357,14 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 f"{_show(self.index_[-1])}): the window, season and horizon count "
                 "the fitted series' periods. Resample y, or refit."
             )
-        need = len(self._y_tail)
-        if len(Y) < need:
-            raise ValueError(
-                f"y has {len(Y)} rows; forecasting needs the last {need} (the "
-                "window, and difference rows before it)."
-            )
-        tail = Y[len(Y) - need :]
-        if np.isnan(tail).any():
-            row = len(Y) - need + int(np.argmax(np.isnan(tail).any(axis=1)))
-            raise ValueError(
-                f"y has NaN in its last {need} rows, the rows the forecast reads "
-                f"(the window, and difference rows before it; first at index "
-                f"{_show(index[row])!r}); pass fill='ffill' or fill='interpolate' "
-                "to RNNForecaster, or fill them yourself."
-            )
+        tail = last_rows(
+            Y,
+            index,
+            len(self._y_tail),
+            "the window, and difference rows before it",
+            "pass fill='ffill' or fill='interpolate' to RNNForecaster, or fill "
+            "them yourself.",
+        )
         return tail, index
 
     def _match_series(self, Y, columns, y):

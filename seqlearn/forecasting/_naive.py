@@ -10,10 +10,16 @@ from sklearn.utils.validation import check_is_fitted
 from seqlearn.forecasting._forecaster import (
     _check_target,
     _index_season,
-    _show,
     future_index,
+    last_rows,
 )
 from seqlearn.nn._validation import check_positive_int
+
+
+def _last_season(values, index, m):
+    """Return the last ``m`` rows of ``values``; a ValueError if short or NaN."""
+    reads = f"the season it repeats, season_length={m}"
+    return last_rows(values, index, m, reads, "fill them first.")
 
 
 class NaiveForecaster(BaseEstimator):
@@ -84,28 +90,11 @@ class NaiveForecaster(BaseEstimator):
             m = check_positive_int(m, "season_length")
         values, index, columns, kind = _check_target(y, fill="keep")
         m = m or _index_season(index)
-        tail = self._last_season(values, index, m, "y")
+        tail = _last_season(values, index, m)
         self.season_length_, self.index_ = m, index
         self.n_targets_ = values.shape[1]
         self._tail, self._columns, self._kind = tail, columns, kind
         return self
-
-    @staticmethod
-    def _last_season(values, index, m, name):
-        """Return the last ``m`` rows of ``values``; a ValueError if short or NaN."""
-        if len(values) < m:
-            raise ValueError(
-                f"{name} has {len(values)} rows; season_length={m} needs at "
-                f"least {m} (pass season_length=1 for the last value)."
-            )
-        tail = values[len(values) - m :]
-        if np.isnan(tail).any():
-            row = len(values) - m + int(np.argmax(np.isnan(tail).any(axis=1)))
-            raise ValueError(
-                f"{name} has NaN in its last {m} rows, the season the forecast "
-                f"repeats (first at index {_show(index[row])!r}); fill them first."
-            )
-        return tail
 
     def predict(self, horizon=None, y=None, X=None):
         """Forecast the periods after the training series (or after ``y``).
@@ -136,7 +125,7 @@ class NaiveForecaster(BaseEstimator):
                     f"y has {values.shape[1]} series; the forecaster was fitted "
                     f"on {self.n_targets_}."
                 )
-            tail = self._last_season(values, index, self.season_length_, "y")
+            tail = _last_season(values, index, self.season_length_)
         m = self.season_length_
         pred = np.tile(tail, (-(-h // m), 1))[:h]
         future = future_index(index, h)
