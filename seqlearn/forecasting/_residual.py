@@ -142,7 +142,10 @@ class ResidualModel(BaseEstimator):
     ``"cal_half"`` (rolling origins over the latest half),
     ``"cal_pooled"`` (pooled ratios instead of per-step quantiles) and
     ``"ridge_core"`` (the ridge bases read only the last ``net_window``
-    steps).  ``net_window``: the latest steps of each window the networks
+    steps), ``"ridge_needs_L"`` / ``"ridge_needs_2L"`` (no ridge bases with
+    fewer training windows than one / two per lag: 0.598 against 0.602 pooled
+    over three sets' selection origins, but a worst series 0.053 higher on
+    one, so off).  ``net_window``: the latest steps of each window the networks
     read (None: all); the estimator sets it only for its ``"season_window4"``
     ablation (four seasons for the bases: 0.625 against 0.579 on the
     selection origins, 0.587 with ``"ridge_core"``, so off).
