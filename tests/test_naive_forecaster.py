@@ -56,7 +56,13 @@ def test_predict_from_newer_history_continues_its_index():
     )
     assert pred.index[0] == y.index[-1] + 1
     with pytest.raises(ValueError, match="2 series; the forecaster was fitted on 1"):
-        fc.predict(y=_monthly(columns=["a", "b"]))
+        fc.predict(y=_monthly(columns=["a", "b"]).to_numpy())
+    # a frame's columns are matched by name, not by position
+    wide = _monthly(columns=["a", "b"])
+    fc = NaiveForecaster(horizon=2, season_length=1).fit(wide)
+    pd.testing.assert_frame_equal(fc.predict(y=wide[["b", "a"]]), fc.predict())
+    with pytest.raises(ValueError, match="missing: \\['b'\\]"):
+        fc.predict(y=wide.rename(columns={"b": "c"}))
 
 
 def test_backtest_matches_the_seasonal_naive_by_hand(airline):

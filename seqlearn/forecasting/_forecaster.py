@@ -226,6 +226,32 @@ def last_rows(Y, index, need, reads, fix):
     return tail
 
 
+def match_series(Y, columns, y, fitted, kind):
+    """Return ``Y``'s columns in the fitted order, or a ValueError.
+
+    A DataFrame's columns (a long frame's series) are matched by name to the
+    ``fitted`` names; by position when ``fit`` had no names (an array).
+    """
+    fitted = list(fitted)
+    named = kind == "long" or (
+        isinstance(y, pd.DataFrame) and fitted != list(range(len(fitted)))
+    )
+    if named and columns != fitted:
+        missing = [c for c in fitted if c not in columns]
+        unexpected = [c for c in columns if c not in fitted]
+        if missing or unexpected or len(set(columns)) != len(columns):
+            raise ValueError(
+                f"y holds the series {columns}; the forecaster was fitted on "
+                f"{fitted} (missing: {missing}, unexpected: {unexpected})."
+            )
+        Y = Y[:, [columns.index(c) for c in fitted]]
+    if Y.shape[1] != len(fitted):
+        raise ValueError(
+            f"y has {Y.shape[1]} series; the forecaster was fitted on {len(fitted)}."
+        )
+    return Y
+
+
 def _long_to_wide(y, id_column):
     """Pivot a long frame (a row per series and time) to a column per series."""
     if not isinstance(y, pd.DataFrame) or id_column not in y.columns:
@@ -1368,27 +1394,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         return tail, index
 
     def _match_series(self, Y, columns, y):
-        """``Y``'s columns in the fitted order: a frame's are matched by name."""
-        fitted = list(self._columns)
-        # by name, unless fit had no names (an array)
-        named = self._kind == "long" or (
-            isinstance(y, pd.DataFrame) and fitted != list(range(len(fitted)))
-        )
-        if named and columns != fitted:
-            missing = [c for c in fitted if c not in columns]
-            unexpected = [c for c in columns if c not in fitted]
-            if missing or unexpected or len(set(columns)) != len(columns):
-                raise ValueError(
-                    f"y holds the series {columns}; the forecaster was fitted on "
-                    f"{fitted} (missing: {missing}, unexpected: {unexpected})."
-                )
-            Y = Y[:, [columns.index(c) for c in fitted]]
-        if Y.shape[1] != self.n_targets_:
-            raise ValueError(
-                f"y has {Y.shape[1]} series; the forecaster was fitted on "
-                f"{self.n_targets_}."
-            )
-        return Y
+        """``Y``'s columns in the fitted order (see :func:`match_series`)."""
+        return match_series(Y, columns, y, self._columns, self._kind)
 
     def _predict_residual(self, tail, h):
         """Forecasts ``(h, k)`` from ``tail``."""

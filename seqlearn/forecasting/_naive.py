@@ -12,6 +12,7 @@ from seqlearn.forecasting._forecaster import (
     _index_season,
     future_index,
     last_rows,
+    match_series,
 )
 from seqlearn.nn._validation import check_positive_int
 
@@ -106,6 +107,8 @@ class NaiveForecaster(BaseEstimator):
         y : pandas Series, DataFrame or array-like, default=None
             Newer history of the same series (at least ``season_length_``
             rows) to forecast from; the forecast index continues from ``y``'s.
+            A DataFrame's columns are matched to the fitted series by name
+            (by position when ``fit`` had no names).
         X : None
             Ignored; no covariates.
 
@@ -119,12 +122,8 @@ class NaiveForecaster(BaseEstimator):
         h = check_positive_int(h, "horizon")
         tail, index = self._tail, self.index_
         if y is not None:
-            values, index, _, _ = _check_target(y, fill="keep")
-            if values.shape[1] != self.n_targets_:
-                raise ValueError(
-                    f"y has {values.shape[1]} series; the forecaster was fitted "
-                    f"on {self.n_targets_}."
-                )
+            values, index, columns, _ = _check_target(y, fill="keep")
+            values = match_series(values, columns, y, self._columns, self._kind)
             tail = _last_season(values, index, self.season_length_)
         m = self.season_length_
         pred = np.tile(tail, (-(-h // m), 1))[:h]
