@@ -34,7 +34,7 @@ one-off import and warm-up fit in their own column::
 
 ``--heldout`` runs the same on ``bench_forecasting.py``'s held-out series
 (``load_heldout``: 14 series no default was chosen on) instead of the public
-ones.
+ones, ``--fresh`` on its second held-out set (``load_fresh``: 30 series).
 
 ``--peer-settings matched`` (the default) is the step-matched budget above.
 ``--peer-settings defaults`` runs each peer at its library's documented
@@ -434,14 +434,18 @@ def public_names(series):
     return [n for n in series if n != "PBS"]
 
 
-def child_public(model, seeds, names, steps, settings="matched", heldout=False):
-    """Run one model over the public benchmark in this process; print JSON."""
+def child_public(model, seeds, names, steps, settings="matched", which="public"):
+    """Run one model over a benchmark set in this process; print JSON.
+
+    ``which``: "public", "heldout" or "fresh" (``bench_forecasting``'s sets).
+    """
     import torch
 
     torch.set_num_threads(1)
     bf = _bench_forecasting()
     public = bf.load_series()
-    series = bf.load_heldout() if heldout else public
+    loaders = {"heldout": bf.load_heldout, "fresh": bf.load_fresh}
+    series = loaders[which]() if which in loaders else public
     names = names or public_names(series)
 
     if model.startswith("seqlearn"):
@@ -499,6 +503,11 @@ def child_public(model, seeds, names, steps, settings="matched", heldout=False):
     print("@@RESULT@@" + json.dumps(out))
 
 
+def _which(args):
+    """The benchmark set of ``--public`` runs: "public", "heldout" or "fresh"."""
+    return "fresh" if args.fresh else "heldout" if args.heldout else "public"
+
+
 def main_public(args, seeds):
     """The whole public benchmark of bench_forecasting.py, one row per model."""
     import _common
@@ -506,7 +515,10 @@ def main_public(args, seeds):
     bf = _bench_forecasting()
     names = args.series or (QUICK_SERIES if args.quick else None)
     defaults = args.peer_settings == "defaults"
-    where = "held-out series" if args.heldout else "whole public benchmark"
+    where = {
+        "heldout": "held-out series",
+        "fresh": "second held-out set",
+    }.get(_which(args), "whole public benchmark")
     _common.header(
         f"Peers at their library defaults ({where})"
         if defaults
@@ -518,7 +530,7 @@ def main_public(args, seeds):
         extra = ["--public", "--seeds", str(len(seeds)), "--steps", str(args.steps)]
         extra += ["--peer-settings", args.peer_settings]
         extra += ["--series", *names] if names else []
-        extra += ["--heldout"] if args.heldout else []
+        extra += [f"--{_which(args)}"] if _which(args) != "public" else []
         res, reason, noise, n_files = run_child(model, extra)
         if res is None:
             rows.append([model, f"failed: {reason}"] + ["-"] * 8)
@@ -625,10 +637,15 @@ def main(argv=None):
         action="store_true",
         help="--public on bench_forecasting's held-out series instead",
     )
+    parser.add_argument(
+        "--fresh",
+        action="store_true",
+        help="--public on bench_forecasting's second held-out set instead",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-    if args.public or args.heldout:
+    if args.public or args.heldout or args.fresh:
         seeds = list(range(1 if args.quick and args.seeds == 3 else args.seeds))
         if args.child:
             child_public(
@@ -637,7 +654,7 @@ def main(argv=None):
                 args.series,
                 args.steps,
                 args.peer_settings,
-                args.heldout,
+                _which(args),
             )
             return
         args.models = args.models or PUBLIC_MODELS

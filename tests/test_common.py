@@ -8,6 +8,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 from sklearn.utils.validation import column_or_1d
 
 import seqlearn
+import seqlearn.forecasting
 from seqlearn import (
     CharRNN,
     RNNClassifier,
@@ -16,6 +17,7 @@ from seqlearn import (
     SequenceTagger,
     SequenceTranslator,
 )
+from seqlearn.forecasting import NaiveForecaster, TargetTransformer
 
 # Settings that learn the checks' small, easy problems in a fraction of a second.
 FAST = {"hidden_size": 16, "max_epochs": 30, "lr": 0.02, "random_state": 0}
@@ -96,7 +98,7 @@ API_CHECKS = [
     "check_estimator_repr",
     "check_do_not_raise_errors_in_init_or_set_params",
 ]
-API_ESTIMATORS = [CharRNN(), RNNForecaster(), SequenceTranslator()]
+API_ESTIMATORS = [CharRNN(), RNNForecaster(), SequenceTranslator(), NaiveForecaster()]
 
 
 @pytest.mark.parametrize("check", API_CHECKS)
@@ -106,12 +108,13 @@ def test_api_checks(estimator, check):
 
 
 def test_every_public_estimator_is_checked():
-    checked = {RNNClassifier, SequenceRegressor, SequenceTagger} | {
-        type(e) for e in API_ESTIMATORS
-    }
+    # TargetTransformer: parametrize_with_checks in test_forecast_transforms.py
+    checked = {RNNClassifier, SequenceRegressor, SequenceTagger, TargetTransformer}
+    checked |= {type(e) for e in API_ESTIMATORS}
     public = {
-        getattr(seqlearn, name)
-        for name in seqlearn.__all__
-        if isinstance(getattr(seqlearn, name), type)
+        getattr(module, name)
+        for module in (seqlearn, seqlearn.forecasting)
+        for name in module.__all__
+        if isinstance(getattr(module, name), type)
     }
     assert public <= checked
