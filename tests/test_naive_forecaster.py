@@ -114,3 +114,15 @@ def test_estimator_contract():
         fc.fit(y * 2).predict(),
         NaiveForecaster(horizon=3, season_length=2).fit(y * 2).predict(),
     )
+
+
+def test_a_failed_fit_leaves_the_forecaster_as_it_was():
+    y = _monthly()
+    fc = NaiveForecaster(horizon=3).fit(y)
+    before = fc.predict()
+    with pytest.raises(ValueError, match="not sorted"):
+        fc.fit((y * 2).iloc[::-1])
+    with pytest.raises(ValueError, match="NaN in its last 12 rows"):
+        fc.fit((y * 2).where(lambda s: s.index.month != 6))
+    pd.testing.assert_series_equal(fc.predict(), before)
+    assert fc.season_length_ == 12 and fc.index_.equals(y.index)
