@@ -72,6 +72,9 @@ def test_backtest_matches_the_seasonal_naive_by_hand(airline):
     np.testing.assert_array_equal(forecasts["y_pred"].to_numpy(), expected)
     # MASE against the in-sample seasonal naive: its scale is the same forecast
     assert backtest_metrics(forecasts, by=None)["mase"].iloc[0] > 0
+    # fitted once, it forecasts the later origins from their newer history
+    once = backtest(fc, airline, initial_window=96, seasonal_period=12, refit=False)
+    pd.testing.assert_frame_equal(once, forecasts)
 
 
 @pytest.mark.parametrize(
