@@ -129,3 +129,47 @@ def test_a_failed_fit_leaves_the_forecaster_as_it_was():
         fc.fit((y * 2).where(lambda s: s.index.month != 6))
     pd.testing.assert_series_equal(fc.predict(), before)
     assert fc.season_length_ == 12 and fc.index_.equals(y.index)
+
+
+def test_intervals_hold_their_coverage_on_a_random_walk():
+    # a random walk's h-step naive errors are N(0, h): the 80 % half-width at
+    # step j is 1.2816 * sqrt(j), and a backtest covers about 80 %
+    rng = np.random.default_rng(0)
+    idx = pd.period_range("1900-01", periods=3000, freq="M")
+    walk = pd.Series(rng.normal(size=3000).cumsum(), idx)
+    fc = NaiveForecaster(horizon=4, season_length=1).fit(walk)
+    band = fc.predict_interval(coverage=0.8)
+    assert list(band.columns) == ["forecast", "lower", "upper"]
+    half = (band["upper"] - band["lower"]).to_numpy() / 2
+    np.testing.assert_allclose(half, 1.2816 * np.sqrt([1, 2, 3, 4]), rtol=0.06)
+    np.testing.assert_array_equal(band["forecast"], fc.predict())
+    forecasts = backtest(
+        fc, walk, initial_window=1000, step=20, coverage=0.8, refit=False
+    )
+    inside = backtest_metrics(forecasts, by=None)["coverage"].iloc[0]
+    assert 0.75 <= inside <= 0.85
+
+
+def test_intervals_of_several_series_and_their_errors():
+    y = _monthly(40, columns=["a", "b"])
+    fc = NaiveForecaster(horizon=15, season_length=12).fit(y)
+    band = fc.predict_interval(coverage=0.5)
+    assert list(band.columns) == [
+        (c, part) for c in ("a", "b") for part in ("forecast", "lower", "upper")
+    ]
+    # steps 1-12 read one season back, 13-15 two: their own errors
+    assert len(fc.errors_) == 2 and fc.errors_[1].shape == (16, 2)
+    one = np.sort(fc.errors_[0][:, 0])[int(np.ceil(29 * 0.5)) - 1]
+    half = (band[("a", "upper")] - band[("a", "lower")]).to_numpy() / 2
+    np.testing.assert_allclose(half[:12], one)
+    with pytest.raises(ValueError, match="exceeds the fitted horizon 15"):
+        fc.predict_interval(horizon=16)
+    with pytest.raises(ValueError, match="coverage must be in"):
+        fc.predict_interval(coverage=1.5)
+    with pytest.warns(UserWarning, match="too few in-sample errors"):
+        band = (
+            NaiveForecaster(horizon=1, season_length=12)
+            .fit(_monthly(14))
+            .predict_interval(coverage=0.9)
+        )
+    assert np.isinf(band["upper"]).all()

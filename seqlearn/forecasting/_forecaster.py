@@ -252,6 +252,19 @@ def match_series(Y, columns, y, fitted, kind):
     return Y
 
 
+def interval_frame(parts, index, columns, one_series):
+    """Return intervals ``{"forecast", "lower", "upper": (h, k)}`` as a frame.
+
+    One series: those three columns; several: the three under each series'
+    name (a two-level column index).
+    """
+    if one_series:
+        return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, index)
+    names = pd.MultiIndex.from_product([columns, list(parts)])
+    stacked = np.stack(list(parts.values()), axis=2).reshape(len(index), -1)
+    return pd.DataFrame(stacked, index=index, columns=names)
+
+
 def _long_to_wide(y, id_column):
     """Pivot a long frame (a row per series and time) to a column per series."""
     if not isinstance(y, pd.DataFrame) or id_column not in y.columns:
@@ -1543,11 +1556,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             frames = {k: self._long(v, index, k) for k, v in parts.items()}
             rest = {k: f[k].to_numpy() for k, f in frames.items() if k != "forecast"}
             return frames["forecast"].assign(**rest)
-        if self._kind == "series":
-            return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, index)
-        columns = pd.MultiIndex.from_product([self._columns, list(parts)])
-        stacked = np.stack(list(parts.values()), axis=2).reshape(len(index), -1)
-        return pd.DataFrame(stacked, index=index, columns=columns)
+        return interval_frame(parts, index, self._columns, self._kind == "series")
 
     def score(self, y, X=None):
         """Negative mean absolute error of the forecast of ``y``'s first rows.

@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import math
+import warnings
+
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
+from seqlearn.forecasting._backtest import check_coverage
 from seqlearn.forecasting._forecaster import (
     _check_target,
     _index_season,
     future_index,
+    interval_frame,
     last_rows,
     match_series,
 )
@@ -46,6 +51,11 @@ class NaiveForecaster(BaseEstimator):
     ----------
     season_length_ : int
         The season used.
+    errors_ : list of ndarray
+        In-sample absolute errors of the naive forecast ``i + 1`` seasons
+        back (``errors_[i]``: one row per training row that has one, one
+        column per series), up to the seasons ``horizon`` reaches; they set
+        :meth:`predict_interval`'s widths.
     index_ : pandas.Index
         Index of the training series.
     n_targets_ : int
@@ -85,17 +95,34 @@ class NaiveForecaster(BaseEstimator):
         self : NaiveForecaster
             The fitted forecaster.
         """
-        check_positive_int(self.horizon, "horizon")
+        h = check_positive_int(self.horizon, "horizon")
         m = self.season_length
         if m is not None:
             m = check_positive_int(m, "season_length")
         values, index, columns, kind = _check_target(y, fill="keep")
         m = m or _index_season(index)
         tail = _last_season(values, index, m)
+        # step j repeats the value ceil(j / m) seasons back
+        lags = m * np.arange(1, -(-h // m) + 1)
+        errors = [np.abs(values[lag:] - values[:-lag]) for lag in lags]
+        self.errors_ = errors
         self.season_length_, self.index_ = m, index
         self.n_targets_ = values.shape[1]
         self._tail, self._columns, self._kind = tail, columns, kind
         return self
+
+    def _forecast(self, horizon, y):
+        """Forecasts ``(h, k)`` and their index, from fit's rows or ``y``'s."""
+        check_is_fitted(self, "season_length_")
+        h = self.horizon if horizon is None else horizon
+        h = check_positive_int(h, "horizon")
+        tail, index = self._tail, self.index_
+        if y is not None:
+            values, index, columns, _ = _check_target(y, fill="keep")
+            values = match_series(values, columns, y, self._columns, self._kind)
+            tail = _last_season(values, index, self.season_length_)
+        m = self.season_length_
+        return np.tile(tail, (-(-h // m), 1))[:h], future_index(index, h)
 
     def predict(self, horizon=None, y=None, X=None):
         """Forecast the periods after the training series (or after ``y``).
@@ -117,17 +144,72 @@ class NaiveForecaster(BaseEstimator):
         forecast : pandas Series or DataFrame
             Indexed by the future periods, shaped like the ``y`` of ``fit``.
         """
-        check_is_fitted(self, "season_length_")
-        h = self.horizon if horizon is None else horizon
-        h = check_positive_int(h, "horizon")
-        tail, index = self._tail, self.index_
-        if y is not None:
-            values, index, columns, _ = _check_target(y, fill="keep")
-            values = match_series(values, columns, y, self._columns, self._kind)
-            tail = _last_season(values, index, self.season_length_)
-        m = self.season_length_
-        pred = np.tile(tail, (-(-h // m), 1))[:h]
-        future = future_index(index, h)
+        pred, future = self._forecast(horizon, y)
         if self._kind == "series":
             return pd.Series(pred[:, 0], index=future, name=self._columns[0])
         return pd.DataFrame(pred, index=future, columns=self._columns)
+
+    def predict_interval(self, coverage=0.9, horizon=None, y=None, X=None):
+        """Forecast with intervals from the naive forecast's in-sample errors.
+
+        The half-width at step ``j`` is the ``ceil((n + 1) * coverage) / n``
+        quantile of the ``n`` absolute errors of the training series' own
+        naive forecasts as many seasons back as step ``j`` reaches
+        (:attr:`errors_`), per series: it covers with probability at least
+        ``coverage`` when those errors are exchangeable (a random walk's, for
+        ``season_length=1``), as for :meth:`RNNForecaster.predict_interval`.
+        With too few errors for ``coverage``, the bounds are infinite, with a
+        warning.
+
+        Parameters
+        ----------
+        coverage : float, default=0.9
+            Nominal probability that the interval holds the truth, in (0, 1).
+        horizon : int, default=None
+            Steps to forecast, at most ``self.horizon``; None means
+            ``self.horizon``.
+        y : pandas Series, DataFrame or array-like, default=None
+            Newer history to forecast from, as for :meth:`predict`.
+        X : None
+            Ignored; no covariates.
+
+        Returns
+        -------
+        intervals : pandas DataFrame
+            Columns ``forecast``, ``lower`` and ``upper`` (for several series,
+            those names under each series' name), indexed by the future
+            periods.
+        """
+        check_coverage(coverage)
+        check_is_fitted(self, "season_length_")
+        h = self.horizon if horizon is None else check_positive_int(horizon, "horizon")
+        if h > self.horizon:
+            raise ValueError(
+                f"horizon={h} exceeds the fitted horizon {self.horizon}: the "
+                "errors are measured up to it. Refit with a larger horizon."
+            )
+        pred, future = self._forecast(h, y)
+        width = np.empty_like(pred)
+        for i, errors in enumerate(self.errors_):
+            steps = slice(i * self.season_length_, (i + 1) * self.season_length_)
+            width[steps] = _conformal_width(errors, coverage)
+        parts = {"forecast": pred, "lower": pred - width, "upper": pred + width}
+        return interval_frame(parts, future, self._columns, self._kind == "series")
+
+
+def _conformal_width(errors, coverage):
+    """Per-column split-conformal quantile of absolute ``errors`` (NaN skipped)."""
+    out = np.full(errors.shape[1], np.inf)
+    for j, column in enumerate(errors.T):
+        column = np.sort(column[~np.isnan(column)])
+        n = len(column)
+        rank = math.ceil((n + 1) * coverage)
+        if rank <= n:
+            out[j] = column[rank - 1]
+    if np.isinf(out).any():
+        warnings.warn(
+            f"too few in-sample errors for coverage={coverage}: the intervals "
+            "are infinite. Pass a longer series or ask for a lower coverage.",
+            stacklevel=3,
+        )
+    return out
