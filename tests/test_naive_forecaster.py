@@ -173,3 +173,11 @@ def test_intervals_of_several_series_and_their_errors():
             .predict_interval(coverage=0.9)
         )
     assert np.isinf(band["upper"]).all()
+
+
+def test_errors_kept_are_bounded_on_a_long_series():
+    y = np.random.default_rng(0).normal(size=30_000).cumsum()
+    fc = NaiveForecaster(horizon=3, season_length=1).fit(y)
+    assert [e.shape for e in fc.errors_] == [(10_000, 1)] * 3
+    # the latest ones: the last error of lag 2 is |y[-1] - y[-3]|
+    assert fc.errors_[1][-1, 0] == abs(y[-1] - y[-3])

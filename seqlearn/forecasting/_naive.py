@@ -19,6 +19,7 @@ from seqlearn.forecasting._forecaster import (
     last_rows,
     match_series,
 )
+from seqlearn.forecasting._residual import MAX_WINDOWS
 from seqlearn.nn._validation import check_positive_int
 
 
@@ -53,9 +54,9 @@ class NaiveForecaster(BaseEstimator):
         The season used.
     errors_ : list of ndarray
         In-sample absolute errors of the naive forecast ``i + 1`` seasons
-        back (``errors_[i]``: one row per training row that has one, one
-        column per series), up to the seasons ``horizon`` reaches; they set
-        :meth:`predict_interval`'s widths.
+        back (``errors_[i]``: one row per training row that has one, the
+        latest 10,000, one column per series), up to the seasons ``horizon``
+        reaches; they set :meth:`predict_interval`'s widths.
     index_ : pandas.Index
         Index of the training series.
     n_targets_ : int
@@ -104,7 +105,11 @@ class NaiveForecaster(BaseEstimator):
         tail = _last_season(values, index, m)
         # step j repeats the value ceil(j / m) seasons back
         lags = m * np.arange(1, -(-h // m) + 1)
-        errors = [np.abs(values[lag:] - values[:-lag]) for lag in lags]
+        # the latest MAX_WINDOWS errors of each: memory stays bounded
+        errors = []
+        for lag in lags:
+            recent = values[-(MAX_WINDOWS + lag) :]
+            errors.append(np.abs(recent[lag:] - recent[:-lag]))
         self.errors_ = errors
         self.season_length_, self.index_ = m, index
         self.n_targets_ = values.shape[1]
