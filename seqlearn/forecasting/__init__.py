@@ -8,12 +8,9 @@ differencing, scaling); :class:`NaiveForecaster` is the seasonal naive
 baseline in the same API.
 """
 
-from seqlearn.forecasting._backtest import backtest
-from seqlearn.forecasting._forecaster import (
-    RNNForecaster,
-    backtest_metrics,
-    future_index,
-)
+from seqlearn.forecasting._backtest import backtest, backtest_metrics
+from seqlearn.forecasting._calendar import future_index
+from seqlearn.forecasting._forecaster import RNNForecaster
 from seqlearn.forecasting._naive import NaiveForecaster
 from seqlearn.forecasting._transforms import TargetTransformer
 

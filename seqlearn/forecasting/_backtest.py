@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import copy
+import math
 import numbers
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -291,3 +293,107 @@ def fold_frame(fold, index, end, columns, truth, pred, scale, band=None):
     if band is not None:
         frame["lower"], frame["upper"] = band[0].ravel(), band[1].ravel()
     return frame
+
+
+def backtest_metrics(forecasts, by="fold"):
+    """MAE, RMSE, MAPE (%) and MASE of backtest forecasts, per group and pooled.
+
+    Parameters
+    ----------
+    forecasts : pandas DataFrame
+        The output of :meth:`RNNForecaster.backtest` (columns ``y_true``,
+        ``error``, ``scaled_error`` and ``by``).
+    by : str or list of str or None, default="fold"
+        Columns to group by (e.g. ``"step"``, ``["target", "fold"]``); a last
+        row ``"all"`` pools every forecast.  None gives the pooled row only.
+
+    Returns
+    -------
+    metrics : pandas DataFrame
+        Columns ``mae``, ``rmse``, ``mape``, ``mase``, ``n``; with ``lower``
+        and ``upper`` columns (a backtest with ``coverage``), also
+        ``coverage``: the share of true values inside their interval.  Rows
+        without a truth (NaN) are left out.  MAPE is NaN (with a warning) for a group
+        with a true value of 0, MASE for a group with a NaN ``scaled_error``
+        (its fold's training series was constant): both divide by zero there.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> f = pd.DataFrame({"fold": [0, 0, 1], "y_true": [2.0, 4.0, 5.0],
+    ...                   "error": [1.0, -1.0, 2.0],
+    ...                   "scaled_error": [0.5, -0.5, 1.0]})
+    >>> backtest_metrics(f).round(3)
+           mae   rmse    mape   mase  n
+    0    1.000  1.000  37.500  0.500  2
+    1    2.000  2.000  40.000  1.000  1
+    all  1.333  1.414  38.333  0.667  3
+    """
+    if not isinstance(forecasts, pd.DataFrame):
+        raise TypeError(
+            "forecasts must be the DataFrame of RNNForecaster.backtest or "
+            f"seqlearn.forecasting.backtest; got {type(forecasts).__name__}."
+        )
+    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    needed = ["y_true", "error", "scaled_error", *keys]
+    missing = [c for c in needed if c not in forecasts.columns]
+    if missing:
+        raise ValueError(
+            f"forecasts has no column {missing[0]!r}"
+            + (" (by)" if missing[0] in keys else "")
+            + f"; its columns are {list(forecasts.columns)}."
+        )
+    error, truth = forecasts["error"], forecasts["y_true"]
+    # undefined where they divide by zero: a zero truth, a constant training
+    # series (scaled_error NaN); a group holding one gets NaN, not inf
+    zero = truth.eq(0) & error.notna()
+    unscaled = forecasts["scaled_error"].isna() & error.notna()
+    banded = {"lower", "upper"} <= set(forecasts.columns)
+    if banded:  # whether each truth fell inside its interval
+        forecasts = forecasts.assign(
+            _in=(forecasts["lower"] <= truth) & (truth <= forecasts["upper"])
+        )
+    f = forecasts.assign(
+        _ae=error.abs(),
+        _se=error**2,
+        _ape=100 * (error / truth.where(~zero)).abs(),
+        _ase=forecasts["scaled_error"].abs(),
+        _zero=zero,
+        _unscaled=unscaled,
+    )
+    for mask, what in (
+        (zero, "MAPE is NaN where a true value is 0 (a percentage of 0)"),
+        (
+            unscaled,
+            "MASE is NaN where a fold's training series is constant "
+            "(its naive forecast errs by 0, the scale of scaled_error)",
+        ),
+    ):
+        if mask.any():
+            warnings.warn(
+                f"{what}: {int(mask.sum())} forecast(s), in the groups that "
+                "hold them and the pooled row.",
+                UserWarning,
+                stacklevel=2,
+            )
+
+    def summarise(g):
+        row = {
+            "mae": g["_ae"].mean(),
+            "rmse": math.sqrt(g["_se"].mean()),
+            "mape": np.nan if g["_zero"].any() else g["_ape"].mean(),
+            "mase": np.nan if g["_unscaled"].any() else g["_ase"].mean(),
+        }
+        if banded:  # over the rows with a truth, as the errors
+            row["coverage"] = g.loc[g["_ae"].notna(), "_in"].astype(float).mean()
+        row["n"] = int(g["_ae"].notna().sum())
+        return pd.Series(row)
+
+    pooled = summarise(f).to_frame("all").T
+    if by is None:
+        return pooled.astype({"n": int})
+    # dropna=False: an unnamed series (target None) is a group too
+    groups = f.groupby(by, dropna=False)
+    per_group = pd.DataFrame({key: summarise(g) for key, g in groups}).T
+    per_group.index.name = by if isinstance(by, str) else None
+    return pd.concat([per_group, pooled]).astype({"n": int})

@@ -11,15 +11,14 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
 from seqlearn.forecasting._backtest import check_coverage
-from seqlearn.forecasting._forecaster import (
+from seqlearn.forecasting._calendar import _index_season, future_index
+from seqlearn.forecasting._residual import MAX_WINDOWS
+from seqlearn.forecasting._series import (
     _check_target,
-    _index_season,
-    future_index,
     interval_frame,
     last_rows,
     match_series,
 )
-from seqlearn.forecasting._residual import MAX_WINDOWS
 from seqlearn.nn._validation import check_positive_int
 
 

@@ -1,0 +1,302 @@
+"""Checks of the series and covariates the forecasters are given.
+
+Shared by :class:`~seqlearn.RNNForecaster` and
+:class:`~seqlearn.forecasting.NaiveForecaster`: a target's values, index and
+columns, newer history matched to the fitted series, covariate rows and
+their dates, and intervals as frames.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from seqlearn.forecasting._calendar import _named_freq, future_index
+from seqlearn.preprocessing._windows import check_series_input
+
+# largest |y|: squares (spreads, autocorrelations) stay far from float64's limit
+MAX_ABS_VALUE = 1e100
+# smallest largest |y| of a nonzero series: its squares stay far from underflow
+# (below about 1e-154 a spread squares to 0 and the scale falls back to 1)
+MIN_ABS_VALUE = 1e-100
+
+
+def _show(value):
+    """Return ``value`` for a message: numpy scalars as Python ones (91)."""
+    return value.item() if isinstance(value, np.generic) else value
+
+
+def _check_target(y, fill):
+    """Return ``(values (T, k) float64, index, columns, kind)``; fill or reject NaN."""
+    check_series_input(y, "y")
+    if isinstance(y, pd.Series):
+        kind, index, columns, dtypes = "series", y.index, [y.name], [y.dtype]
+    elif isinstance(y, pd.DataFrame):
+        kind, index, columns = "frame", y.index, list(y.columns)
+        dtypes = list(y.dtypes)
+    else:
+        given = type(y).__name__
+        y = np.asarray(y)
+        if y.ndim == 0:
+            raise ValueError(f"y must be a 1-D or 2-D array-like; got a {given}.")
+        if y.ndim not in (1, 2):
+            raise ValueError(f"y must be 1-D or 2-D; got shape {y.shape}.")
+        kind = "series" if y.ndim == 1 else "frame"
+        index = pd.RangeIndex(len(y))
+        columns = [None] if y.ndim == 1 else list(range(y.shape[1]))
+        dtypes = [y.dtype]
+    if any(getattr(dtype, "kind", None) in ("m", "M") for dtype in dtypes):
+        # they would pass as integers (nanoseconds), forecasts of dates
+        raise TypeError(
+            "y holds datetime or timedelta values; forecasts need numbers: "
+            "convert them first (e.g. y.dt.total_seconds() for durations)."
+        )
+    if isinstance(index, pd.MultiIndex):
+        raise ValueError(
+            f"y has a MultiIndex (levels {list(index.names)}); pass one series per "
+            "column (a wide frame, e.g. y.unstack(level=0)) or a long frame with "
+            "the series' names in a column and id_column set to it."
+        )
+    if not index.is_unique:
+        dup = _show(index[index.duplicated()][0])
+        raise ValueError(
+            f"y's index has duplicated entries (first: {dup!r}); aggregate them "
+            "first (e.g. y.groupby(level=0).mean())."
+        )
+    if len(index) > 1 and not index.is_monotonic_increasing:
+        raise ValueError(
+            "y's index is not sorted oldest first (a newest-first series would be "
+            "forecast backwards in time); sort it with y.sort_index()."
+        )
+    if np.iscomplexobj(np.asarray(y)):
+        raise ValueError("y is complex; forecasts need real numbers.")
+    try:
+        values = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"y must hold numbers: {exc}") from None
+    if values.size == 0:
+        raise ValueError("y is empty; a forecaster needs a series to learn from.")
+    values = values.reshape(len(values), -1)
+    if np.isinf(values).any():
+        raise ValueError("y contains infinity; forecasts need finite values.")
+    big = np.nanmax(np.abs(values), initial=0.0)
+    if big > MAX_ABS_VALUE:
+        raise ValueError(
+            f"y has values up to {big:.3g} in absolute value; the forecaster "
+            f"handles at most {MAX_ABS_VALUE:.0e} (its spreads square the "
+            "values): rescale y, e.g. divide it by a power of ten."
+        )
+    if 0 < big < MIN_ABS_VALUE:
+        raise ValueError(
+            f"y's values are at most {big:.3g} in absolute value; the forecaster "
+            f"needs some reaching {MIN_ABS_VALUE:.0e} (its spreads square the "
+            "values, which would underflow to 0): rescale y, e.g. multiply it by "
+            "a power of ten."
+        )
+    empty = np.isnan(values).all(axis=0)
+    if empty.any():
+        where = f" in column {columns[int(np.argmax(empty))]!r}"
+        raise ValueError(
+            f"y is all NaN{where if kind == 'frame' else ''}; there is nothing to "
+            "forecast from."
+        )
+    missing = np.isnan(values).any(axis=1)
+    if missing.any() and fill != "keep":
+        if fill is None:
+            first = int(np.argmax(missing))
+            raise ValueError(
+                f"y contains NaN in {int(missing.sum())} row(s) (first at position "
+                f"{first}, index {_show(index[first])!r}); pass fill='ffill' or "
+                "fill='interpolate' to RNNForecaster, or fill them yourself."
+            )
+        values = _fill(values, fill)
+    return values, index, columns, kind
+
+
+def last_rows(Y, index, need, reads, fix):
+    """Return the last ``need`` rows of ``Y`` (newer history, ``(T, k)``).
+
+    A ValueError when ``Y`` is shorter, or has NaN among them: the message
+    says what the rows are (``reads``) and how to fill the NaN (``fix``).
+    """
+    if len(Y) < need:
+        raise ValueError(
+            f"y has {len(Y)} rows; forecasting needs the last {need} ({reads})."
+        )
+    tail = Y[len(Y) - need :]
+    if np.isnan(tail).any():
+        row = len(Y) - need + int(np.argmax(np.isnan(tail).any(axis=1)))
+        raise ValueError(
+            f"y has NaN in its last {need} rows, the rows the forecast reads "
+            f"({reads}; first at index {_show(index[row])!r}); {fix}"
+        )
+    return tail
+
+
+def match_series(Y, columns, y, fitted, kind):
+    """Return ``Y``'s columns in the fitted order, or a ValueError.
+
+    A DataFrame's columns (a long frame's series) are matched by name to the
+    ``fitted`` names; by position when ``fit`` had no names (an array).
+    """
+    fitted = list(fitted)
+    named = kind == "long" or (
+        isinstance(y, pd.DataFrame) and fitted != list(range(len(fitted)))
+    )
+    if named and columns != fitted:
+        missing = [c for c in fitted if c not in columns]
+        unexpected = [c for c in columns if c not in fitted]
+        if missing or unexpected or len(set(columns)) != len(columns):
+            raise ValueError(
+                f"y holds the series {columns}; the forecaster was fitted on "
+                f"{fitted} (missing: {missing}, unexpected: {unexpected})."
+            )
+        Y = Y[:, [columns.index(c) for c in fitted]]
+    if Y.shape[1] != len(fitted):
+        raise ValueError(
+            f"y has {Y.shape[1]} series; the forecaster was fitted on {len(fitted)}."
+        )
+    return Y
+
+
+def interval_frame(parts, index, columns, one_series):
+    """Return intervals ``{"forecast", "lower", "upper": (h, k)}`` as a frame.
+
+    One series: those three columns; several: the three under each series'
+    name (a two-level column index).
+    """
+    if one_series:
+        return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, index)
+    names = pd.MultiIndex.from_product([columns, list(parts)])
+    stacked = np.stack(list(parts.values()), axis=2).reshape(len(index), -1)
+    return pd.DataFrame(stacked, index=index, columns=names)
+
+
+def _long_to_wide(y, id_column):
+    """Pivot a long frame (a row per series and time) to a column per series."""
+    if not isinstance(y, pd.DataFrame) or id_column not in y.columns:
+        raise ValueError(
+            f"id_column={id_column!r} reads y as a long frame: a DataFrame with a "
+            f"column {id_column!r} naming each row's series, one column of values "
+            f"and the times as its index; got {type(y).__name__}"
+            + (f" with columns {list(y.columns)}." if hasattr(y, "columns") else ".")
+        )
+    values = [c for c in y.columns if c != id_column]
+    if len(values) != 1:
+        raise ValueError(
+            f"A long frame has the id column {id_column!r} and one column of "
+            f"values; y has {len(values)} others: {values}."
+        )
+    keys = pd.MultiIndex.from_arrays([y[id_column], y.index])
+    if keys.has_duplicates:
+        series, time = map(_show, keys[keys.duplicated()][0])
+        raise ValueError(
+            f"y has several rows for series {series!r} at {time!r}; aggregate "
+            "them first."
+        )
+    wide = y.pivot(columns=id_column, values=values[0])
+    ends = wide.apply(pd.Series.last_valid_index)
+    short = ends[ends != wide.index[-1]]
+    if len(short):
+        raise ValueError(
+            f"Series {_show(short.index[0])!r} ends at {_show(short.iloc[0])!r}, "
+            f"before the latest time {_show(wide.index[-1])!r}: every series of a "
+            "long frame must reach the last time (forecasts start after it)."
+        )
+    return wide, values[0]
+
+
+def _check_leading_nan(values, index):
+    """Allow NaN only before a column's first value (a series that starts later)."""
+    missing = np.isnan(values)
+    started = np.maximum.accumulate(~missing, axis=0)
+    inner = missing & started
+    if inner.any() or not started[-1].all():
+        row = int(np.argmax(inner.any(axis=1))) if inner.any() else 0
+        raise ValueError(
+            f"y contains NaN in {int(inner.sum()) or int(missing.sum())} row(s) "
+            f"(first at position {row}, index {_show(index[row])!r}); pass "
+            "fill='ffill' or fill='interpolate' to RNNForecaster, or fill them "
+            "yourself (NaN before a column's first value is allowed: a series "
+            "that starts later)."
+        )
+
+
+def _fill(values, how):
+    frame = pd.DataFrame(values)
+    if how == "ffill":
+        frame = frame.ffill()
+    else:
+        frame = frame.interpolate(limit_direction="forward")
+    # leading gaps have nothing before them: take the first observed value
+    return frame.bfill().to_numpy(dtype=np.float64)
+
+
+def _check_exog(X, n_rows, what):
+    """Return X as a finite (n, p) float64 array with at least ``n_rows`` rows."""
+    if X is None:
+        return None
+    check_series_input(X, "X")
+    if hasattr(X, "to_numpy"):
+        X = X.to_numpy()
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"X must hold numbers: {exc}") from None
+    if X.ndim == 1:
+        X = X[:, None]
+    if X.ndim != 2:
+        raise ValueError(f"X must be 1-D or 2-D; got shape {X.shape}.")
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinity; impute covariates first.")
+    if len(X) < n_rows:
+        raise ValueError(f"X has {len(X)} rows, but {what} needs {n_rows}.")
+    return X
+
+
+def _dated(x_index, index):
+    """Whether both indexes are dates or periods (so they can be compared)."""
+    kinds = (pd.DatetimeIndex, pd.PeriodIndex)
+    return isinstance(x_index, kinds) and isinstance(index, type(x_index))
+
+
+def _check_exog_index(X, index, past):
+    """Check a dated ``X``: the window's ``past`` rows, then the future ones."""
+    if not _dated(getattr(X, "index", None), index):
+        return  # positional: an array, or an index of another kind
+    start = future_index(index, 1)[0]
+    if past:
+        expected = index[-past:]
+        if not X.index[:past].equals(expected):
+            raise ValueError(
+                f"X's first {past} rows must be the covariates of y's last {past} "
+                f"rows ({expected[0]} to {expected[-1]}); X starts at {X.index[0]}."
+            )
+    if X.index[past] != start:
+        raise ValueError(
+            f"X's future rows start at {X.index[past]}, but the forecast starts at "
+            f"{start}: pass the covariates of the rows after the series."
+        )
+
+
+def _check_future_index(y_index, index):
+    """Check that a dated ``y_index`` holds the periods that follow ``index``.
+
+    Dates without a frequency pandas can name (holidays, missing rows) are
+    only checked to come after ``index`` and by the last forecast period:
+    the next observed date may fall after a gap.
+    """
+    if not _dated(y_index, index) or not len(y_index):
+        return
+    expected = future_index(index, len(y_index))
+    regular = isinstance(index, pd.PeriodIndex) or _named_freq(index) is not None
+    if regular:
+        ok = y_index.equals(expected)
+    else:
+        ok = index[-1] < y_index[0] <= expected[-1]
+    if not ok:
+        raise ValueError(
+            f"y must continue the training series, which ends at {index[-1]}: "
+            f"its first {len(y_index)} rows should be {expected[0]} to "
+            f"{expected[-1]}; y has {y_index[0]} to {y_index[-1]}."
+        )
