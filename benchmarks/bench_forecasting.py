@@ -206,8 +206,8 @@ def load_fresh():
     from 1972Q2) and ``danish_data`` (5 quarterly series from 1974Q1);
     sktime's ``uschange`` (5 quarterly US growth rates, 1970Q1-2016Q3) and
     vega_datasets' ``us-employment`` (the 15 leaf sectors, monthly
-    2006-2015).  Returns ``name -> (series, m)``; :data:`FRESH_SOURCE` maps
-    each name to its source.
+    2006-2015).  Returns ``name -> (series, m)``; each series' source is in
+    its ``attrs["source"]``.
     """
     import pmdarima
     import statsmodels.api as sm
@@ -218,8 +218,9 @@ def load_fresh():
 
     def add(source, name, values, start, freq):
         idx = pd.period_range(start, periods=len(values), freq=freq)
-        out[name] = (pd.Series(np.asarray(values, float), index=idx), M_BY_FREQ[freq])
-        FRESH_SOURCE[name] = source
+        y = pd.Series(np.asarray(values, float), index=idx)
+        y.attrs["source"] = source
+        out[name] = (y, M_BY_FREQ[freq])
 
     add("pmdarima", "wineind", pmdarima.datasets.load_wineind(), "1980-01", "M")
     add("pmdarima", "woolyrnq", pmdarima.datasets.load_woolyrnq(), "1965Q1", "Q")
@@ -242,9 +243,6 @@ def load_fresh():
     for name, (y, _) in out.items():
         y.name = name
     return out
-
-
-FRESH_SOURCE = {}
 
 
 def horizon_of(y):
@@ -414,7 +412,8 @@ def main():
         print(f"coverage of {c:.0%} intervals: {inside / total:.1%} ({total} points)")
     if args.fresh:
         print("\nGeometric mean per source:")
-        table = table.iloc[:-1].assign(source=[FRESH_SOURCE[n] for n in names])
+        sources = [series[n][0].attrs["source"] for n in names]
+        table = table.iloc[:-1].assign(source=sources)
         cols = [*BASELINES, "seqlearn mean"]
         per = table.groupby("source", sort=False)[cols].agg(gmean)
         per.insert(0, "series", table.groupby("source", sort=False).size())

@@ -53,33 +53,39 @@ def interval_score(truth, lower, upper, coverage):
     return float(np.mean(upper - lower + 2 / alpha * (below + above)))
 
 
-def series_rows(name, y, m, seeds):
-    """Per coverage: inside counts, widths and scores of the model and naive."""
+def band_record(fc, truth, coverage):
+    """(points inside, points, mean width, interval score) of one fit's band."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # too few errors (short series): infinite
+        band = fc.predict_interval(coverage=coverage)
+    lo, hi = band["lower"].to_numpy(), band["upper"].to_numpy()
+    inside = int(((lo <= truth) & (truth <= hi)).sum())
+    return (
+        inside,
+        len(truth),
+        float(np.mean(hi - lo)),
+        interval_score(truth, lo, hi, coverage),
+    )
+
+
+def series_rows(y, m, seeds):
+    """Per coverage: the records of the model (per seed) and of the naive.
+
+    The naive forecast has no seed: it is fitted once per origin.
+    """
     h = horizon_of(y)
     v = y.to_numpy(float)
     out = {c: {"model": [], "naive": []} for c in COVERAGES}
-    for seed in seeds:
-        for end in origins(y, h, False):
-            truth = v[end : end + h]
-            fits = {
-                "model": RNNForecaster(horizon=h, random_state=seed),
-                "naive": NaiveForecaster(horizon=h, season_length=m),
-            }
-            for who, fc in fits.items():
-                fc.fit(y.iloc[:end])
-                for c in COVERAGES:
-                    with warnings.catch_warnings():
-                        warnings.simplefilter("ignore")  # short series: infinite
-                        band = fc.predict_interval(coverage=c)
-                    lo, hi = band["lower"].to_numpy(), band["upper"].to_numpy()
-                    out[c][who].append(
-                        (
-                            int(((lo <= truth) & (truth <= hi)).sum()),
-                            len(truth),
-                            float(np.mean(hi - lo)),
-                            interval_score(truth, lo, hi, c),
-                        )
-                    )
+    for end in origins(y, h, False):
+        truth = v[end : end + h]
+        naive = NaiveForecaster(horizon=h, season_length=m).fit(y.iloc[:end])
+        models = [
+            RNNForecaster(horizon=h, random_state=seed).fit(y.iloc[:end])
+            for seed in seeds
+        ]
+        for c in COVERAGES:
+            out[c]["naive"].append(band_record(naive, truth, c))
+            out[c]["model"] += [band_record(fc, truth, c) for fc in models]
     return out
 
 
@@ -97,7 +103,7 @@ def main():
         for name, (y, m) in series.items():
             if name == "PBS":  # left out of the benchmark (bench_forecasting.py)
                 continue
-            records[name] = series_rows(name, y, m, range(args.seeds))
+            records[name] = series_rows(y, m, range(args.seeds))
             print(f"done: {which} / {name}", flush=True)
         for c in COVERAGES:
             row = {"set": which, "coverage": f"{c:.0%}", "series": len(records)}
