@@ -82,6 +82,9 @@ VARIANTS = {
     "seasonal window of 4 seasons, ridge on the last 2": {
         "_variant": ("season_window4", "ridge_core")
     },
+    "seasonal profile from 4 seasons, all else on the last 2": {
+        "_variant": ("season_window4", "core_bases")
+    },
     "ridge needs L training windows": {"_variant": ("ridge_needs_L",)},
     "ridge needs 2L training windows": {"_variant": ("ridge_needs_2L",)},
 }

@@ -181,3 +181,33 @@ def test_net_window_feeds_the_networks_the_latest_steps_only():
     # the networks were fitted on 8 steps: 16 are refused
     with pytest.raises(ValueError, match="16 features"):
         model.network_.predict(x)
+
+
+def test_core_bases_read_only_the_latest_steps_but_the_season_profile():
+    # the "core_bases" ablation: the spread and every base but the seasonally
+    # adjusted Theta bases' profile read only the last net_window steps
+    from seqlearn.forecasting._residual import ResidualModel
+
+    rng = np.random.default_rng(0)
+    past = rng.normal(size=(5, 16)).cumsum(axis=1)
+    core = ResidualModel(
+        window=16, horizon=4, season=4, net_window=8, variant=("core_bases",)
+    )
+    short = ResidualModel(window=8, horizon=4, season=4)
+    for m in (core, short):
+        m.scale_, m.spread_cap_ = 1.0, None
+    x, anchor, spread = core._normalise(past)
+    xs, anchor_s, spread_s = short._normalise(past[:, -8:])
+    np.testing.assert_allclose(spread, spread_s)
+    np.testing.assert_allclose(x[:, -8:], xs)
+    for name in ("naive", "drift", "ses0.2", "theta0.5", "season", "season_drift"):
+        np.testing.assert_allclose(
+            core._base_predict(name, None, x), short._base_predict(name, None, xs)
+        )
+    # the seasonal profile comes from all four seasons, not the last two;
+    # Theta runs on the last 8 steps of the adjusted window (h = m = 4: the
+    # forecast adds the profile once)
+    profile, adjusted = core._season_profile(x)
+    assert not np.allclose(profile, short._season_profile(xs)[0])
+    want = short._base_predict("theta0.2", None, adjusted[:, -8:]) + profile
+    np.testing.assert_allclose(core._base_predict("stheta0.2", None, x), want)
