@@ -10,7 +10,12 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit
 
 import seqlearn
 from seqlearn import RNNForecaster
-from seqlearn.forecasting import backtest, backtest_metrics, future_index
+from seqlearn.forecasting import (
+    NaiveForecaster,
+    backtest,
+    backtest_metrics,
+    future_index,
+)
 from seqlearn.forecasting._transforms import _undifference
 from seqlearn.nn import Seq2SeqModel
 
@@ -1363,3 +1368,63 @@ def test_seasonal_theta_base_removes_the_window_season_first():
     for window, season in [(10, 1), (6, 4)]:
         short = ResidualModel(window=window, horizon=6, season=season)
         assert "stheta0.5" not in short._base_candidates(x[:, :window])
+
+
+def test_an_index_of_date_strings_is_refused_and_date_objects_are_read():
+    # read_csv without parse_dates gives strings: read as row numbers they
+    # lost the dates and the season (forecast index 60, 61, 62; season 1)
+    months = pd.period_range("2015-01", periods=60, freq="M")
+    values = 50 + 10 * np.sin(np.arange(60) * np.pi / 6) + np.arange(60) / 10
+    strings = pd.Series(values, index=[str(p.start_time.date()) for p in months])
+    for fc in (RNNForecaster(horizon=3), NaiveForecaster(horizon=3)):
+        with pytest.raises(ValueError, match=r"strings.*pd\.to_datetime"):
+            fc.fit(strings)
+    # Timestamps or Periods stored as objects are converted, not refused
+    for index in (months.to_timestamp().astype(object), months.astype(object)):
+        fc = NaiveForecaster(horizon=3).fit(pd.Series(values, index=index))
+        assert fc.season_length_ == 12
+        assert str(fc.predict().index[0])[:7] == "2020-01"
+    fast = {"max_steps": 5, "n_models": 2, "random_state": 0}
+    fc = RNNForecaster(horizon=3, **fast).fit(
+        pd.Series(values, index=months.to_timestamp().astype(object))
+    )
+    assert isinstance(fc.predict().index, pd.DatetimeIndex)
+
+
+def test_a_series_passed_as_the_horizon_names_the_keyword():
+    y = pd.Series(
+        np.arange(30.0), index=pd.period_range("2015-01", periods=30, freq="M")
+    )
+    fc = RNNForecaster(horizon=3, max_steps=5, n_models=2, random_state=0).fit(y)
+    with pytest.raises(TypeError, match=r"predict\(y=\.\.\.\)"):
+        fc.predict(y)
+    # an unnamed series' newer history may come as a one-column frame
+    np.testing.assert_allclose(fc.predict(y=y.to_frame("v")), fc.predict(y=y))
+
+
+def test_messages_name_only_what_the_user_set():
+    y = pd.Series(np.arange(8.0), index=pd.period_range("2015-01", periods=8, freq="M"))
+    with pytest.raises(ValueError, match=r"window of 2 chosen for it \(window=None\)"):
+        RNNForecaster(horizon=6).fit(y)
+    with pytest.raises(ValueError, match=r"one target step \+ difference"):
+        RNNForecaster(horizon=3, strategy="recursive").fit(y)
+    long = pd.Series(np.arange(40.0))
+    fast = {"max_steps": 5, "n_models": 2, "random_state": 0}
+    with pytest.warns(
+        UserWarning, match=r"difference=1; it applies to the other strategies\.$"
+    ):
+        RNNForecaster(horizon=3, difference=1, **fast).fit(long)
+    with pytest.warns(UserWarning, match="budget is max_steps"):
+        RNNForecaster(horizon=3, max_epochs=7, **fast).fit(long)
+
+
+def test_values_near_float32s_limit():
+    # the window strategies' network runs in float32: scaling="window"
+    # normalises each window in float64 first, so 1e38 is fine (it used to
+    # be reported as a diverging forecast); scaling="none" cannot hold it
+    rng = np.random.default_rng(0)
+    y = pd.Series(np.cumsum(rng.normal(size=96)) * 1e38)
+    kw = {"horizon": 3, "strategy": "recursive", "max_epochs": 2, "random_state": 0}
+    assert np.isfinite(RNNForecaster(**kw).fit(y).predict()).all()
+    with pytest.raises(ValueError, match=r"float32.*scaling='window'"):
+        RNNForecaster(scaling="none", **kw).fit(y)

@@ -41,6 +41,7 @@ from seqlearn.forecasting._series import (
     _fill,
     _long_to_wide,
     _show,
+    check_horizon_argument,
     interval_frame,
     last_rows,
     match_series,
@@ -91,6 +92,11 @@ _NOT_RESIDUAL = (
 )
 # Parameters only the residual strategy reads (fit warns on the others).
 _ONLY_RESIDUAL = ("season_length", "n_models", "max_steps")
+
+
+def _rows(n):
+    """``"1 row"``, ``"5 rows"``: a count of rows for a message."""
+    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 class _Seq2SeqRegressor(SequenceRegressor):
@@ -528,12 +534,15 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             if getattr(self, name) != defaults[name]
         ]
         if ignored:
+            # the budget remark only where a budget was set for the wrong one
+            budget = ("max_epochs" if residual else "max_steps") in " ".join(ignored)
+            they = "it applies" if len(ignored) == 1 else "they apply"
             others = (
-                "they apply to the other strategies (the residual strategy's "
-                "budget is max_steps)"
+                f"{they} to the other strategies"
+                + (" (the residual strategy's budget is max_steps)" if budget else "")
                 if residual
-                else "they apply to strategy='residual' only (the window "
-                "strategies' budget is max_epochs)"
+                else f"{they} to strategy='residual' only"
+                + (" (the window strategies' budget is max_epochs)" if budget else "")
             )
             warnings.warn(
                 f"strategy={self.strategy!r} does not use {', '.join(ignored)}; "
@@ -673,13 +682,18 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         else:
             L = net_L = self.window
         if T < L + h + 1:
-            what = f"y has {T} rows"
+            what = f"y has {_rows(T)}"
             if T < len(Y):  # a series that starts later is the short one
                 name = columns[int(np.argmin([len(s) for s in series]))]
                 start = _show(index[len(Y) - T])
-                what = f"Series {name!r} of y has {T} rows (from {start!r})"
+                what = f"Series {name!r} of y has {_rows(T)} (from {start!r})"
+            window = (
+                f"window={L}"
+                if self.window is not None
+                else f"the window of {L} chosen for it (window=None)"
+            )
             raise ValueError(
-                f"{what}, too short for horizon={h} and window={L}: they "
+                f"{what}, too short for horizon={h} and {window}: they "
                 f"need at least {L + h + 1} rows (window + horizon + 1). Lower "
                 "horizon or window, or pass a longer series."
             )
@@ -725,9 +739,13 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         L, H, d = self._L, self._model_horizon(), self.difference
         n_windows = len(Y) - d - L - H + 1
         if n_windows < 2:
+            # the recursive strategy's windows hold one target step, whatever
+            # the horizon the user asked for
+            step = "one target step" if H < self.horizon else f"horizon ({H})"
+            window = f"window ({L})" if self.window else f"window (default {L})"
             raise ValueError(
-                f"y has {len(Y)} rows; window ({L}) + horizon ({H}) + difference "
-                f"({d}) needs at least {L + H + d + 1} rows for two training windows."
+                f"y has {_rows(len(Y))}; {window} + {step} + difference ({d}) "
+                f"needs at least {L + H + d + 1} rows for two training windows."
             )
         # training-rows statistics: the scale of "standard", and the reference
         # in which "window" tells the network each window's level and spread
@@ -737,6 +755,13 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             scaling="standard" if self.scaling == "standard" else "none",
         ).fit(Y)
         Z = self.transformer_.transform_windows(Y)
+        big = np.nanmax(np.abs(Z), initial=0.0)
+        if self.scaling == "none" and big >= np.finfo(np.float32).max:
+            raise ValueError(
+                f"y reaches {big:.3g} in absolute value, beyond float32's range "
+                "(3.4e38) in which the network reads it with scaling='none': use "
+                "scaling='window' or 'standard', or rescale y."
+            )
         self.n_targets_ = Y.shape[1]
         self.n_exog_ = 0 if E is None else E.shape[1]
         if E is not None:
@@ -816,16 +841,18 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
 
     def _step(self, past, exog):
         """One network call: model-space forecasts (n, H, k) for windows ``past``."""
+        x, mu, sd = self._inputs(past, exog)
         # a recursive forecast feeds its own outputs back: an unstable network
-        # blows them up step by step (say so, not "X contains infinity")
-        if not np.all(np.abs(past) < np.finfo(np.float32).max):
+        # blows them up step by step (say so, not "X contains infinity").  The
+        # network's float32 inputs are checked, not the windows: large data
+        # (1e38) is fine when scaling="window" normalises it in float64
+        if not np.isfinite(x).all():
             loss = self.history_[-1, "train_loss"]
             raise LossDivergedError(
                 "The forecast diverged: the fitted network's outputs grow without "
                 f"bound (its last training loss was {loss:.3g}). Lower lr, set "
                 "gradient_clip, or refit with another random_state."
             )
-        x, mu, sd = self._inputs(past, exog)
         out = self.regressor_.predict(x).reshape(len(x), -1, self.n_targets_)
         return out * sd + mu
 
@@ -898,6 +925,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         history ``y`` (``newer``) the first rows of ``X``) then the future rows.
         """
         check_is_fitted(self, "index_")
+        check_horizon_argument(horizon)
         h = self.horizon if horizon is None else horizon
         if isinstance(h, bool) or not isinstance(h, numbers.Integral) or h < 1:
             raise ValueError(f"horizon must be a positive int; got {h!r}.")

@@ -26,6 +26,60 @@ def _show(value):
     return value.item() if isinstance(value, np.generic) else value
 
 
+def check_horizon_argument(horizon):
+    """Refuse a series passed as ``horizon`` (``predict(new_y)``) with the fix."""
+    if isinstance(horizon, pd.Series | pd.DataFrame | np.ndarray | list | tuple):
+        raise TypeError(
+            f"horizon must be an int; got a {type(horizon).__name__}. Pass newer "
+            "history by keyword: predict(y=...) (the first argument is the horizon)."
+        )
+
+
+def _time_index(index, what="y"):
+    """Return ``index`` as a time axis the forecasts can continue, or raise.
+
+    Dates, periods and numbers (row numbers, years) are time axes.  An index
+    of ``Timestamp`` or ``Period`` objects (object dtype) is converted; one of
+    strings (``read_csv`` without ``parse_dates``) is a ValueError: read as
+    row numbers, it would silently lose the dates and the season.
+    """
+    if isinstance(index, pd.DatetimeIndex | pd.PeriodIndex | pd.TimedeltaIndex):
+        return index
+    if pd.api.types.is_bool_dtype(index.dtype):
+        raise ValueError(f"{what}'s index holds booleans; it must be a time index.")
+    if pd.api.types.is_numeric_dtype(index.dtype):
+        return index
+    kind = pd.api.types.infer_dtype(index, skipna=False)
+    if kind in ("datetime64", "datetime", "date"):
+        try:
+            return pd.DatetimeIndex(index)
+        except (TypeError, ValueError) as exc:  # e.g. mixed time zones
+            raise ValueError(
+                f"{what}'s index holds dates that do not form one DatetimeIndex "
+                f"({exc}); convert it with pd.to_datetime(..., utc=True)."
+            ) from None
+    if kind == "period":
+        try:
+            return pd.PeriodIndex(index)
+        except (TypeError, ValueError) as exc:  # mixed frequencies
+            raise ValueError(
+                f"{what}'s index holds periods of different frequencies ({exc})."
+            ) from None
+    first = _show(index[0]) if len(index) else None
+    if kind in ("string", "bytes"):
+        raise ValueError(
+            f"{what}'s index holds strings (first: {first!r}), not times: the "
+            "forecasts could not continue it, nor read a season from it. Parse "
+            "it first, e.g. y.index = pd.to_datetime(y.index) (or read_csv(..., "
+            "index_col=..., parse_dates=True)); for plain row numbers, "
+            "y.reset_index(drop=True)."
+        )
+    raise ValueError(
+        f"{what}'s index holds {kind} values (first: {first!r}); it must be a "
+        "time index: dates (DatetimeIndex), periods (PeriodIndex) or numbers."
+    )
+
+
 def _check_target(y, fill):
     """Return ``(values (T, k) float64, index, columns, kind)``; fill or reject NaN."""
     check_series_input(y, "y")
@@ -57,6 +111,7 @@ def _check_target(y, fill):
             "column (a wide frame, e.g. y.unstack(level=0)) or a long frame with "
             "the series' names in a column and id_column set to it."
         )
+    index = _time_index(index)
     if not index.is_unique:
         dup = _show(index[index.duplicated()][0])
         raise ValueError(
@@ -137,12 +192,12 @@ def match_series(Y, columns, y, fitted, kind):
     """Return ``Y``'s columns in the fitted order, or a ValueError.
 
     A DataFrame's columns (a long frame's series) are matched by name to the
-    ``fitted`` names; by position when ``fit`` had no names (an array).
+    ``fitted`` names; by position when ``fit`` had no names (an array, or a
+    Series without a name).
     """
     fitted = list(fitted)
-    named = kind == "long" or (
-        isinstance(y, pd.DataFrame) and fitted != list(range(len(fitted)))
-    )
+    unnamed = fitted in (list(range(len(fitted))), [None])
+    named = kind == "long" or (isinstance(y, pd.DataFrame) and not unnamed)
     if named and columns != fitted:
         missing = [c for c in fitted if c not in columns]
         unexpected = [c for c in columns if c not in fitted]
