@@ -1132,6 +1132,14 @@ def test_future_index_of_evenly_spaced_floats():
     assert uneven.tolist() == [3, 4]  # no step to follow: row numbers
 
 
+def test_future_index_of_elapsed_times():
+    # a TimedeltaIndex continued as row numbers; now with its median gap
+    run = pd.to_timedelta([0, 10, 20, 30, 45], unit="s").rename("elapsed")
+    ahead = future_index(run, 2)
+    assert ahead.tolist() == pd.to_timedelta([55, 65], unit="s").tolist()
+    assert ahead.name == "elapsed"
+
+
 def test_an_outlier_in_the_last_window_does_not_scale_the_forecast(airline):
     # a 100x typo 8 rows before the end inflated the window's standard
     # deviation ~1e2 times, and the network's correction with it (forecasts

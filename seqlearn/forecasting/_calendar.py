@@ -10,9 +10,10 @@ def future_index(index, horizon):
     """Return the ``horizon`` periods that follow ``index``.
 
     A PeriodIndex continues as a PeriodIndex; a DatetimeIndex continues with
-    its frequency, inferred when unset; a RangeIndex (or an integer index, or
-    evenly spaced floats) continues with its step; any other index continues
-    as row numbers.  The index's name is kept.
+    its frequency, inferred when unset; a TimedeltaIndex with its median gap;
+    a RangeIndex (or an integer index, or evenly spaced floats) continues with
+    its step; any other index continues as row numbers.  The index's name is
+    kept.
 
     A DatetimeIndex whose frequency pandas cannot name (holidays, a missing
     row) continues with a step read off its typical (median) gap:
@@ -74,6 +75,12 @@ def future_index(index, horizon):
             back, forward = step.rollback(last), step.rollforward(last)
             last = back if last - back <= forward - last else forward
         return pd.date_range(last + step, periods=horizon, freq=step, name=name)
+    if isinstance(index, pd.TimedeltaIndex) and len(index) > 1:
+        # elapsed times (a run's seconds): their typical (median) gap
+        step = (index[1:] - index[:-1]).median()
+        return pd.timedelta_range(
+            index[-1] + step, periods=horizon, freq=step, name=name
+        )
     if isinstance(index, pd.RangeIndex) or index.dtype.kind in "iu":
         step = int(index[-1] - index[-2]) if len(index) > 1 else 1
         start = int(index[-1]) + step
