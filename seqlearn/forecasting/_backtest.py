@@ -12,11 +12,21 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
+from seqlearn.forecasting._series import _show
 from seqlearn.preprocessing._windows import check_series_input
 
 
 def _rows(y, start, end):
     return y.iloc[start:end] if hasattr(y, "iloc") else y[start:end]
+
+
+def check_flag(value, name):
+    """Raise a TypeError unless ``value`` is a bool (numpy's too).
+
+    A string such as ``"no"`` is truthy: read as a flag, it would mean yes.
+    """
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r}.")
 
 
 def check_origins(horizon, step, initial_window, window_type, seasonal_period, n_rows):
@@ -83,6 +93,7 @@ def check_origins(horizon, step, initial_window, window_type, seasonal_period, n
 def backtest(
     forecaster,
     y,
+    X=None,
     *,
     initial_window,
     horizon=None,
@@ -112,6 +123,13 @@ def backtest(
         copied, unfitted, with :func:`copy.deepcopy`.
     y : pandas Series, DataFrame or array-like of shape (T,) or (T, k)
         The whole series, oldest first.
+    X : DataFrame or array-like of shape (T, p), default=None
+        Covariates known in the future, row ``t`` with row ``t`` of ``y``
+        (at least ``T`` rows).  Each fold fits on the rows of ``X`` it trains
+        on, ``fit(y_rows, X_rows)``, and forecasts with the rows from its
+        origin on, ``predict(horizon, X=X_rows)``, as
+        :meth:`RNNForecaster.backtest` does (:class:`NaiveForecaster` ignores
+        them).  Needs ``refit=True``.  None passes no ``X`` to the forecaster.
     initial_window : int
         Training rows before the first origin.
     horizon : int, default=None
@@ -141,7 +159,20 @@ def backtest(
         ``step`` (1-based), ``target``, ``y_true``, ``y_pred``, ``error`` and
         ``scaled_error`` (see :func:`backtest_metrics`; NaN where the fold's
         in-sample naive MAE is 0, a constant training series); with
-        ``coverage``, also ``lower`` and ``upper``.
+        ``coverage``, also ``lower`` and ``upper``.  ``target`` is the
+        series' name: a DataFrame's column, a Series' ``name``, a 2-D array's
+        column number; an unnamed Series or a 1-D array is ``0``, the column
+        it would have as a one-column frame (``y.to_frame()``).
+
+    Raises
+    ------
+    TypeError, ValueError
+        For an invalid argument, naming it, before any fold is fitted.
+    ValueError
+        When a fold's ``fit`` or ``predict`` raises one (a column that starts
+        after the first origin, say): the forecaster's message, with the fold,
+        its origin and training rows, and a fix.  Of the same class when the
+        forecaster's error is a subclass (such as ``LossDivergedError``).
     """
     if not (hasattr(forecaster, "fit") and hasattr(forecaster, "predict")):
         raise TypeError(
@@ -152,6 +183,7 @@ def backtest(
         raise ValueError(
             f"{type(forecaster).__name__} has no horizon attribute: pass horizon."
         )
+    check_flag(refit, "refit")
     h = forecaster.horizon if horizon is None else horizon
     step = h if step is None else step
     if coverage is not None:
@@ -163,13 +195,14 @@ def backtest(
             )
     check_series_input(y, "y")
     ends = check_origins(h, step, initial_window, window_type, seasonal_period, len(y))
+    check_covariates(X, len(y), refit)
     values = np.asarray(y, dtype=np.float64).reshape(len(y), -1)
     index = y.index if hasattr(y, "index") else pd.RangeIndex(len(y))
+    k = values.shape[1]
     if isinstance(y, pd.DataFrame):
         columns = list(y.columns)
-    else:
-        columns = [getattr(y, "name", None)]
-    k = values.shape[1]
+    else:  # an array's columns are numbered (an unnamed series: fold_labels)
+        columns = [getattr(y, "name", None)] if k == 1 else list(range(k))
     # sklearn-style forecasters are cloned and reseeded per fold; any other
     # object with fit and predict is deep-copied, unfitted, for every fold
     sklearn_style = hasattr(forecaster, "get_params")
@@ -179,19 +212,31 @@ def backtest(
     frames, model = [], None
     for fold, end in enumerate(ends):
         start = end - initial_window if window_type == "sliding" else 0
-        if refit or model is None:
-            model = clone(forecaster) if sklearn_style else copy.deepcopy(forecaster)
-            if seeded:
-                model.set_params(random_state=int(rng.randint(2**31 - 1)))
-            model.fit(_rows(y, start, end))
-            newer = {}
-        else:  # fitted at an earlier origin: forecast from the newer rows
-            newer = {"y": _rows(y, 0, end)}
+        fitted_here = refit or model is None
+        try:
+            if fitted_here:
+                model = (
+                    clone(forecaster) if sklearn_style else copy.deepcopy(forecaster)
+                )
+                if seeded:
+                    model.set_params(random_state=int(rng.randint(2**31 - 1)))
+                model.fit(_rows(y, start, end), **_covariates(X, start, end))
+            # fitted at an earlier origin: forecast from the newer rows; with X,
+            # the covariates from the origin on (the forecaster reads its horizon)
+            inputs = {} if fitted_here else {"y": _rows(y, 0, end)}
+            inputs.update(_covariates(X, end, None))
+            if coverage is None:
+                out = model.predict(h, **inputs)
+            else:
+                out = model.predict_interval(coverage=coverage, horizon=h, **inputs)
+        except ValueError as exc:
+            raise fold_error(
+                exc, fold, index, values, columns, start, end, fitted_here
+            ) from exc
         band = None
         if coverage is None:
-            pred = model.predict(h, **newer)
+            pred = out
         else:
-            out = model.predict_interval(coverage=coverage, horizon=h, **newer)
             pred, band = _interval_columns(out, h, k)
         pred = _check_prediction(pred, h, k)
         train = values[start:end]
@@ -201,6 +246,87 @@ def backtest(
         truth = values[end : end + h]
         frames.append(fold_frame(fold, index, end, columns, truth, pred, scale, band))
     return pd.concat(frames, ignore_index=True)
+
+
+def check_covariates(X, n_rows, refit):
+    """Raise a TypeError or ValueError unless ``X`` is None or fits a backtest."""
+    if X is None:
+        return
+    check_series_input(X, "X")
+    if not hasattr(X, "__len__") or np.ndim(X) not in (1, 2):
+        raise ValueError(
+            f"X must be 1-D or 2-D, a row per row of y; got {type(X).__name__}."
+        )
+    if not refit:
+        # predict(y=newer rows, X=...) wants the covariates of the rows the
+        # forecaster's window reads, which only the forecaster knows
+        raise ValueError(
+            "X needs refit=True: forecasting a later origin without refitting "
+            "needs the covariates of the rows the forecaster's window reads, "
+            "which the backtest cannot know. Pass refit=True, or call "
+            "RNNForecaster.backtest(y, X, refit=False)."
+        )
+    if len(X) < n_rows:
+        raise ValueError(
+            f"X has {len(X)} rows but y has {n_rows}: row t of X goes with row t "
+            "of y; pass a covariate row for every row of y."
+        )
+
+
+def _covariates(X, start, end):
+    """``{"X": rows start to end of X}`` (end None: to its end); {} without X."""
+    return {} if X is None else {"X": _rows(X, start, end)}
+
+
+def fold_error(exc, fold, index, values, columns, start, end, fitted):
+    """Return the error of a fold whose forecaster raised ``exc``, with a fix.
+
+    The fold's model was ``fitted`` on rows ``start`` to ``end - 1``, or, fitted
+    at the first origin (``refit=False``), forecast from rows before ``end``.
+    ``exc``'s class where it takes a message alone (``LossDivergedError``
+    stays one), otherwise a ValueError; the caller chains ``exc``.
+    """
+    start = start if fitted else 0
+    rows = (
+        f"rows {start} to {end - 1} ({_show(index[start])} to {_show(index[end - 1])})"
+    )
+    what = (
+        f"its forecaster, fitted on {rows}"
+        if fitted
+        else f"its forecaster, fitted at the first origin and forecasting from {rows}"
+    )
+    message = (
+        f"Backtest fold {fold} (origin {_show(index[end])}, row {end}) failed: "
+        f"{what}, raised: {exc} {_fold_fix(index, values, columns, start, end)}"
+    )
+    try:
+        return type(exc)(message)
+    except Exception:  # a constructor that wants other arguments
+        return ValueError(message)
+
+
+def _fold_fix(index, values, columns, start, end):
+    """Say how to give a failed fold enough rows: name the latest-starting series."""
+    seen = ~np.isnan(values[start:end])
+    # each series' first observed row in the fold (end - start: none)
+    starts = np.where(seen.any(axis=0), seen.argmax(axis=0), end - start)
+    j = int(np.argmax(starts))
+    fix = (
+        "pass a larger initial_window, so that the first origin comes when "
+        "every series has enough history"
+    )
+    observed = np.flatnonzero(~np.isnan(values[:, j]))
+    name = fold_labels(columns)[j]
+    if not observed.size:
+        return f"Series {name!r} has no values: drop it."
+    row = int(observed[0])
+    if starts[j] == 0 or row < start:  # no series starts late in these rows
+        return f"If {end - start} rows are too few for the forecaster, {fix}."
+    when = f"{end - row} rows before" if row < end else "after"
+    return (
+        f"Series {name!r} starts at row {row} ({_show(index[row])}), {when} the "
+        f"origin: {fix} (or backtest {name!r} on its own)."
+    )
 
 
 def check_coverage(coverage):
@@ -257,7 +383,8 @@ def fold_frame(fold, index, end, columns, truth, pred, scale, band=None):
     end : int
         Row of the first forecast period.
     columns : list
-        Names of the series.
+        Names of the series (``[None]``, an unnamed series, is labelled 0:
+        see :func:`fold_labels`).
     truth, pred : ndarray of shape (h, k)
         Observed and forecast values.
     scale : ndarray of shape (k,)
@@ -274,6 +401,7 @@ def fold_frame(fold, index, end, columns, truth, pred, scale, band=None):
         ``upper`` with ``band``).
     """
     h, k = truth.shape
+    columns = fold_labels(columns)
     error = truth - pred
     # a constant training series has no naive error to scale by: undefined
     scale = np.where(scale > 0, scale, np.nan)
@@ -295,6 +423,31 @@ def fold_frame(fold, index, end, columns, truth, pred, scale, band=None):
     return frame
 
 
+def fold_labels(columns):
+    """Return the ``target`` labels of series named ``columns``.
+
+    One unnamed series (``[None]``: a Series without a name, a 1-D array) is
+    labelled ``0``, as ``y.to_frame()`` and a one-column array name it; a
+    None label would group as NaN in :func:`backtest_metrics`.
+    """
+    columns = list(columns)
+    return [0] if columns == [None] else columns
+
+
+def check_by(by):
+    """Return the column names ``by`` groups by; a TypeError names ``by``."""
+    if by is None:
+        return []
+    if isinstance(by, str):
+        return [by]
+    if isinstance(by, (list, tuple)) and all(isinstance(key, str) for key in by):
+        return list(by)
+    raise TypeError(
+        "by must be a column name, a list of column names or None (e.g. "
+        f"by='fold' or by=['target', 'step']); got {by!r}."
+    )
+
+
 def backtest_metrics(forecasts, by="fold"):
     """MAE, RMSE, MAPE (%) and MASE of backtest forecasts, per group and pooled.
 
@@ -304,8 +457,9 @@ def backtest_metrics(forecasts, by="fold"):
         The output of :meth:`RNNForecaster.backtest` (columns ``y_true``,
         ``error``, ``scaled_error`` and ``by``).
     by : str or list of str or None, default="fold"
-        Columns to group by (e.g. ``"step"``, ``["target", "fold"]``); a last
-        row ``"all"`` pools every forecast.  None gives the pooled row only.
+        Columns to group by (e.g. ``"step"``, ``["target", "fold"]``; a tuple
+        is a list too); a last row ``"all"`` pools every forecast.  None gives
+        the pooled row only.
 
     Returns
     -------
@@ -334,7 +488,7 @@ def backtest_metrics(forecasts, by="fold"):
             "forecasts must be the DataFrame of RNNForecaster.backtest or "
             f"seqlearn.forecasting.backtest; got {type(forecasts).__name__}."
         )
-    keys = [] if by is None else [by] if isinstance(by, str) else list(by)
+    keys = check_by(by)
     needed = ["y_true", "error", "scaled_error", *keys]
     missing = [c for c in needed if c not in forecasts.columns]
     if missing:
@@ -390,10 +544,11 @@ def backtest_metrics(forecasts, by="fold"):
         return pd.Series(row)
 
     pooled = summarise(f).to_frame("all").T
-    if by is None:
+    if not keys:  # None (or no column): the pooled row only
         return pooled.astype({"n": int})
-    # dropna=False: an unnamed series (target None) is a group too
-    groups = f.groupby(by, dropna=False)
+    # dropna=False: a target None (a frame from before unnamed series were
+    # labelled 0) is a group too
+    groups = f.groupby(by if isinstance(by, str) else keys, dropna=False)
     per_group = pd.DataFrame({key: summarise(g) for key, g in groups}).T
     per_group.index.name = by if isinstance(by, str) else None
     return pd.concat([per_group, pooled]).astype({"n": int})

@@ -26,6 +26,7 @@ from seqlearn.base import SHARED_PARAMS, DeclaredParams, LossDivergedError, para
 from seqlearn.forecasting._backtest import (
     backtest,
     check_coverage,
+    check_flag,
     check_origins,
     fold_frame,
 )
@@ -41,7 +42,9 @@ from seqlearn.forecasting._series import (
     _fill,
     _long_to_wide,
     _show,
+    check_frequency,
     check_horizon_argument,
+    forecast_frame,
     interval_frame,
     last_rows,
     match_series,
@@ -91,6 +94,10 @@ _NOT_RESIDUAL = (
     "validation_fraction",
 )
 # Parameters only the residual strategy reads (fit warns on the others).
+_RESIDUAL_NO_X = (
+    "strategy='residual' does not take covariates X; use "
+    "strategy='multioutput', 'recursive' or 'seq2seq'."
+)
 _ONLY_RESIDUAL = ("season_length", "n_models", "max_steps")
 
 
@@ -659,10 +666,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
 
     def _fit_residual(self, Y, E, index, columns, seed):
         if E is not None:
-            raise ValueError(
-                "strategy='residual' does not take covariates X; use "
-                "strategy='multioutput', 'recursive' or 'seq2seq'."
-            )
+            raise ValueError(_RESIDUAL_NO_X)
         V = self._levels(Y)
         # each column from its first observed row: one series each
         series = [V[np.argmax(~np.isnan(V[:, j])) :, j] for j in range(V.shape[1])]
@@ -960,18 +964,14 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
                 E = np.concatenate([self._x_tail, E])
         return h, E
 
-    def _long(self, values, index, name):
-        """Values ``(h, k)`` as a long frame: the id column, then ``name``."""
-        wide = pd.DataFrame(values, index=index.rename(self.index_.name))
-        wide.columns = self._columns
-        return wide.melt(ignore_index=False, var_name=self.id_column, value_name=name)
+    def _fitted_layout(self):
+        """How fit's ``y`` was laid out, for :func:`forecast_frame`."""
+        # (called on _fitted()'s copy: id_column is the last fit's)
+        layout = self._columns, self._kind, self.id_column, self._value_name
+        return (*layout, self.index_.name)
 
     def _wrap(self, values, index):
-        if self._kind == "long":
-            return self._long(values, index, self._value_name)
-        if self._kind == "series":
-            return pd.Series(values[:, 0], index=index, name=self._columns[0])
-        return pd.DataFrame(values, index=index, columns=self._columns)
+        return forecast_frame(values, index, self._fitted_layout())
 
     def _history(self, y):
         """Latest rows to forecast from and their index: fit's, or ``y``'s."""
@@ -980,17 +980,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         # without fill, only NaN in the rows read is an error (checked below)
         Y, index, columns, _, _ = self._target(y, keep_nan=True)
         Y = self._match_series(Y, columns, y)
-        # a seasonal period the index implies (monthly 12, quarterly 4, ...)
-        # that differs from the fitted series': another frequency
-        fitted, new = _index_season(self.index_), _index_season(index)
-        if fitted > 1 and new > 1 and fitted != new:
-            raise ValueError(
-                f"y's index is of another frequency than the fitted series' "
-                f"(their frequencies imply seasonal periods {new} and {fitted}; "
-                f"y ends at {_show(index[-1])}, the fitted series at "
-                f"{_show(self.index_[-1])}): the window, season and horizon count "
-                "the fitted series' periods. Resample y, or refit."
-            )
+        check_frequency(index, self.index_, "the window, season and horizon")
         tail = last_rows(
             Y,
             index,
@@ -1147,11 +1137,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         return self._wrap_interval(parts, future_index(index, h))
 
     def _wrap_interval(self, parts, index):
-        if self._kind == "long":
-            frames = {k: self._long(v, index, k) for k, v in parts.items()}
-            rest = {k: f[k].to_numpy() for k, f in frames.items() if k != "forecast"}
-            return frames["forecast"].assign(**rest)
-        return interval_frame(parts, index, self._columns, self._kind == "series")
+        return interval_frame(parts, index, self._fitted_layout())
 
     def score(self, y, X=None):
         """Negative mean absolute error of the forecast of ``y``'s first rows.
@@ -1244,6 +1230,9 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         """
         self._validate_params()
         self._check_params()
+        check_flag(refit, "refit")
+        if self.strategy == "residual" and X is not None:
+            raise ValueError(_RESIDUAL_NO_X)  # (it was dropped without a word)
         if self.id_column is not None:  # the folds of a long frame's series
             wide = clone(self).set_params(id_column=None)
             return wide.backtest(

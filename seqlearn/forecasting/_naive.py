@@ -6,7 +6,6 @@ import math
 import warnings
 
 import numpy as np
-import pandas as pd
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_is_fitted
 
@@ -14,7 +13,13 @@ from seqlearn.forecasting._backtest import check_coverage
 from seqlearn.forecasting._calendar import _index_season, future_index
 from seqlearn.forecasting._residual import MAX_WINDOWS
 from seqlearn.forecasting._series import (
+    _check_future_index,
     _check_target,
+    _long_to_wide,
+    _show,
+    check_frequency,
+    check_horizon_argument,
+    forecast_frame,
     interval_frame,
     last_rows,
     match_series,
@@ -22,8 +27,23 @@ from seqlearn.forecasting._series import (
 from seqlearn.nn._validation import check_positive_int
 
 
-def _last_season(values, index, m):
+def _last_season(values, index, columns, kind, m):
     """Return the last ``m`` rows of ``values``; a ValueError if short or NaN."""
+    if len(values) >= m:
+        # rows from each series' first value: one that starts later (leading
+        # NaN, as a long frame's newer series) is short, not to be filled
+        rows = len(values) - np.argmax(~np.isnan(values), axis=0)
+        j = int(np.argmin(rows))
+        n = int(rows[j])
+        if n < m:
+            what = "y" if kind == "series" else f"Series {_show(columns[j])!r} of y"
+            start = _show(index[len(values) - n])
+            raise ValueError(
+                f"{what} has {n} row{'s' if n > 1 else ''} (from {start!r}), too "
+                f"short for season_length={m}: the seasonal naive forecast "
+                f"repeats its last {m} values. Lower season_length, or pass a "
+                "longer series."
+            )
     reads = f"the season it repeats, season_length={m}"
     return last_rows(values, index, m, reads, "fill them first.")
 
@@ -32,10 +52,12 @@ class NaiveForecaster(BaseEstimator):
     """Repeat the last season (or, with ``season_length=1``, the last value).
 
     The forecast a user would make without a model, as an estimator with the
-    API of :class:`~seqlearn.RNNForecaster`: pandas in and out, the index
-    continued by :func:`future_index`, ``predict(y=...)`` from newer history,
-    and :func:`backtest` / :func:`backtest_metrics`, so a model and its
-    baseline are compared on the same folds in one run.
+    API of :class:`~seqlearn.RNNForecaster`: pandas in and out (a Series, a
+    wide frame or, with ``id_column``, a long frame), the index continued by
+    :func:`future_index`, ``predict(y=...)`` from newer history, ``score``
+    for scikit-learn's searches, and :func:`backtest` /
+    :func:`backtest_metrics`, so a model and its baseline are compared on the
+    same folds in one run.
 
     Parameters
     ----------
@@ -46,9 +68,19 @@ class NaiveForecaster(BaseEstimator):
         :class:`~seqlearn.RNNForecaster` does (12 monthly, 4 quarterly, 7
         daily, 5 business days, 52 weekly, 24 hourly; 1 otherwise).  Pass 1
         for the last value (the random walk's forecast, e.g. stock prices).
+    id_column : str or None, default=None
+        Read ``y`` as a long frame: the column of this name says which series
+        each row belongs to, one other column holds the values and the index
+        the times (as ``df.set_index('date')``).  Each series is forecast on
+        its own; forecasts come back in the same long format.
 
     Attributes
     ----------
+    horizon_ : int
+        The ``horizon`` of the last fit.  ``predict``, ``predict_interval``
+        and ``score`` use the parameters of the last fit (``horizon``,
+        ``season_length``, ``id_column``): changing one with ``set_params``
+        takes effect at the next fit.
     season_length_ : int
         The season used.
     errors_ : list of ndarray
@@ -76,9 +108,10 @@ class NaiveForecaster(BaseEstimator):
     Period('2022Q1', 'Q-DEC')
     """
 
-    def __init__(self, horizon=12, season_length=None):
+    def __init__(self, horizon=12, season_length=None, id_column=None):
         self.horizon = horizon
         self.season_length = season_length
+        self.id_column = id_column
 
     def fit(self, y, X=None):
         """Keep the last season of ``y``.
@@ -86,7 +119,10 @@ class NaiveForecaster(BaseEstimator):
         Parameters
         ----------
         y : pandas Series, DataFrame or array-like of shape (T,) or (T, k)
-            The training series, oldest first (a DataFrame: one per column).
+            The training series, oldest first (a DataFrame: one per column;
+            with ``id_column``, a long frame, see there).  A series may start
+            later than the others (NaN before its first value) if it has a
+            full season.
         X : None
             Ignored; no covariates.
 
@@ -99,9 +135,15 @@ class NaiveForecaster(BaseEstimator):
         m = self.season_length
         if m is not None:
             m = check_positive_int(m, "season_length")
-        values, index, columns, kind = _check_target(y, fill="keep")
+        id_column = self.id_column
+        if id_column is not None and not isinstance(id_column, str):
+            raise TypeError(
+                "id_column must be a str (the long frame's column that names "
+                f"each row's series) or None; got {id_column!r}."
+            )
+        values, index, columns, kind, value_name = _target(y, id_column)
         m = m or _index_season(index)
-        tail = _last_season(values, index, m)
+        tail = _last_season(values, index, columns, kind, m)
         # step j repeats the value ceil(j / m) seasons back
         lags = m * np.arange(1, -(-h // m) + 1)
         # the latest MAX_WINDOWS errors of each: memory stays bounded
@@ -110,23 +152,30 @@ class NaiveForecaster(BaseEstimator):
             recent = values[-(MAX_WINDOWS + lag) :]
             errors.append(np.abs(recent[lag:] - recent[:-lag]))
         self.errors_ = errors
-        self.season_length_, self.index_ = m, index
+        self.horizon_, self.season_length_, self.index_ = h, m, index
         self.n_targets_ = values.shape[1]
         self._tail, self._columns, self._kind = tail, columns, kind
+        self._id_column, self._value_name = id_column, value_name
         return self
 
     def _forecast(self, horizon, y):
         """Forecasts ``(h, k)`` and their index, from fit's rows or ``y``'s."""
         check_is_fitted(self, "season_length_")
-        h = self.horizon if horizon is None else horizon
+        check_horizon_argument(horizon)
+        h = self.horizon_ if horizon is None else horizon
         h = check_positive_int(h, "horizon")
-        tail, index = self._tail, self.index_
+        tail, index, m = self._tail, self.index_, self.season_length_
         if y is not None:
-            values, index, columns, _ = _check_target(y, fill="keep")
+            values, index, columns, _, _ = _target(y, self._id_column)
             values = match_series(values, columns, y, self._columns, self._kind)
-            tail = _last_season(values, index, self.season_length_)
-        m = self.season_length_
+            check_frequency(index, self.index_, "the season and horizon")
+            tail = _last_season(values, index, self._columns, self._kind, m)
         return np.tile(tail, (-(-h // m), 1))[:h], future_index(index, h)
+
+    def _layout(self):
+        """How fit's ``y`` was laid out, for :func:`forecast_frame`."""
+        layout = self._columns, self._kind, self._id_column, self._value_name
+        return (*layout, self.index_.name)
 
     def predict(self, horizon=None, y=None, X=None):
         """Forecast the periods after the training series (or after ``y``).
@@ -134,24 +183,24 @@ class NaiveForecaster(BaseEstimator):
         Parameters
         ----------
         horizon : int, default=None
-            Steps to forecast; None means ``self.horizon``.
+            Steps to forecast; None means the fitted one, ``horizon_``.
         y : pandas Series, DataFrame or array-like, default=None
             Newer history of the same series (at least ``season_length_``
-            rows) to forecast from; the forecast index continues from ``y``'s.
-            A DataFrame's columns are matched to the fitted series by name
-            (by position when ``fit`` had no names).
+            rows) to forecast from, at the fitted frequency (a long frame
+            with ``id_column``); the forecast index continues from ``y``'s.
+            A DataFrame's columns (a long frame's series) are matched to the
+            fitted series by name (by position when ``fit`` had no names).
         X : None
             Ignored; no covariates.
 
         Returns
         -------
         forecast : pandas Series or DataFrame
-            Indexed by the future periods, shaped like the ``y`` of ``fit``.
+            Indexed by the future periods, shaped like the ``y`` of ``fit``
+            (a long frame: the id column, then the values' column).
         """
         pred, future = self._forecast(horizon, y)
-        if self._kind == "series":
-            return pd.Series(pred[:, 0], index=future, name=self._columns[0])
-        return pd.DataFrame(pred, index=future, columns=self._columns)
+        return forecast_frame(pred, future, self._layout())
 
     def predict_interval(self, coverage=0.9, horizon=None, y=None, X=None):
         """Forecast with intervals from the naive forecast's in-sample errors.
@@ -170,8 +219,8 @@ class NaiveForecaster(BaseEstimator):
         coverage : float, default=0.9
             Nominal probability that the interval holds the truth, in (0, 1).
         horizon : int, default=None
-            Steps to forecast, at most ``self.horizon``; None means
-            ``self.horizon``.
+            Steps to forecast, at most the fitted horizon ``horizon_``; None
+            means ``horizon_``.
         y : pandas Series, DataFrame or array-like, default=None
             Newer history to forecast from, as for :meth:`predict`.
         X : None
@@ -181,15 +230,16 @@ class NaiveForecaster(BaseEstimator):
         -------
         intervals : pandas DataFrame
             Columns ``forecast``, ``lower`` and ``upper`` (for several series,
-            those names under each series' name), indexed by the future
-            periods.
+            those names under each series' name; for a long frame, after the
+            id column), indexed by the future periods.
         """
         check_coverage(coverage)
         check_is_fitted(self, "season_length_")
-        h = self.horizon if horizon is None else check_positive_int(horizon, "horizon")
-        if h > self.horizon:
+        check_horizon_argument(horizon)
+        h = self.horizon_ if horizon is None else check_positive_int(horizon, "horizon")
+        if h > self.horizon_:
             raise ValueError(
-                f"horizon={h} exceeds the fitted horizon {self.horizon}: the "
+                f"horizon={h} exceeds the fitted horizon {self.horizon_}: the "
                 "errors are measured up to it. Refit with a larger horizon."
             )
         pred, future = self._forecast(h, y)
@@ -198,7 +248,59 @@ class NaiveForecaster(BaseEstimator):
             steps = slice(i * self.season_length_, (i + 1) * self.season_length_)
             width[steps] = _conformal_width(errors, coverage)
         parts = {"forecast": pred, "lower": pred - width, "upper": pred + width}
-        return interval_frame(parts, future, self._columns, self._kind == "series")
+        return interval_frame(parts, future, self._layout())
+
+    def score(self, y, X=None):
+        """Negative mean absolute error of the forecast of ``y``'s first rows.
+
+        ``y`` holds the rows that follow the training series (as the test part
+        of ``TimeSeriesSplit``); the first ``min(len(y), horizon_)`` rows are
+        forecast.  A dated ``y`` (DatetimeIndex or PeriodIndex, as the
+        training series) must start right after the training series; an
+        array is read as the next rows.  So ``GridSearchCV(NaiveForecaster(),
+        grid, cv=TimeSeriesSplit(test_size=horizon))`` needs no ``scoring``.
+
+        Parameters
+        ----------
+        y : pandas Series, DataFrame or array-like
+            The true continuation of the training series (a long frame with
+            ``id_column``).
+        X : None
+            Ignored; no covariates.
+
+        Returns
+        -------
+        score : float
+            ``-MAE`` (higher is better, as scikit-learn's searches expect).
+        """
+        check_is_fitted(self, "season_length_")
+        values, index, columns, _, _ = _target(y, self._id_column)
+        values = match_series(values, columns, y, self._columns, self._kind)
+        h = min(len(values), self.horizon_)
+        _check_future_index(index[:h], self.index_)
+        truth = values[:h]
+        if np.isnan(truth).any():
+            row = int(np.argmax(np.isnan(truth).any(axis=1)))
+            raise ValueError(
+                f"y has NaN in the {h} rows scored (first at index "
+                f"{_show(index[row])!r}); the score compares the forecast with "
+                "the true values: drop or fill them first."
+            )
+        pred, _ = self._forecast(h, None)
+        return -float(np.mean(np.abs(truth - pred)))
+
+
+def _target(y, id_column):
+    """``(values, index, columns, kind, value_name)`` of ``y``, NaN kept.
+
+    A long frame (``id_column``) is pivoted to a column per series; its kind
+    is "long" and ``value_name`` names its column of values.
+    """
+    value_name = None
+    if id_column is not None:
+        y, value_name = _long_to_wide(y, id_column)
+    values, index, columns, kind = _check_target(y, fill="keep")
+    return values, index, columns, "long" if value_name else kind, value_name
 
 
 def _conformal_width(errors, coverage):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from seqlearn.forecasting._calendar import _named_freq, future_index
+from seqlearn.forecasting._calendar import _index_season, _named_freq, future_index
 from seqlearn.preprocessing._windows import check_series_input
 
 # largest |y|: squares (spreads, autocorrelations) stay far from float64's limit
@@ -214,13 +214,56 @@ def match_series(Y, columns, y, fitted, kind):
     return Y
 
 
-def interval_frame(parts, index, columns, one_series):
+def check_frequency(index, fitted, reads):
+    """Refuse newer history whose index is of another frequency than fit's.
+
+    A seasonal period the index implies (monthly 12, quarterly 4, ...) that
+    differs from the fitted series' is another frequency; ``reads`` says what
+    counts the fitted series' periods (for the message).
+    """
+    fitted_m, new_m = _index_season(fitted), _index_season(index)
+    if fitted_m > 1 and new_m > 1 and fitted_m != new_m:
+        raise ValueError(
+            f"y's index is of another frequency than the fitted series' "
+            f"(their frequencies imply seasonal periods {new_m} and {fitted_m}; "
+            f"y ends at {_show(index[-1])}, the fitted series at "
+            f"{_show(fitted[-1])}): {reads} count the fitted series' periods. "
+            "Resample y, or refit."
+        )
+
+
+def forecast_frame(values, index, fitted):
+    """Forecasts ``(h, k)`` shaped like fit's ``y``: a Series, frame or long frame.
+
+    ``fitted`` is ``(columns, kind, id_column, value_name, index_name)`` of
+    the fitted ``y``; a long frame has the id column, then ``value_name``.
+    """
+    columns, kind, id_column, value_name, index_name = fitted
+    if kind == "long":
+        wide = pd.DataFrame(values, index=index.rename(index_name))
+        wide.columns = columns
+        return wide.melt(ignore_index=False, var_name=id_column, value_name=value_name)
+    if kind == "series":
+        return pd.Series(values[:, 0], index=index, name=columns[0])
+    return pd.DataFrame(values, index=index, columns=columns)
+
+
+def interval_frame(parts, index, fitted):
     """Return intervals ``{"forecast", "lower", "upper": (h, k)}`` as a frame.
 
     One series: those three columns; several: the three under each series'
-    name (a two-level column index).
+    name (a two-level column index); a long frame: the id column, then the
+    three.  ``fitted`` as for :func:`forecast_frame`.
     """
-    if one_series:
+    columns, kind, id_column, _, index_name = fitted
+    if kind == "long":
+        frames = {
+            k: forecast_frame(v, index, (columns, kind, id_column, k, index_name))
+            for k, v in parts.items()
+        }
+        rest = {k: f[k].to_numpy() for k, f in frames.items() if k != "forecast"}
+        return frames["forecast"].assign(**rest)
+    if kind == "series":
         return pd.DataFrame({k: v[:, 0] for k, v in parts.items()}, index)
     names = pd.MultiIndex.from_product([columns, list(parts)])
     stacked = np.stack(list(parts.values()), axis=2).reshape(len(index), -1)
