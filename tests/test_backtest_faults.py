@@ -233,3 +233,17 @@ def test_the_method_checks_refit_and_refuses_x_with_the_residual_strategy():
             fc.backtest(y, initial_window=40, refit="no")
     with pytest.raises(ValueError, match="does not take covariates X"):
         RNNForecaster(horizon=3).backtest(y, np.ones((60, 1)), initial_window=40)
+
+
+def test_a_long_frame_backtests_as_its_wide_frame():
+    # backtest() read a long frame's repeated dates as one series
+    vega = pytest.importorskip("vega_datasets")
+    long = vega.data.stocks().set_index("date")
+    wide = long.pivot(columns="symbol", values="price")
+    fc = NaiveForecaster(horizon=3, season_length=1)
+    by_id = backtest(fc.set_params(id_column="symbol"), long, initial_window=100)
+    plain = backtest(fc.set_params(id_column=None), wide, initial_window=100)
+    pd.testing.assert_frame_equal(by_id, plain)
+    # without id_column, the repeated dates point to it
+    with pytest.raises(ValueError, match="needs id_column='symbol'"):
+        NaiveForecaster(horizon=3).fit(long)

@@ -12,7 +12,7 @@ import pandas as pd
 from sklearn.base import clone
 from sklearn.utils import check_random_state
 
-from seqlearn.forecasting._series import _show
+from seqlearn.forecasting._series import _long_to_wide, _show
 from seqlearn.preprocessing._windows import check_series_input
 
 
@@ -193,6 +193,11 @@ def backtest(
                 f"coverage needs a forecaster with predict_interval; "
                 f"{type(forecaster).__name__} has none."
             )
+    id_column = getattr(forecaster, "id_column", None)
+    if id_column is not None and hasattr(forecaster, "set_params"):
+        # a long frame's series, one column each: the folds cut rows of time
+        y = _long_to_wide(y, id_column)[0]
+        forecaster = clone(forecaster).set_params(id_column=None)
     check_series_input(y, "y")
     ends = check_origins(h, step, initial_window, window_type, seasonal_period, len(y))
     check_covariates(X, len(y), refit)

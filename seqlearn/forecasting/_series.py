@@ -114,10 +114,17 @@ def _check_target(y, fill):
     index = _time_index(index)
     if not index.is_unique:
         dup = _show(index[index.duplicated()][0])
-        raise ValueError(
-            f"y's index has duplicated entries (first: {dup!r}); aggregate them "
-            "first (e.g. y.groupby(level=0).mean())."
+        labels = (
+            [c for c in columns if not pd.api.types.is_numeric_dtype(y[c].dtype)]
+            if kind == "frame"
+            else []
         )
+        fix = (
+            f"a long frame (a row per series and time) needs id_column={labels[0]!r}"
+            if labels
+            else "aggregate them first (e.g. y.groupby(level=0).mean())"
+        )
+        raise ValueError(f"y's index has duplicated entries (first: {dup!r}); {fix}.")
     if len(index) > 1 and not index.is_monotonic_increasing:
         raise ValueError(
             "y's index is not sorted oldest first (a newest-first series would be "
