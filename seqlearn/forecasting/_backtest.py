@@ -122,7 +122,9 @@ def backtest(
         the folds differ but the whole backtest is reproducible; any other is
         copied, unfitted, with :func:`copy.deepcopy`.
     y : pandas Series, DataFrame or array-like of shape (T,) or (T, k)
-        The whole series, oldest first.
+        The whole series, oldest first.  A long frame when the forecaster has
+        an ``id_column`` (its series are then backtested as the columns of
+        the wide frame).
     X : DataFrame or array-like of shape (T, p), default=None
         Covariates known in the future, row ``t`` with row ``t`` of ``y``
         (at least ``T`` rows).  Each fold fits on the rows of ``X`` it trains
