@@ -164,8 +164,10 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
     The default strategy, ``"residual"``, normalises each window by its last
     value and spread, picks a linear base forecast on the latest training
     windows (the last value unless a drift of half the window's trend, a
-    smoothed level, the two together (the Theta method) or the last season,
-    when the data show one, validates 20% better, and those unless a ridge
+    smoothed level, the two together (the Theta method, also on the window
+    with its seasonal profile removed) or the last season (with or without
+    the yearly change), when the data show one, validates 20% better, and
+    those unless a ridge
     regression on the lags validates 20% better still), and adds the median
     correction of an ensemble of ``n_models`` small recurrent networks
     trained as one batched module, shrunk towards zero by the factor that
@@ -375,7 +377,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         'Optimizer steps of ``"residual"`` (with ``early_stopping=True``, '
         "the latest training windows are scored every 10 steps and the best "
         "weights kept; off by default: it scored worse on the selection "
-        "origins of the benchmark). ",
+        "origins of the benchmark, 0.635 against 0.566). ",
     )
     scaling: str = param(
         "window",
