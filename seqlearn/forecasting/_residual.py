@@ -21,9 +21,9 @@ series has never reached, or a series on another scale, looks familiar.
    batched module (:class:`~seqlearn.nn.forecast.EnsembleRecurrent`), predict
    the base's residual for the whole step budget (early stopping on the
    validation windows, restoring the best weights, is optional: it scored
-   worse on the selection origins, 0.635 against 0.566 with seed 0), and the median over models is added to
-   the base, shrunk towards zero by the factor that validates best (zero when
-   it does not help).
+   worse on the selection origins, 0.635 against 0.566 with seed 0), and the
+   median over models is added to the base, shrunk towards zero by the
+   factor that validates best (zero when it does not help).
 3. *Intervals*: absolute errors in normalised units (the validation windows'
    errors of the final forecast, and the base's errors at rolling origins
    over the whole series) give per-step split-conformal half-widths that
