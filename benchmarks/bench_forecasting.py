@@ -85,6 +85,7 @@ VARIANTS = {
     "seasonal profile from 4 seasons, all else on the last 2": {
         "_variant": ("season_window4", "core_bases")
     },
+    "rolling-origin base selection": {"_variant": ("rolling_select",)},
     "ridge needs L training windows": {"_variant": ("ridge_needs_L",)},
     "ridge needs 2L training windows": {"_variant": ("ridge_needs_2L",)},
 }
