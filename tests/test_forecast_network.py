@@ -211,3 +211,32 @@ def test_core_bases_read_only_the_latest_steps_but_the_season_profile():
     assert not np.allclose(profile, short._season_profile(xs)[0])
     want = short._base_predict("theta0.2", None, adjusted[:, -8:]) + profile
     np.testing.assert_allclose(core._base_predict("stheta0.2", None, x), want)
+
+
+def test_rolling_select_scores_the_bases_over_the_whole_history():
+    # the "rolling_select" ablation: a base's score is its MAE on the
+    # validation windows and at the rolling origins before them
+    from seqlearn.forecasting._residual import ResidualModel
+
+    rng = np.random.default_rng(0)
+    s = rng.normal(size=120).cumsum()
+    model = ResidualModel(window=8, horizon=3, season=1, variant=("rolling_select",))
+    model.scale_, model.spread_cap_ = 1.0, None
+    past, fut, age = model._windows([s])
+    x, anchor, spread = model._normalise(past)
+    t = (fut - anchor) / spread
+    train, val = model._split(age)
+    blocks = model._blocks(age, val)
+    assert len(blocks) >= 4
+    for block, fit_on in blocks:  # out of sample, in time order
+        assert not (block & val).any()
+        assert age[fit_on].min() >= age[block].max() + model.horizon
+    scores = model._select_base(x, t, train, val, 1.0, age)
+    want = np.concatenate(
+        [np.abs(t[val]).ravel(), *(np.abs(t[b]).ravel() for b, _ in blocks)]
+    ).mean()
+    np.testing.assert_allclose(scores["naive"][0], want)  # naive predicts 0
+    # without the variant, the validation windows alone
+    model.variant = ()
+    plain = model._select_base(x, t, train, val, 1.0, age)
+    np.testing.assert_allclose(plain["naive"][0], np.abs(t[val]).mean())
