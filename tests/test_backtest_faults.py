@@ -247,3 +247,11 @@ def test_a_long_frame_backtests_as_its_wide_frame():
     # without id_column, the repeated dates point to it
     with pytest.raises(ValueError, match="needs id_column='symbol'"):
         NaiveForecaster(horizon=3).fit(long)
+
+
+def test_the_window_strategies_backtest_names_the_failing_fold():
+    # their own loop re-raised the bare fit error, without the fold
+    y = pd.Series(np.sin(np.arange(60) / 3.0))
+    fc = RNNForecaster(horizon=3, strategy="multioutput", window=24, max_epochs=2)
+    with pytest.raises(ValueError, match=r"fold 0 \(origin 25.*larger initial_window"):
+        fc.backtest(y, initial_window=25)

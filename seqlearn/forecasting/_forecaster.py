@@ -28,6 +28,7 @@ from seqlearn.forecasting._backtest import (
     check_coverage,
     check_flag,
     check_origins,
+    fold_error,
     fold_frame,
 )
 from seqlearn.forecasting._calendar import _index_season, future_index
@@ -1280,14 +1281,20 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             # fill with this fold's past only (a filled value must not peek ahead)
             Y = _fill(Y_raw[:end], self.fill) if self.fill else Y_raw[:end]
             start = end - initial_window if window_type == "sliding" else 0
-            if refit or model is None:
-                model = clone(self).set_params(calibration_size=None)
-                # the seed fit draws from the fold's random_state, as the
-                # backtest function's folds do: the two give the same folds
-                seed = int(_fit_seeds(int(rng.randint(2**31 - 1)))[0])
-                train_E = None if E is None else E[start:end]
-                model._fit_arrays(Y[start:end], train_E, seed)
-            pred = model._forecast(Y, [end], h, E)[0]
+            fitted_here = refit or model is None
+            try:
+                if fitted_here:
+                    model = clone(self).set_params(calibration_size=None)
+                    # the seed fit draws from the fold's random_state, as the
+                    # backtest function's folds do: the two give the same folds
+                    seed = int(_fit_seeds(int(rng.randint(2**31 - 1)))[0])
+                    train_E = None if E is None else E[start:end]
+                    model._fit_arrays(Y[start:end], train_E, seed)
+                pred = model._forecast(Y, [end], h, E)[0]
+            except ValueError as exc:  # which fold, and how to fix it
+                raise fold_error(
+                    exc, fold, index, Y_raw, columns, start, end, fitted_here
+                ) from exc
             m = seasonal_period
             scale = np.abs(Y[start + m : end] - Y[start : end - m]).mean(axis=0)
             truth = Y_raw[end : end + h]
