@@ -1436,3 +1436,19 @@ def test_values_near_float32s_limit():
     assert np.isfinite(RNNForecaster(**kw).fit(y).predict()).all()
     with pytest.raises(ValueError, match=r"float32.*scaling='window'"):
         RNNForecaster(scaling="none", **kw).fit(y)
+
+
+def test_missing_dates_are_warned_about_but_trading_day_closures_are_not():
+    # rows are read as consecutive steps: a missing week of a daily series
+    # shifts its season and dates without a word
+    idx = pd.date_range("2020-01-01", periods=100, freq="D").delete(range(40, 47))
+    gappy = pd.Series(np.arange(93.0), index=idx)
+    with pytest.warns(UserWarning, match=r"1 gap\(s\).*2020-02-09 to 2020-02-17"):
+        NaiveForecaster(horizon=5).fit(gappy)
+    # trading days: weekends and closures are not missing data
+    days = pd.bdate_range("2020-01-01", periods=100).delete([10, 50])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        NaiveForecaster(horizon=5, season_length=1).fit(
+            pd.Series(np.arange(98.0), index=days)
+        )

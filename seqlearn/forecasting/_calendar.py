@@ -133,6 +133,31 @@ def _gap_step(index):
     return step, {_DAY: "D", pd.Timedelta(hours=1): "h"}.get(step, "")
 
 
+def index_gaps(index):
+    """Return ``(count, first gap's two dates, usual step)`` of missing stretches.
+
+    A DatetimeIndex that pandas names no frequency for is read as consecutive
+    rows; a gap much longer than its usual (median) step is missing data that
+    would shift the season and the forecast's dates.  Trading days (all
+    weekdays, a step of one day) are left alone: their gaps are closures, and
+    their rows are the steps.  Other steps allow 1.5 times the median.
+    Returns None when there is no such gap (or the index is not dated).
+    """
+    if not isinstance(index, pd.DatetimeIndex) or len(index) < 3:
+        return None
+    if _named_freq(index) is not None:
+        return None
+    gaps = index[1:] - index[:-1]
+    step = gaps.median()
+    if step == _DAY and bool((index.dayofweek < 5).all()):
+        return None
+    long = np.flatnonzero(gaps > 1.5 * step)
+    if not long.size:
+        return None
+    i = int(long[0])
+    return len(long), (index[i], index[i + 1]), step
+
+
 def _month_step(index, n, weekdays):
     """Return an offset of ``n`` months that keeps the dates' place in the month."""
     if index.is_month_end.all():

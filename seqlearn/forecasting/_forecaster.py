@@ -844,7 +844,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             flag[:, L:] = 1.0
             target = np.concatenate([x, np.zeros((n, future, k))], axis=1)
             x = np.concatenate([target, flag, (exog - self.x_mean_) / self.x_scale_], 2)
-        return x.astype(np.float32), mu, sd
+        with np.errstate(over="ignore"):  # inf is caught by _step
+            return x.astype(np.float32), mu, sd
 
     def _step(self, past, exog):
         """One network call: model-space forecasts (n, H, k) for windows ``past``."""

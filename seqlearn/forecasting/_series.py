@@ -8,10 +8,17 @@ their dates, and intervals as frames.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 import pandas as pd
 
-from seqlearn.forecasting._calendar import _index_season, _named_freq, future_index
+from seqlearn.forecasting._calendar import (
+    _index_season,
+    _named_freq,
+    future_index,
+    index_gaps,
+)
 from seqlearn.preprocessing._windows import check_series_input
 
 # largest |y|: squares (spreads, autocorrelations) stay far from float64's limit
@@ -80,6 +87,26 @@ def _time_index(index, what="y"):
     )
 
 
+def _warn_gaps(index):
+    """Warn when a dated index has missing stretches (rows are read as steps)."""
+    found = index_gaps(index)
+    if found is None:
+        return
+    count, dates, step = found
+    a, b = (str(d.date()) if d == d.normalize() else str(d) for d in dates)
+    if step % pd.Timedelta(days=1) == pd.Timedelta(0):
+        step = f"{step.days} day" + ("s" if step.days > 1 else "")
+    warnings.warn(
+        f"y's index has {count} gap(s) longer than its usual step of {step} "
+        f"(the first from {a} to {b}). Its rows are read as "
+        "consecutive steps, so a gap shifts the season and the forecast's "
+        "dates: put y on its frequency first (e.g. y.asfreq('D')) and fill the "
+        "NaN (fill='ffill' or 'interpolate').",
+        UserWarning,
+        stacklevel=4,
+    )
+
+
 def _check_target(y, fill):
     """Return ``(values (T, k) float64, index, columns, kind)``; fill or reject NaN."""
     check_series_input(y, "y")
@@ -130,6 +157,7 @@ def _check_target(y, fill):
             "y's index is not sorted oldest first (a newest-first series would be "
             "forecast backwards in time); sort it with y.sort_index()."
         )
+    _warn_gaps(index)
     if np.iscomplexobj(np.asarray(y)):
         raise ValueError("y is complex; forecasts need real numbers.")
     try:
