@@ -533,6 +533,38 @@ def _make_params(cls):
 
 
 # ====================================================================== loss
+
+
+def first_missing_label(labels):
+    """Return ``(position, value)`` of the first missing label, or None.
+
+    Labels of object dtype (strings, mixed) only: None or NaN among them made
+    ``LabelEncoder`` fail with a bare "'<' not supported" TypeError.  Numeric
+    labels are left to scikit-learn ("Input y contains NaN").
+    """
+    labels = np.asarray(labels)
+    if labels.dtype != object:
+        return None
+    for i, v in enumerate(labels.ravel()):
+        if v is None or (isinstance(v, float | np.floating) and np.isnan(v)):
+            return i, (v.item() if isinstance(v, np.generic) else v)
+    return None
+
+
+def _text_hint(X):
+    """Say what is wrong with ``X`` where text was expected (for a message)."""
+    if isinstance(X, str | bytes):
+        return "; got a single string: wrap it in a list, [text]"
+    if isinstance(X, list | tuple):
+        for i, doc in enumerate(X):
+            ok = isinstance(doc, str) or (
+                isinstance(doc, list | tuple) and all(isinstance(w, str) for w in doc)
+            )
+            if not ok:
+                return f"; X[{i}] is {type(doc).__name__} (fill or drop it)"
+    return ""
+
+
 class SequenceLoss(torch.nn.Module):
     """Loss over padded batches with optional sample and class weights.
 
@@ -1222,7 +1254,7 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             ):
                 raise TypeError(
                     f"This {type(self).__name__} was fitted on text: X must be a "
-                    "list of texts or of token lists of str."
+                    f"list of texts or of token lists of str{_text_hint(X)}."
                 )
             return self._encode_words(X, reset=False)
         if not reset and is_text(X):

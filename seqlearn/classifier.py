@@ -12,6 +12,7 @@ from seqlearn.base import (
     ENCODER_GROUPS,
     BaseSequenceEstimator,
     check_class_weight,
+    first_missing_label,
     fit_method,
     softmax,
 )
@@ -90,6 +91,12 @@ class RNNClassifier(ClassifierMixin, BaseSequenceEstimator):
         data = self._validate_X(X, reset=True)
         y = self._check_y(data, y)
         y = column_or_1d(y, warn=True)
+        missing = first_missing_label(y)
+        if missing is not None:
+            raise ValueError(
+                f"y[{missing[0]}] is missing ({missing[1]!r}); every sequence "
+                "needs a label: drop or fill it."
+            )
         check_classification_targets(y)
         encoder = LabelEncoder().fit(y)
         self.classes_ = encoder.classes_

@@ -12,6 +12,7 @@ similar length so little time is spent on padding.
 
 from __future__ import annotations
 
+import numbers
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -507,7 +508,7 @@ def check_sequences(
     ((2, 5, 2), [3, 5], False)
     """
     check_dense(X, input_name)
-    if X is None or isinstance(X, str | bytes | dict):
+    if X is None or isinstance(X, str | bytes | dict | numbers.Number | np.generic):
         raise TypeError(
             f"{input_name} must be an array or a list of sequences, got "
             f"{type(X).__name__}."

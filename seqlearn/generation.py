@@ -589,7 +589,11 @@ class CharRNN(BaseSequenceEstimator):
             or not isinstance(temperature, numbers.Real)
             or not 0 < temperature < np.inf
         ):
-            raise ValueError(f"temperature must be > 0, got {temperature!r}.")
+            raise ValueError(
+                f"temperature must be a finite number > 0, got {temperature!r} "
+                "(for greedy decoding, the most likely character each step, "
+                "pass top_k=1)."
+            )
         n_choices = self.n_tokens_ - N_RESERVED_IDS
         if top_k is not None and (not _is_int(top_k) or top_k < 1):
             raise ValueError(f"top_k must be a positive integer, got {top_k!r}.")

@@ -18,6 +18,7 @@ from seqlearn.base import (
     BaseSequenceEstimator,
     _torch_context,
     check_class_weight,
+    first_missing_label,
     fit_method,
     param,
     softmax,
@@ -209,6 +210,16 @@ class SequenceTagger(BaseSequenceEstimator):
                 "steps; the tagger needs exactly one label per step."
             )
         flat = np.concatenate(seqs)
+        missing = first_missing_label(flat)
+        if missing is not None:
+            pos, value = missing
+            ends = np.cumsum([len(s) for s in seqs])
+            i = int(np.searchsorted(ends, pos, side="right"))
+            j = pos - (int(ends[i - 1]) if i else 0)
+            raise ValueError(
+                f"y[{i}][{j}] is missing ({value!r}); every step needs a label: "
+                "drop or fill it."
+            )
         check_classification_targets(flat)  # tags are discrete, finite labels
         encoder = LabelEncoder().fit(flat)
         self.classes_ = encoder.classes_

@@ -222,6 +222,29 @@ def test_a_missing_text_is_named(missing):
             RNNClassifier(max_epochs=1).fit(texts, [1, 0])
 
 
+@pytest.mark.parametrize("missing", [float("nan"), None])
+def test_a_missing_label_is_named(missing):
+    # LabelEncoder failed with "'<' not supported between NoneType and str"
+    y = np.array(["a", "b"] * 3 + [missing], dtype=object)
+    with pytest.raises(ValueError, match=r"y\[6\] is missing .*drop or fill"):
+        RNNClassifier(max_epochs=1).fit(np.ones((7, 4)), y)
+
+
+def test_predict_on_text_names_what_is_wrong():
+    texts, labels = ["a good film", "a bad film", "fine", "awful"], [1, 0, 1, 0]
+    clf = RNNClassifier(max_epochs=1, hidden_size=4, random_state=0).fit(texts, labels)
+    with pytest.raises(TypeError, match=r"single string: wrap it in a list"):
+        clf.predict("good fun")
+    for texts in ([None], ["good fun", None]):
+        with pytest.raises(TypeError, match=r"X\[\d\] is (missing \()?NoneType"):
+            clf.predict(texts)
+
+
+def test_a_scalar_x_is_a_clear_error():
+    with pytest.raises(TypeError, match="X must be an array or a list of sequences"):
+        RNNClassifier(max_epochs=1).fit(5, [1])
+
+
 def test_a_very_long_sequence_among_short_ones_is_classified_as_alone():
     # ragged input is never padded as a whole, and a sequence far longer than
     # the rest gets a batch of its own (memory: benchmarks/bench_memory.py)

@@ -157,6 +157,12 @@ def test_low_temperature_concentrates_samples(model):
     assert entropy(cold[3:]) < entropy(hot[3:])
 
 
+@pytest.mark.parametrize("temperature", [0, float("inf")])
+def test_a_temperature_of_zero_points_to_greedy_decoding(model, temperature):
+    with pytest.raises(ValueError, match=r"finite number > 0.*top_k=1"):
+        model.generate(5, prime="the", temperature=temperature)
+
+
 def test_score_is_the_mean_next_character_log_likelihood(model):
     # short text: one stream, walked in windows with the state carried
     text = TEXT[:57]

@@ -522,3 +522,11 @@ def test_skorch_scorers_are_refused_with_a_clear_error():
     scorer = EpochScoring(token_acc, on_train=True, lower_is_better=False)
     tagger = SequenceTagger(max_epochs=2, callbacks=[("acc", scorer)]).fit(X, y)
     assert 0 <= tagger.history_[-1, "token_acc"] <= 1
+
+
+def test_a_missing_tag_is_named():
+    X = [np.ones((5, 2)) for _ in range(6)]
+    y = [np.array(["A", "B", "A", "B", "A"], dtype=object) for _ in range(6)]
+    y[3][2] = None
+    with pytest.raises(ValueError, match=r"y\[3\]\[2\] is missing \(None\)"):
+        SequenceTagger(max_epochs=1).fit(X, y)
