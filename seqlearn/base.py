@@ -1320,9 +1320,19 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                     "(columns); pass a 2-D array of that width."
                 )
         elif data.n_step_features != self.n_features_in_:
+            # a single (T, n_features) sequence reads as T univariate ones
+            one = (
+                data.tabular
+                and data.n_step_features == 1
+                and len(data.lengths) > 1
+                and np.all(data.lengths == self.n_features_in_)
+            )
+            hint = (
+                " (to predict one sequence x of shape (T, F), pass [x])" if one else ""
+            )
             raise ValueError(
                 f"X has {data.n_step_features} features per step, but {name} is "
-                f"expecting {self.n_features_in_} features per step as input."
+                f"expecting {self.n_features_in_} features per step as input{hint}."
             )
 
     def _check_y(self, data, y):

@@ -240,6 +240,16 @@ def test_predict_on_text_names_what_is_wrong():
             clf.predict(texts)
 
 
+def test_one_sequence_as_a_2d_array_points_to_a_list():
+    # a (T, F) array is T univariate sequences: say how to pass one sequence
+    rng = np.random.default_rng(0)
+    X = [rng.normal(size=(6, 3)) for _ in range(8)]
+    clf = RNNClassifier(max_epochs=1, hidden_size=4).fit(X, [0, 1] * 4)
+    with pytest.raises(ValueError, match=r"pass \[x\]"):
+        clf.predict(rng.normal(size=(5, 3)))
+    assert clf.predict([rng.normal(size=(5, 3))]).shape == (1,)
+
+
 def test_a_scalar_x_is_a_clear_error():
     with pytest.raises(TypeError, match="X must be an array or a list of sequences"):
         RNNClassifier(max_epochs=1).fit(5, [1])
