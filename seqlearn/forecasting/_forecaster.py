@@ -49,6 +49,7 @@ from seqlearn.forecasting._series import (
     interval_frame,
     last_rows,
     match_series,
+    n_rows,
 )
 from seqlearn.forecasting._transforms import TargetTransformer, log_levels
 from seqlearn.nn import Seq2SeqModel
@@ -100,11 +101,6 @@ _RESIDUAL_NO_X = (
     "strategy='multioutput', 'recursive' or 'seq2seq'."
 )
 _ONLY_RESIDUAL = ("season_length", "n_models", "max_steps")
-
-
-def _rows(n):
-    """``"1 row"``, ``"5 rows"``: a count of rows for a message."""
-    return f"{n} row" if n == 1 else f"{n} rows"
 
 
 class _Seq2SeqRegressor(SequenceRegressor):
@@ -689,11 +685,11 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         else:
             L = net_L = self.window
         if T < L + h + 1:
-            what = f"y has {_rows(T)}"
+            what = f"y has {n_rows(T)}"
             if T < len(Y):  # a series that starts later is the short one
                 name = columns[int(np.argmin([len(s) for s in series]))]
                 start = _show(index[len(Y) - T])
-                what = f"Series {name!r} of y has {_rows(T)} (from {start!r})"
+                what = f"Series {name!r} of y has {n_rows(T)} (from {start!r})"
             window = (
                 f"window={L}"
                 if self.window is not None
@@ -751,7 +747,7 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             step = "one target step" if H < self.horizon else f"horizon ({H})"
             window = f"window ({L})" if self.window else f"window (default {L})"
             raise ValueError(
-                f"y has {_rows(len(Y))}; {window} + {step} + difference ({d}) "
+                f"y has {n_rows(len(Y))}; {window} + {step} + difference ({d}) "
                 f"needs at least {L + H + d + 1} rows for two training windows."
             )
         # training-rows statistics: the scale of "standard", and the reference

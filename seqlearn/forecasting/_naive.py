@@ -23,6 +23,7 @@ from seqlearn.forecasting._series import (
     interval_frame,
     last_rows,
     match_series,
+    n_rows,
 )
 from seqlearn.nn._validation import check_positive_int
 
@@ -39,7 +40,7 @@ def _last_season(values, index, columns, kind, m):
             what = "y" if kind == "series" else f"Series {_show(columns[j])!r} of y"
             start = _show(index[len(values) - n])
             raise ValueError(
-                f"{what} has {n} row{'s' if n > 1 else ''} (from {start!r}), too "
+                f"{what} has {n_rows(n)} (from {start!r}), too "
                 f"short for season_length={m}: the seasonal naive forecast "
                 f"repeats its last {m} values. Lower season_length, or pass a "
                 "longer series."

@@ -28,6 +28,11 @@ MAX_ABS_VALUE = 1e100
 MIN_ABS_VALUE = 1e-100
 
 
+def n_rows(n):
+    """``"1 row"``, ``"5 rows"``: a count of rows for a message."""
+    return f"{n} row" if n == 1 else f"{n} rows"
+
+
 def _show(value):
     """Return ``value`` for a message: numpy scalars as Python ones (91)."""
     return value.item() if isinstance(value, np.generic) else value
