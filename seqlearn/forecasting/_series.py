@@ -146,11 +146,11 @@ def _check_target(y, fill):
     index = _time_index(index)
     if not index.is_unique:
         dup = _show(index[index.duplicated()][0])
-        labels = (
-            [c for c in columns if not pd.api.types.is_numeric_dtype(y[c].dtype)]
-            if kind == "frame"
-            else []
-        )
+        # a DataFrame with a label column: a long frame read without id_column
+        labels = []
+        if isinstance(y, pd.DataFrame):
+            numeric = [pd.api.types.is_numeric_dtype(t) for t in y.dtypes]
+            labels = [c for c, num in zip(columns, numeric, strict=True) if not num]
         fix = (
             f"a long frame (a row per series and time) needs id_column={labels[0]!r}"
             if labels
