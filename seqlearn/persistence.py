@@ -152,6 +152,8 @@ class _Encoder:
                 "name": np.dtype(obj).str,
                 "scalar_type": isinstance(obj, type),
             }
+        if isinstance(obj, type) and obj in _BUILTIN_TYPES.values():  # dtype=bool, ...
+            return {"__type__": "builtin_type", "name": obj.__name__}
         if isinstance(obj, torch.device):
             return {"__type__": "device", "name": str(obj)}
         if (
@@ -294,8 +296,18 @@ def _number(value):
     raise TypeError(type(value).__name__)
 
 
+# Python's scalar types, which numpy and seqlearn accept as dtypes
+_BUILTIN_TYPES = {t.__name__: t for t in (bool, int, float, complex)}
+
+
 def _check_binary(path, verb, mode):
-    """Reject a text-mode file object before anything is read or written."""
+    """Reject what is not a path or a binary file object, before any I/O."""
+    if isinstance(path, bytes | bytearray | memoryview) or path is None:
+        raise TypeError(
+            f"seqlearn.{verb} needs a path or a binary file object, got "
+            f"{type(path).__name__}"
+            + (" (wrap bytes in io.BytesIO)." if path is not None else ".")
+        )
     if isinstance(path, io.TextIOBase):
         raise TypeError(
             f"seqlearn.{verb} needs a path or a binary file object, got a "
@@ -435,6 +447,11 @@ class _Decoder:
             raise ValueError("object dtypes are not loaded from a file.")
         return dtype.type if obj["scalar_type"] else dtype
 
+    def _builtin_type(self, obj):
+        if obj["name"] not in _BUILTIN_TYPES:
+            raise ValueError(f"unknown type {obj['name']!r} in the file.")
+        return _BUILTIN_TYPES[obj["name"]]
+
     def _device(self, obj):
         return torch.device(obj["name"])
 
@@ -541,7 +558,8 @@ def load(path):
     Raises
     ------
     TypeError
-        ``path`` is a text-mode file object.
+        ``path`` is a text-mode file object, bytes (wrap them in
+        ``io.BytesIO``) or None.
     ValueError
         The file is not a seqlearn model file (corrupt, truncated, foreign),
         was written by a newer format version, or names a class outside the

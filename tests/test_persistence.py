@@ -562,6 +562,30 @@ def test_save_and_load_refuse_a_text_mode_file(tmp_path):
         np.testing.assert_array_equal(seqlearn.load(f).mean_, scaler.mean_)
 
 
+def test_load_refuses_bytes_and_none_with_the_fix(tmp_path):
+    # bytes were read as a path: "Not a seqlearn model file b'PK...'"
+    path = tmp_path / "m.seqlearn"
+    seqlearn.save(SequenceScaler().fit([np.arange(4.0)]), path)
+    with pytest.raises(TypeError, match=r"got bytes \(wrap bytes in io.BytesIO\)"):
+        seqlearn.load(path.read_bytes())
+    with pytest.raises(TypeError, match="got NoneType"):
+        seqlearn.load(None)
+
+
+@pytest.mark.parametrize("dtype", [bool, int, float])
+def test_a_python_type_as_dtype_is_saved(tmp_path, dtype):
+    # OneHotSequenceEncoder's docstring suggests dtype=bool; save refused it
+    from seqlearn.preprocessing import OneHotSequenceEncoder
+
+    encoder = OneHotSequenceEncoder(dtype=dtype).fit(["ab"])
+    seqlearn.save(encoder, tmp_path / "e.seqlearn")
+    loaded = seqlearn.load(tmp_path / "e.seqlearn")
+    assert loaded.dtype is dtype
+    np.testing.assert_array_equal(
+        loaded.transform(["ba"])[0], encoder.transform(["ba"])[0]
+    )
+
+
 def test_a_data_parallel_estimator_is_refused_with_a_hint(tmp_path):
     from seqlearn.parallel import DataParallelMixin
 
