@@ -130,8 +130,13 @@ def test_vocabulary_inverse_round_trip():
 def test_vocabulary_bad_input():
     with pytest.raises(TypeError, match="non-string token 3"):
         VocabularyEncoder().fit([["a", 3]])
-    with pytest.raises(TypeError, match=r"X\[1\] is a int"):
+    with pytest.raises(TypeError, match=r"X\[1\] is int;"):
         VocabularyEncoder().fit(["a", 5])
+    # a missing text says so, as WordFeatureEncoder's does
+    with pytest.raises(
+        TypeError, match=r"X\[1\] is missing \(NoneType\).*fill or drop"
+    ):
+        VocabularyEncoder().fit(["a", None, "b"])
     with pytest.raises(TypeError, match="single string"):
         VocabularyEncoder().fit("just one text")
     with pytest.raises(ValueError, match="0 documents"):

@@ -13,7 +13,11 @@ from sklearn.utils.validation import check_is_fitted
 
 from seqlearn._compat import Interval
 from seqlearn.data import pad_sequences
-from seqlearn.preprocessing._vocabulary import VocabularyEncoder, _check_documents
+from seqlearn.preprocessing._vocabulary import (
+    VocabularyEncoder,
+    _bad_document,
+    _check_documents,
+)
 
 __all__ = ["CASES", "WordFeatureEncoder", "is_text"]
 
@@ -125,13 +129,7 @@ class WordFeatureEncoder(TransformerMixin, BaseEstimator):
         docs = []
         for i, doc in enumerate(_check_documents(X)):
             if not isinstance(doc, str | list | tuple | np.ndarray):
-                missing = doc is None or (isinstance(doc, float) and doc != doc)
-                raise TypeError(
-                    f"X[{i}] is {'missing (' if missing else 'a '}"
-                    f"{type(doc).__name__}{')' if missing else ''}; each document "
-                    "must be a string or a list of string tokens"
-                    + (" (fill or drop missing texts first)." if missing else ".")
-                )
+                raise _bad_document(doc, i)
             tokens = _TOKEN_PATTERN.findall(doc) if isinstance(doc, str) else list(doc)
             if not tokens:
                 raise ValueError(

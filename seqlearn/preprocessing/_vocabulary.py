@@ -35,6 +35,16 @@ def _is_token_list(doc) -> bool:
     return isinstance(doc, list | tuple | np.ndarray)
 
 
+def _bad_document(doc, i: int, name: str = "X") -> TypeError:
+    """Return the error for ``name[i]``, neither a string nor a token list."""
+    missing = doc is None or (isinstance(doc, float) and doc != doc)
+    what = f"missing ({type(doc).__name__})" if missing else type(doc).__name__
+    return TypeError(
+        f"{name}[{i}] is {what}; each document must be a string or a list of "
+        "string tokens" + (" (fill or drop missing texts first)." if missing else ".")
+    )
+
+
 def _check_documents(X, name: str = "X") -> list:
     """Return the documents of X as a list, rejecting a bare string or sparse X."""
     if sparse.issparse(X):
@@ -234,10 +244,7 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
             elif _is_token_list(doc):
                 tokens, checked = list(doc), False
             else:
-                raise TypeError(
-                    f"{name}[{i}] is a {type(doc).__name__}; each document must be "
-                    "a string or a list of string tokens."
-                )
+                raise _bad_document(doc, i, name)
             # regex and char analyzers only make strings; check the rest
             if not checked and not all(isinstance(t, str) for t in tokens):
                 bad = next(t for t in tokens if not isinstance(t, str))
