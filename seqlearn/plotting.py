@@ -67,6 +67,11 @@ def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     """
     if hasattr(estimator, "get_params"):  # an estimator, not a History
         check_is_fitted(estimator)
+        if not hasattr(estimator, "history_"):  # another library's estimator
+            raise TypeError(
+                f"{type(estimator).__name__} has no history_: plot_history reads "
+                "the losses a seqlearn estimator records while it trains."
+            )
         history = estimator.history_
     elif isinstance(estimator, list) and all(isinstance(r, dict) for r in estimator):
         history = estimator
@@ -77,6 +82,11 @@ def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
         )
     if not len(history):
         raise ValueError("The history is empty: there is no epoch to plot.")
+    if not all("epoch" in row for row in history):
+        raise ValueError(
+            "each epoch of the history needs an 'epoch' number (as skorch "
+            "records it), with train_loss and valid_loss beside it."
+        )
     ax = _axes(ax)
     # valid_mae: the default forecaster scores its validation windows every
     # few optimizer steps (its "epochs")

@@ -148,6 +148,17 @@ def test_plot_history_of_something_else(history):
         plot_history(history)
 
 
+def test_plot_history_of_another_estimator_or_rows_without_epochs():
+    # a bare AttributeError and KeyError before
+    from sklearn.linear_model import LinearRegression
+
+    fitted = LinearRegression().fit([[0.0], [1.0]], [0.0, 1.0])
+    with pytest.raises(TypeError, match="LinearRegression has no history_"):
+        plot_history(fitted)
+    with pytest.raises(ValueError, match="needs an 'epoch' number"):
+        plot_history([{"train_loss": 1.0}])
+
+
 def test_plot_history_of_no_epoch_and_forecast_of_an_array():
     with pytest.raises(ValueError, match="The history is empty"):
         plot_history([])
