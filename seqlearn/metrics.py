@@ -710,7 +710,8 @@ def make_entity_scorer(scheme: str | None = None, average: str = "micro") -> Cal
     The scorer calls the estimator's ``predict`` and compares its label
     sequences with ``y`` using :func:`entity_f1_score`, with
     ``zero_division=0.0`` so that folds in which nothing is predicted score 0
-    without a warning.
+    without a warning (as do folds without any entity, true or predicted,
+    whose macro or weighted average is otherwise undefined).
 
     Parameters
     ----------
@@ -737,8 +738,18 @@ default=None
         )
     _check_scheme(scheme)
     return make_scorer(
-        entity_f1_score, scheme=scheme, average=average, zero_division=0.0
+        _entity_f1_or_zero, scheme=scheme, average=average, zero_division=0.0
     )
+
+
+def _entity_f1_or_zero(y_true, y_pred, **kwargs):
+    """:func:`entity_f1_score`, 0 where it is undefined (NaN).
+
+    A macro or weighted average over no entity type at all (a fold without
+    entities, true or predicted) is NaN, which a search cannot rank.
+    """
+    score = entity_f1_score(y_true, y_pred, **kwargs)
+    return 0.0 if np.isnan(score) else score
 
 
 #: Scorer of :func:`token_accuracy`, for ``GridSearchCV(..., scoring=...)``.

@@ -439,6 +439,17 @@ def test_entity_scorer_no_prediction_scores_zero_silently():
         assert entity_f1_scorer(est, X, y) == 0.0
 
 
+@pytest.mark.parametrize("average", ["micro", "macro", "weighted"])
+def test_entity_scorer_of_a_fold_without_entities_is_zero(average):
+    # the macro and weighted averages over no entity type were NaN, which a
+    # search cannot rank
+    X = [["a", "b"]] * 4
+    est = _MemoTagger().fit(X, [["O", "O"]] * 4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert make_entity_scorer(average=average)(est, X, [["O", "O"]] * 4) == 0.0
+
+
 def test_make_entity_scorer_validates():
     with pytest.raises(ValueError, match="average"):
         make_entity_scorer(average=None)
