@@ -534,6 +534,11 @@ def check_sequences(
         )
     seqs = [np.asarray(s) for s in seqs]
     ndims = {s.ndim for s in seqs}
+    if ndims == {0} and any(isinstance(s.item(), str | bytes) for s in seqs):
+        raise ValueError(
+            f"{input_name} holds text ({seqs[0].item()!r}, ...); this takes numbers: "
+            "encode text first (VocabularyEncoder, OneHotSequenceEncoder)."
+        )
     if ndims == {0}:
         raise ValueError(
             f"{input_name} is a 1-D array of numbers; expected 2-D (n_samples, "

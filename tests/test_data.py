@@ -340,3 +340,13 @@ def test_masked_values_are_an_error_not_silently_read():
     series = np.ma.masked_array(np.arange(40.0), mask=np.arange(40) == 5)
     with pytest.raises(ValueError, match=r"y is a masked array"):
         RNNForecaster(horizon=2).fit(series)
+
+
+def test_a_list_of_strings_where_numbers_are_expected_is_named_text():
+    # it was called "a 1-D array of numbers"
+    from seqlearn.preprocessing import SequenceScaler
+
+    with pytest.raises(ValueError, match=r"X holds text \('abc', \.\.\.\)"):
+        SequenceScaler().fit(["abc", "de"])
+    with pytest.raises(ValueError, match="1-D array of numbers"):
+        SequenceScaler().fit([1.0, 2.0])
