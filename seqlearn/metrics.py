@@ -12,6 +12,7 @@ mode, and ``scheme="IOB2"`` (or another scheme) is seqeval's
 ``mode="strict"`` with that scheme. seqeval itself is not needed.
 """
 
+import numbers
 import warnings
 from collections.abc import Callable, Iterable, Sequence
 
@@ -660,6 +661,12 @@ def entity_classification_report(
     <BLANKLINE>
     """
     names, _, _, _ = _entity_counts(y_true, y_pred, scheme, suffix)
+    if (
+        isinstance(digits, bool)
+        or not isinstance(digits, numbers.Integral)
+        or digits < 0
+    ):
+        raise ValueError(f"digits must be an int >= 0, got {digits!r}.")
     kwargs = {"scheme": scheme, "suffix": suffix, "zero_division": zero_division}
     rows = list(
         zip(

@@ -521,3 +521,16 @@ def test_macro_average_of_no_entities_leaves_warning_filters_alone(monkeypatch):
         [["O", "O"]], [["O", "O"]], average="macro", zero_division=0
     )
     assert np.isnan([p, r, f]).all() and n == 0 and not calls
+
+
+def test_report_digits_and_feature_names_are_checked():
+    # "Format specifier missing precision" and a prefix "c" from "ch" before
+    from seqlearn.metrics import entity_classification_report
+    from seqlearn.preprocessing import OneHotSequenceEncoder
+
+    with pytest.raises(ValueError, match="digits must be an int >= 0"):
+        entity_classification_report([["B-PER"]], [["B-PER"]], digits=-1)
+    encoder = OneHotSequenceEncoder().fit(["ab"])
+    with pytest.raises(TypeError, match=r"list of one name, e.g. \['ch'\]"):
+        encoder.get_feature_names_out("ch")
+    assert list(encoder.get_feature_names_out(["ch"])) == ["ch_a", "ch_b"]

@@ -270,6 +270,11 @@ class OneHotSequenceEncoder(
             One name per column of the transformed steps.
         """
         check_is_fitted(self, "categories_")
+        if isinstance(input_features, str):  # "ch" would give the prefix "c"
+            raise TypeError(
+                "input_features must be a list of one name, e.g. "
+                f"[{input_features!r}]; got the string {input_features!r}."
+            )
         prefix = "x0" if input_features is None else str(input_features[0])
         return np.asarray([f"{prefix}_{c}" for c in self.categories_], dtype=object)
 
