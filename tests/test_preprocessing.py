@@ -891,3 +891,13 @@ def test_window_transformer_names_its_kept_columns():
     seqs = WindowTransformer(window=3).fit([np.ones((4, 2)), np.ones((6, 2))])
     assert seqs.get_feature_names_out().tolist() == ["x0", "x1"]
     assert seqs.get_feature_names_out(["a", "b"]).tolist() == ["a", "b"]
+
+
+def test_an_upper_case_reserved_token_is_read_in_lowercased_data():
+    # lowercase=True turned "<UNK>" into "<unk>", a word of its own, and let
+    # an upper-case bos_token through as data
+    enc = VocabularyEncoder(unk_token="<UNK>").fit([["<UNK>", "a", "a"]])
+    assert enc.tokens_ == ["<pad>", "<UNK>", "a"]
+    assert enc.transform([["<UNK>", "a"]])[0].tolist() == [1, 2]
+    with pytest.raises(ValueError, match="reserved"):
+        VocabularyEncoder(bos_token="<S>", min_frequency=1).fit([["<S>", "a"]])

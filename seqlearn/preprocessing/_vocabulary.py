@@ -230,6 +230,10 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
         and the ``analyzer`` parameter (an estimator's targets are ``y``).
         """
         analyze = self._build_analyzer()
+        # lowercased data spells a reserved "<UNK>" as "<unk>": read it back
+        aliases = {}
+        if self.lowercase:
+            aliases = {t.lower(): t for t in self._reserved() if t.lower() != t}
         out = []
         for i, doc in enumerate(_check_documents(X, name)):
             if isinstance(doc, str):
@@ -254,6 +258,8 @@ class VocabularyEncoder(TransformerMixin, BaseEstimator, auto_wrap_output_keys=N
                 )
             if self.lowercase and not isinstance(doc, str):
                 tokens = [t.lower() for t in tokens]
+            if aliases:
+                tokens = [aliases.get(t, t) for t in tokens]
             out.append(tokens)
         return out
 
