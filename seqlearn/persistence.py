@@ -493,6 +493,13 @@ class _Decoder:
             raise ValueError(
                 f"the file's parameters do not fit {cls.__name__}: {exc}"
             ) from None
+        if hasattr(est, "_parameter_constraints"):  # an edited file, say
+            try:
+                est._validate_params()
+            except (TypeError, ValueError) as exc:
+                raise ValueError(
+                    f"the file's parameters are invalid for {cls.__name__}: {exc}"
+                ) from None
         vars(est).update(self._dict_of(obj.get("state"), "state"))
         if "net" in obj:
             _restore_net(est, obj["net"], obj.get("history", []), self)

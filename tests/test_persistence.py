@@ -393,6 +393,16 @@ def saved(tmp_path):
     return path
 
 
+def test_an_edited_invalid_parameter_is_refused(saved, tmp_path):
+    # a file edited to hidden_size="x" loaded, showed it, and predicted
+    def edit(config):
+        config["estimator"]["params"]["hidden_size"] = "x"
+
+    _rewrite(saved, tmp_path / "edited", edit)
+    with pytest.raises(ValueError, match="parameters are invalid.*hidden_size"):
+        seqlearn.load(tmp_path / "edited")
+
+
 def test_truncated_file_is_a_value_error(saved, tmp_path):
     data = saved.read_bytes()
     for cut in (10, len(data) // 2, len(data) - 30):
