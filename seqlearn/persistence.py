@@ -569,8 +569,8 @@ def load(path):
         ``io.BytesIO``) or None.
     ValueError
         The file is not a seqlearn model file (corrupt, truncated, foreign),
-        was written by a newer format version, or names a class outside the
-        allow-list.
+        was written by a newer format version, names a class outside the
+        allow-list, or holds parameters the class refuses.
     """
     from safetensors.torch import load as load_tensors
 
