@@ -101,6 +101,13 @@ def plot_history(estimator: Any, *, ax: Axes | None = None) -> Axes:
     return ax
 
 
+def _axis_kind(index):
+    """``"time"`` for dates and periods, ``"number"`` otherwise (plot axes)."""
+    import pandas as pd  # lazily, as the module's other imports
+
+    return "time" if isinstance(index, pd.DatetimeIndex | pd.PeriodIndex) else "number"
+
+
 def plot_forecast(
     y: pd.Series,
     forecast: pd.Series | pd.DataFrame,
@@ -192,6 +199,18 @@ def plot_forecast(
                 f"{list(interval.columns)}. For several series, plot one at a "
                 "time: interval['name']."
             )
+        if not interval.index.equals(forecast.index):
+            raise ValueError(
+                "interval's index differs from the forecast's: pass the "
+                "predict_interval() of the same forecast."
+            )
+    if _axis_kind(y.index) != _axis_kind(forecast.index):
+        raise TypeError(
+            f"y's index ({type(y.index).__name__}) and the forecast's "
+            f"({type(forecast.index).__name__}) are not on one time axis: "
+            "forecast the series as it is plotted (dates with dates, row "
+            "numbers with row numbers)."
+        )
     if last is not None and (
         not isinstance(last, numbers.Integral) or isinstance(last, bool)
     ):

@@ -106,6 +106,17 @@ def _series_and_forecast():
     return y, pd.Series([8.0, 9.0], index=index)
 
 
+def test_plot_forecast_checks_the_axes_agree():
+    # row numbers against dates plotted on two unrelated axes; with last= a
+    # raw "'<' not supported" TypeError
+    y, forecast = _series_and_forecast()
+    with pytest.raises(TypeError, match="not on one time axis"):
+        plot_forecast(y.reset_index(drop=True), forecast)
+    band = pd.DataFrame({"lower": [7.0, 8.0], "upper": [9.0, 10.0]})
+    with pytest.raises(ValueError, match="interval's index differs"):
+        plot_forecast(y, forecast, interval=band)
+
+
 def test_plot_forecast_checks_the_interval():
     y, forecast = _series_and_forecast()
     with pytest.raises(ValueError, match=r"lower and upper columns.*\['lo'\]"):
