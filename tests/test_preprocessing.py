@@ -901,3 +901,15 @@ def test_an_upper_case_reserved_token_is_read_in_lowercased_data():
     assert enc.transform([["<UNK>", "a"]])[0].tolist() == [1, 2]
     with pytest.raises(ValueError, match="reserved"):
         VocabularyEncoder(bos_token="<S>", min_frequency=1).fit([["<S>", "a"]])
+
+
+def test_make_windows_integer_targets_are_positions_and_not_repeated():
+    # label 5 was unreachable with a bare "out of range"; [0, 0] was accepted
+    from seqlearn.preprocessing import make_windows
+
+    df = pd.DataFrame({0: np.arange(10.0), 5: np.arange(10.0)})
+    with pytest.raises(ValueError, match="labelled 5, pass its position 1"):
+        make_windows(df, 2, target_columns=5)
+    with pytest.raises(ValueError, match="names a column twice"):
+        make_windows(df, 2, target_columns=[0, 0])
+    assert make_windows(df, 2, target_columns=1)[1].shape == (8,)

@@ -92,9 +92,17 @@ def _target_indices(target_columns, n_columns: int, columns) -> tuple[list, bool
     for col in wanted:
         if isinstance(col, Integral) and not isinstance(col, bool):
             if not -n_columns <= col < n_columns:
+                # integers are positions, even where a column has that label
+                label = columns is not None and col in columns
+                hint = (
+                    f"; integers are positions: for the column labelled {col}, "
+                    f"pass its position {int(columns.get_loc(col))}"
+                    if label
+                    else ""
+                )
                 raise ValueError(
                     f"target column {col} is out of range for a series with "
-                    f"{n_columns} column(s)."
+                    f"{n_columns} column(s){hint}."
                 )
             out.append(int(col) % n_columns)
         elif columns is not None and col in columns:
@@ -105,6 +113,8 @@ def _target_indices(target_columns, n_columns: int, columns) -> tuple[list, bool
                 + ("" if columns is None else f" or one of {list(columns)}")
                 + "."
             )
+    if len(set(out)) != len(out):  # [0, 0], or a position and its label
+        raise ValueError(f"target_columns names a column twice: {wanted}.")
     return out, len(out) == 1
 
 
