@@ -70,8 +70,12 @@ ACI_RULES = ("current", "current, per change")
 def recording_scores(self, x, t, age, val, combo):
     """Stand-in for ``ResidualModel._calibration_scores``: keeps every rule."""
     n_win = age.max() + 1
-    rolling, rows = self._rolling_errors(x, t, age, val, n_win, 8)
-    half, half_rows = self._rolling_errors(x, t, age, val, n_win // 2, 4)
+    blocks = self._blocks(age, val, n_win, 8)
+    half_blocks = self._blocks(age, val, n_win // 2, 4)
+    rolling = self._rolling_errors(self.base_, x, t, blocks)
+    half = self._rolling_errors(self.base_, x, t, half_blocks)
+    rows = [block for block, _ in blocks]
+    half_rows = [block for block, _ in half_blocks]
     # the base alone on the validation windows, fit on windows before them
     h, n_val = self.horizon, int(val.sum())
     fit_on = age >= n_val + h - 1

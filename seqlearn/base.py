@@ -35,6 +35,7 @@ import threading
 import types
 
 import numpy as np
+import pandas as pd
 import torch
 import torch.nn.functional as F
 from sklearn.base import BaseEstimator
@@ -81,6 +82,11 @@ from seqlearn.nn import SequenceModel, WordTaggingModel
 from seqlearn.nn.constants import PAD_TARGET
 from seqlearn.nn.encoder import CELLS
 from seqlearn.preprocessing._tokens import CASES, WordFeatureEncoder, is_text
+from seqlearn.preprocessing._vocabulary import (
+    _bad_document,
+    _check_documents,
+    _is_token_list,
+)
 
 __all__ = [
     "SHARED_PARAMS",
@@ -542,27 +548,15 @@ def first_missing_label(labels):
     ``LabelEncoder`` fail with a bare "'<' not supported" TypeError.  Numeric
     labels are left to scikit-learn ("Input y contains NaN").
     """
-    labels = np.asarray(labels)
+    labels = np.asarray(labels).ravel()
     if labels.dtype != object:
         return None
-    for i, v in enumerate(labels.ravel()):
-        if v is None or (isinstance(v, float | np.floating) and np.isnan(v)):
-            return i, (v.item() if isinstance(v, np.generic) else v)
-    return None
-
-
-def _text_hint(X):
-    """Say what is wrong with ``X`` where text was expected (for a message)."""
-    if isinstance(X, str | bytes):
-        return "; got a single string: wrap it in a list, [text]"
-    if isinstance(X, list | tuple):
-        for i, doc in enumerate(X):
-            ok = isinstance(doc, str) or (
-                isinstance(doc, list | tuple) and all(isinstance(w, str) for w in doc)
-            )
-            if not ok:
-                return f"; X[{i}] is {type(doc).__name__} (fill or drop it)"
-    return ""
+    missing = np.flatnonzero(pd.isna(labels))  # None and NaN, vectorised
+    if not missing.size:
+        return None
+    i = int(missing[0])
+    value = labels[i]
+    return i, (value.item() if isinstance(value, np.generic) else value)
 
 
 class SequenceLoss(torch.nn.Module):
@@ -1252,9 +1246,13 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
                 isinstance(X, list | tuple)
                 and all(hasattr(doc, "__len__") and not len(doc) for doc in X)
             ):
+                # a bare string or a bad item: the encoders' own messages
+                for i, doc in enumerate(_check_documents(X)):
+                    if not isinstance(doc, str) and not _is_token_list(doc):
+                        raise _bad_document(doc, i)
                 raise TypeError(
                     f"This {type(self).__name__} was fitted on text: X must be a "
-                    f"list of texts or of token lists of str{_text_hint(X)}."
+                    "list of texts or of token lists of str."
                 )
             return self._encode_words(X, reset=False)
         if not reset and is_text(X):

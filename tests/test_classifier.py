@@ -233,7 +233,7 @@ def test_a_missing_label_is_named(missing):
 def test_predict_on_text_names_what_is_wrong():
     texts, labels = ["a good film", "a bad film", "fine", "awful"], [1, 0, 1, 0]
     clf = RNNClassifier(max_epochs=1, hidden_size=4, random_state=0).fit(texts, labels)
-    with pytest.raises(TypeError, match=r"single string: wrap it in a list"):
+    with pytest.raises(TypeError, match=r"single string; wrap it in a list"):
         clf.predict("good fun")
     for texts in ([None], ["good fun", None]):
         with pytest.raises(TypeError, match=r"X\[\d\] is (missing \()?NoneType"):

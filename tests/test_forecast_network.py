@@ -226,7 +226,7 @@ def test_rolling_select_scores_the_bases_over_the_whole_history():
     x, anchor, spread = model._normalise(past)
     t = (fut - anchor) / spread
     train, val = model._split(age)
-    blocks = model._blocks(age, val)
+    blocks = model._blocks(age, val, age.max() + 1, 8)
     assert len(blocks) >= 4
     for block, fit_on in blocks:  # out of sample, in time order
         assert not (block & val).any()

@@ -388,30 +388,27 @@ class ResidualModel(BaseEstimator):
         # (raw space only: log space scales its validation errors by a ratio)
         rolling = "rolling_select" in self.variant and np.isscalar(spread_ratio)
         rolling = rolling and age is not None
-        blocks = self._blocks(age, val) if rolling else []
+        blocks = self._blocks(age, val, age.max() + 1, 8) if rolling else []
         for name in names:
             params = self._base_fit(name, x[train], t[train])
             pred = self._base_predict(name, params, x[val])
             err = np.abs(pred - t[val]) * spread_ratio
             if blocks:  # and at rolling origins over the earlier windows
-                errs = [err.ravel()]
-                for block, fit_on in blocks:
-                    p = self._base_fit(name, x[fit_on], t[fit_on])
-                    b = self._base_predict(name, p, x[block])
-                    errs.append(np.abs(b - t[block]).ravel())
-                err = np.concatenate(errs)
+                earlier = self._rolling_errors(name, x, t, blocks)
+                err = np.concatenate([err.ravel(), *(e.ravel() for e in earlier)])
             out[name] = (float(err.mean()), params, pred)
         return out
 
-    def _blocks(self, age, val, n_blocks=8):
-        """Rolling-origin blocks ``[(block mask, fit-on mask)]`` before validation.
+    def _blocks(self, age, val, first, n_blocks):
+        """Rolling-origin blocks ``[(block mask, fit-on mask)]``.
 
-        The calibration's blocks (:meth:`_rolling_errors`): the non-validation
-        windows cut into ``n_blocks`` by age, each with the windows whose
-        targets end before it starts; blocks with fewer than 2 are left out.
+        The non-validation windows younger than ``first`` cut into
+        ``n_blocks`` by age, each with the windows whose targets end before it
+        starts; blocks that are empty or have fewer than 2 such windows are
+        left out.
         """
         h, out = self.horizon, []
-        edges = np.linspace(0, age.max() + 1, n_blocks + 1).astype(int)
+        edges = np.linspace(0, first, n_blocks + 1).astype(int)
         for lo, hi in zip(edges[:-1], edges[1:], strict=True):
             block = (age >= lo) & (age < hi) & ~val
             fit_on = age >= hi + h - 1
@@ -540,32 +537,22 @@ class ResidualModel(BaseEstimator):
             return combo
         n_win = age.max() + 1
         if "cal_half" in self.variant:  # the latest half only, 4 blocks
-            errs, _ = self._rolling_errors(x, t, age, val, n_win // 2, 4)
+            blocks = self._blocks(age, val, n_win // 2, 4)
         else:
-            errs, _ = self._rolling_errors(x, t, age, val, n_win, 8)
-        return np.concatenate([combo, *errs])
+            blocks = self._blocks(age, val, n_win, 8)
+        return np.concatenate([combo, *self._rolling_errors(self.base_, x, t, blocks)])
 
-    def _rolling_errors(self, x, t, age, val, first, n_blocks):
-        """Return the base's errors at rolling origins over the ``first`` windows.
+    def _rolling_errors(self, name, x, t, blocks):
+        """Absolute errors of base ``name`` on each block of :meth:`_blocks`.
 
-        The non-validation windows younger than ``first`` are cut into
-        ``n_blocks`` blocks by age; each is forecast by the base fitted on the
-        windows whose targets end before the block starts.  Returns the
-        blocks' absolute errors and their window masks (lists, one per block).
+        Each block is forecast by the base fitted on its fit-on windows (those
+        whose targets end before the block starts).
         """
-        h = self.horizon
-        blocks = np.linspace(0, first, n_blocks + 1).astype(int)
-        errs, masks = [], []
-        for lo, hi in zip(blocks[:-1], blocks[1:], strict=True):
-            block = (age >= lo) & (age < hi) & ~val
-            fit_on = age >= hi + h - 1
-            if block.sum() == 0 or fit_on.sum() < 2:
-                continue
-            params = self._base_fit(self.base_, x[fit_on], t[fit_on])
-            pred = self._base_predict(self.base_, params, x[block])
-            errs.append(np.abs(pred - t[block]))
-            masks.append(block)
-        return errs, masks
+        errs = []
+        for block, fit_on in blocks:
+            params = self._base_fit(name, x[fit_on], t[fit_on])
+            errs.append(np.abs(self._base_predict(name, params, x[block]) - t[block]))
+        return errs
 
     def _fit_network(self, x_tr, r_tr, x_val, r_val):
         """Train the ensemble on the training core; its validation correction."""
