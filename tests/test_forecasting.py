@@ -775,12 +775,24 @@ def test_newer_history_is_matched_to_the_fitted_series_by_name():
 class _RaiseAt:
     """Training callback that raises at one optimizer step."""
 
-    def __init__(self, step):
+    def __init__(self, step, exc=None):
         self.step = step
+        self.exc = exc
 
     def __call__(self, step, loss):
         if step == self.step:
-            raise RuntimeError("stop")
+            raise self.exc or RuntimeError("stop")
+
+
+def test_ctrl_c_in_a_refit_propagates_and_keeps_the_forecasts(airline):
+    # skorch treats KeyboardInterrupt as "stop training": the forecaster
+    # must pass it on, not finish the fit with a half-trained network
+    fc = RNNForecaster(horizon=6, **FAST_DEFAULT).fit(airline.iloc[:100])
+    before = fc.predict()
+    fc.set_params(callbacks=[_RaiseAt(5, KeyboardInterrupt())])
+    with pytest.raises(KeyboardInterrupt):
+        fc.fit(airline * 10)
+    pd.testing.assert_series_equal(fc.predict(), before)
 
 
 def test_failed_refit_leaves_forecasts_unchanged(airline):
