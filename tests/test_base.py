@@ -9,7 +9,7 @@ import pytest
 import torch
 from sklearn.base import clone
 from sklearn.exceptions import NotFittedError
-from skorch.callbacks import Callback
+from skorch.callbacks import Callback, GradientNormClipping
 
 from seqlearn import RNNClassifier, SequenceRegressor, SequenceTagger
 from seqlearn.base import SequenceLoss
@@ -202,12 +202,37 @@ def test_invalid_hyperparameter_is_rejected_at_fit(case):
         est.fit(X, y)
 
 
-@pytest.mark.parametrize("name", ["adamw", "sgd", "rmsprop"])
+@pytest.mark.parametrize("name", ["adam", "adamw", "sgd", "rmsprop"])
 def test_optimizers(name):
     X = ragged()
     y = targets("classifier", X)
     clf = RNNClassifier(**SMALL, optimizer=name).fit(X, y)
     assert type(clf.net_.optimizer_).__name__.lower() == name
+    # a named optimizer takes the multi-tensor update (bit-identical on CPU)
+    assert clf.net_.optimizer_.defaults["foreach"] is True
+
+
+def test_optimizer_class_is_used_as_given():
+    X = ragged()
+    y = targets("classifier", X)
+    clf = RNNClassifier(**SMALL, optimizer=torch.optim.Adam).fit(X, y)
+    assert clf.net_.optimizer_.defaults["foreach"] is None
+
+
+def test_gradient_clip_matches_skorchs_clipping_bit_for_bit():
+    # the core's own clipping callback collects the parameters once per fit;
+    # the result must be skorch's GradientNormClipping's exactly
+    X = ragged()
+    y = targets("regressor", X)
+    params = {**SMALL, "max_epochs": 4, "random_state": 0}
+    ours = SequenceRegressor(**params, gradient_clip=0.05).fit(X, y)
+    skorch_clip = GradientNormClipping(0.05)
+    theirs = SequenceRegressor(
+        **params, gradient_clip=None, callbacks=[skorch_clip]
+    ).fit(X, y)
+    unclipped = SequenceRegressor(**params, gradient_clip=None).fit(X, y)
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert not np.array_equal(ours.predict(X), unclipped.predict(X))
 
 
 def test_token_ids_and_embedding_table():
