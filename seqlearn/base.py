@@ -33,6 +33,7 @@ import re
 import sys
 import threading
 import types
+import warnings
 
 import numpy as np
 import pandas as pd
@@ -1303,6 +1304,8 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
             self.input_kind_ = (
                 "tokens" if tokens else "tabular" if data.tabular else "sequence"
             )
+            if text:
+                self._warn_text_only_params()
             if not data.tabular:
                 self.n_features_in_ = data.n_step_features
                 self.__dict__.pop("feature_names_in_", None)
@@ -1313,6 +1316,24 @@ class BaseSequenceEstimator(DeclaredParams, BaseEstimator):
         else:
             self._check_consistent(data)
         return data
+
+    def _warn_text_only_params(self) -> None:
+        """Warn that text-only parameters set away from their defaults do nothing."""
+        fields = {f.name: f.default for f in dataclasses.fields(self)}
+        changed = [
+            f"{name}={getattr(self, name)!r}"
+            for name in SHARED_PARAMS["words"]
+            if name in fields and getattr(self, name) != fields[name]
+        ]
+        if changed:
+            kind = "token ids" if self.input_kind_ == "tokens" else "numbers"
+            warnings.warn(
+                f"{', '.join(changed)} {'applies' if len(changed) == 1 else 'apply'} "
+                f"to text input only; X holds {kind}, so "
+                f"{'it is' if len(changed) == 1 else 'they are'} ignored.",
+                UserWarning,
+                stacklevel=6,  # the caller of fit
+            )
 
     def _encode_words(self, X, *, reset) -> RaggedSteps:
         """Text -> the ``(T_i, 2 + W)`` word, case and character ids, unpadded."""

@@ -2,6 +2,7 @@
 
 import io
 import pickle
+import warnings
 
 import joblib
 import numpy as np
@@ -371,3 +372,19 @@ def test_text_estimators_tag_string_input():
     assert get_tags(RNNClassifier()).input_tags.string
     assert get_tags(SequenceTagger()).input_tags.string
     assert not get_tags(SequenceRegressor()).input_tags.string
+
+
+def test_text_only_parameters_on_numbers_warn_that_they_do_nothing():
+    X = ragged()
+    y = targets("classifier", X)
+    with pytest.warns(UserWarning, match=r"word_dropout=0.1 applies to text input"):
+        RNNClassifier(**SMALL, word_dropout=0.1).fit(X, y)
+    with pytest.warns(UserWarning, match=r"lowercase=False apply .* token ids"):
+        tokens = [np.arange(1, 4 + i % 3) for i in range(len(y))]
+        RNNClassifier(**SMALL, embedding_dim=4, word_dropout=0.2, lowercase=False).fit(
+            tokens, y
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # the defaults: silence
+        RNNClassifier(**SMALL).fit(X, y)
+        SequenceTagger(**SMALL).fit(X, [np.arange(len(x)) % 2 for x in X])
