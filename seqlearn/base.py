@@ -706,7 +706,9 @@ class _GradientClip(Callback):
 
     def on_grad_computed(self, net, named_parameters, **kwargs):
         """Clip the gradients in place."""
-        torch.nn.utils.clip_grad_norm_(self.params_, self.max_norm)
+        # a step outside fit (net.train_step by hand) collects them there
+        params = getattr(self, "params_", None) or [p for _, p in named_parameters]
+        torch.nn.utils.clip_grad_norm_(params, self.max_norm)
 
     def on_train_end(self, net, **kwargs):
         """Let go of the parameters (a pickled net would copy them)."""

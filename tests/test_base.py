@@ -388,3 +388,38 @@ def test_text_only_parameters_on_numbers_warn_that_they_do_nothing():
         warnings.simplefilter("error")  # the defaults: silence
         RNNClassifier(**SMALL).fit(X, y)
         SequenceTagger(**SMALL).fit(X, [np.arange(len(x)) % 2 for x in X])
+
+
+def test_gradient_clip_also_clips_a_step_taken_by_hand():
+    # after fit the callback holds no parameters (a pickled net would copy
+    # them); a training step outside fit must still be clipped
+    X = ragged()
+    y = targets("regressor", X)
+    est = SequenceRegressor(**SMALL, gradient_clip=1e-6).fit(X, y)
+    net = est.net_
+    before = [p.detach().clone() for p in net.module_.parameters()]
+    batch = next(
+        iter(
+            net.get_iterator(
+                net.get_dataset(
+                    est._make_dataset(
+                        est._validate_X(X, reset=False),
+                        np.zeros((len(X), 1), np.float32),
+                        None,
+                    )
+                ),
+                training=True,
+            )
+        )
+    )
+    net.train_step(batch)
+    moved = max(
+        float((p.detach() - b).abs().max())
+        for p, b in zip(net.module_.parameters(), before, strict=True)
+    )
+    # Adam's first step moves each weight by about lr whatever the gradient's
+    # size, so compare the gradients instead: clipped to a norm of 1e-6
+    norm = torch.linalg.vector_norm(
+        torch.stack([p.grad.norm() for p in net.module_.parameters()])
+    )
+    assert float(norm) <= 1.01e-6 and moved > 0
