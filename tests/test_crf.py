@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from seqlearn.nn import CRF, CRFLoss, allowed_transitions
+from seqlearn.nn.crf import _LogPartition
 
 C = 3
 
@@ -287,3 +288,90 @@ def test_repair_scheme_reads_concatenated_tags_like_padded_rows():
     assert fixed_padded[2].tolist() == [0, 1, 2, 0]
     real = np.arange(4) < lengths[:, None]
     np.testing.assert_array_equal(fixed_padded[real], fixed_flat)
+
+
+def test_second_derivatives_of_the_likelihood_are_right():
+    # gradient penalties and Hessian-vector products differentiate the
+    # gradient again: it must be that of the log-space recursion
+    torch.manual_seed(0)
+    crf = CRF(3, allowed_transitions(["B-X", "I-X", "O"], "iob2")).double()
+    torch.nn.init.normal_(crf.transitions)
+    lengths = torch.tensor([3, 2])
+
+    mask = torch.arange(3) < lengths.unsqueeze(1)
+
+    def log_z(emissions, trans, start, end):
+        return _LogPartition.apply(emissions, trans, start, end, mask)
+
+    emissions = torch.randn(2, 3, 3, dtype=torch.float64, requires_grad=True)
+    scores = [x.detach().clone().requires_grad_(True) for x in crf._scores()]
+    assert torch.autograd.gradgradcheck(log_z, (emissions, *scores))
+    # and against the reference recursion, with a gradient penalty
+    (grad,) = torch.autograd.grad(
+        crf.log_partition(emissions, lengths).sum(), emissions, create_graph=True
+    )
+    trans, start, end = crf._scores()
+    ref_z = torch.logsumexp(_masked_alphas(emissions, mask, trans, start) + end, 1)
+    (ref,) = torch.autograd.grad(ref_z.sum(), emissions, create_graph=True)
+    penalty = torch.autograd.grad((grad**2).sum(), emissions)[0]
+    torch.testing.assert_close(
+        penalty, torch.autograd.grad((ref**2).sum(), emissions)[0]
+    )
+
+
+def _masked_alphas(emissions, mask, trans, start):
+    alpha = start + emissions[:, 0]
+    for t in range(1, emissions.shape[1]):
+        step = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+        alpha = torch.where(mask[:, t, None], step, alpha)
+    return alpha
+
+
+def test_tags_out_of_range_or_of_another_shape_are_errors():
+    crf = CRF(3)
+    emissions, lengths = torch.randn(2, 3, 3), torch.tensor([3, 2])
+    with pytest.raises(ValueError, match="sequence 0 has 7 at step 1"):
+        crf(emissions, torch.tensor([[0, 7, 1], [0, 1, 0]]), lengths)
+    with pytest.raises(ValueError, match="sequence 1 has -5 at step 0"):
+        crf(emissions, torch.tensor([[0, 2, 1], [-5, 1, 0]]), lengths)
+    with pytest.raises(ValueError, match=r"shape \(2, 3\)"):
+        crf(emissions, torch.tensor([0, 1, 2]), lengths)
+    # values at padded steps are ignored, as documented
+    tags = torch.tensor([[0, 2, 1], [1, 1, 99]])
+    assert torch.isfinite(crf(emissions, tags, lengths)).all()
+
+
+def test_crf_loss_refuses_minus_100_inside_a_sequence():
+    loss = CRFLoss(3)
+    with pytest.raises(ValueError, match="-100 inside sequence 0"):
+        loss(torch.zeros(1, 4, 3), torch.tensor([[0, -100, 2, 1]]))
+    assert loss(torch.zeros(1, 4, 3), torch.tensor([[0, 2, -100, -100]])) > 0
+
+
+def test_log_partition_survives_a_forbidden_tag_far_ahead():
+    # the scaled recursion underflows when a forbidden tag outscores every
+    # allowed one by more than ~700: the log-space recursion takes over
+    crf = CRF(3, allowed_transitions(["B-X", "I-X", "O"], "iob2"))
+    for emissions, lengths in [
+        (torch.tensor([[[-800.0, 0.0, -800.0]]]), torch.tensor([1])),
+        (torch.tensor([[[0.0, 800.0, 0.0], [0.0, 0.0, 0.0]]]), torch.tensor([2])),
+    ]:
+        emissions.requires_grad_(True)
+        trans, start, end = crf._scores()
+        mask = torch.ones(emissions.shape[:2], dtype=torch.bool)
+        alphas = torch.stack([a for a in _reference_alphas(emissions, trans, start)])
+        expected = torch.logsumexp(alphas[-1] + end, dim=1)
+        log_z = crf.log_partition(emissions, lengths)
+        assert torch.isfinite(log_z).all() and mask.all()
+        torch.testing.assert_close(log_z, expected)
+        log_z.sum().backward()
+        assert torch.isfinite(emissions.grad).all()
+
+
+def _reference_alphas(emissions, trans, start):
+    alpha = start + emissions[:, 0]
+    out = [alpha]
+    for t in range(1, emissions.shape[1]):
+        alpha = torch.logsumexp(alpha.unsqueeze(2) + trans, dim=1) + emissions[:, t]
+        out.append(alpha)
+    return out

@@ -150,7 +150,10 @@ class _LogPartition(torch.autograd.Function):
     operations per step instead of a log-sum-exp over ``(N, C, C)``, in float64
     so that no realistic score gap underflows.  The gradient of ``log Z`` is
     the expected counts: the marginals for the emissions, the pairwise
-    marginals for the transitions, from one backward recursion.
+    marginals for the transitions, from one backward recursion.  Under
+    ``create_graph=True`` the gradient comes from autograd through the
+    log-space recursion instead, so that it can be differentiated again
+    (gradient penalties, Hessian-vector products).
     """
 
     @staticmethod
@@ -184,12 +187,25 @@ class _LogPartition(torch.autograd.Function):
             + end_max
         )
         alphas = torch.stack(alphas)
-        ctx.save_for_backward(probs, expt, end, real, alphas)
+        ctx.save_for_backward(probs, expt, end, real, alphas, emissions, trans, start)
+        ctx.mask = mask
         return log_z.to(emissions.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        probs, expt, end, real, alphas = ctx.saved_tensors
+        probs, expt, end, real, alphas, emissions, trans, start = ctx.saved_tensors
+        if torch.is_grad_enabled():  # create_graph=True: a differentiable gradient
+            inputs = (emissions, trans, start, end)
+            wanted = [i for i in range(4) if ctx.needs_input_grad[i]]
+            alphas = _alphas(emissions, ctx.mask, trans, start)
+            log_z = torch.logsumexp(alphas[-1] + end, dim=1)
+            grads = torch.autograd.grad(
+                log_z, [inputs[i] for i in wanted], grad, create_graph=True
+            )
+            out = [None] * 5
+            for i, g in zip(wanted, grads, strict=True):
+                out[i] = g
+            return tuple(out)
         g = grad.double().unsqueeze(1)  # (N, 1)
         last = (end.double() - end.max().double()).exp().expand_as(alphas[0])
         b = last / last.sum(1, keepdim=True)
@@ -314,6 +330,24 @@ default=None
         lengths = check_lengths(lengths, N, L, emissions.device)
         return lengths, _mask_of(lengths, L), *self._scores()
 
+    def _check_tags(self, tags, emissions, mask):
+        """Tag ids ``(N, L)`` in ``[0, C)`` at real steps; padded steps set to 0."""
+        if not isinstance(tags, Tensor) or tags.shape != emissions.shape[:2]:
+            shape = tuple(tags.shape) if isinstance(tags, Tensor) else type(tags)
+            raise ValueError(
+                f"tags must be a tensor of shape {tuple(emissions.shape[:2])} "
+                f"(N, L), as the emissions; got {shape}."
+            )
+        tags = tags.to(emissions.device).long()
+        bad = mask & ((tags < 0) | (tags >= self.num_tags))
+        if bad.any():
+            n, t = (int(i) for i in bad.nonzero()[0])
+            raise ValueError(
+                f"tags must be ids in [0, {self.num_tags - 1}] at every real "
+                f"step; sequence {n} has {int(tags[n, t])} at step {t}."
+            )
+        return tags.masked_fill(~mask, 0)
+
     @_parameters_doc("emissions", "tags", "lengths")
     def score(self, emissions: Tensor, tags: Tensor, lengths: Tensor) -> Tensor:
         """Return the unnormalised score of the given tag paths.
@@ -329,7 +363,7 @@ default=None
             ``score(tags)`` of every sequence.
         """
         lengths, mask, trans, start, end = self._check(emissions, lengths)
-        tags = tags.clamp(min=0, max=self.num_tags - 1).masked_fill(~mask, 0)
+        tags = self._check_tags(tags, emissions, mask)
         emitted = emissions.gather(2, tags.unsqueeze(2)).squeeze(2)
         steps = (trans[tags[:, :-1], tags[:, 1:]] * mask[:, 1:]).sum(1)
         last = tags.gather(1, (lengths - 1).unsqueeze(1)).squeeze(1)
@@ -340,7 +374,12 @@ default=None
         """Return ``log Z``, the log-sum-exp of the scores of all tag paths.
 
         A scaled forward recursion in float64, with a hand-written backward
-        pass that yields the expected tag and transition counts.
+        pass that yields the expected tag and transition counts (under
+        ``create_graph=True``, autograd's through the log-space recursion, so
+        that second derivatives are right).  Where
+        that recursion underflows (a forbidden tag outscoring every allowed one
+        by over about 700), the log-space recursion takes over, with autograd's
+        backward.
 
         {parameters}
 
@@ -350,7 +389,10 @@ default=None
             ``log Z`` of every sequence.
         """
         lengths, mask, trans, start, end = self._check(emissions, lengths)
-        return _LogPartition.apply(emissions, trans, start, end, mask)
+        log_z = _LogPartition.apply(emissions, trans, start, end, mask)
+        if not torch.isfinite(log_z).all():  # NaN emissions stay NaN
+            log_z = torch.logsumexp(_alphas(emissions, mask, trans, start)[-1] + end, 1)
+        return log_z
 
     @_parameters_doc("emissions", "tags", "lengths")
     def forward(self, emissions: Tensor, tags: Tensor, lengths: Tensor) -> Tensor:
@@ -417,7 +459,9 @@ default=None
         -------
         Tensor of shape (N, L, C)
             Marginal probabilities; each real step sums to 1, padded steps
-            are 0.
+            are 0.  Computed without gradient (``torch.no_grad``): for a loss
+            on them, differentiate :meth:`log_partition` (its gradient with
+            respect to the emissions is these marginals).
         """
         lengths, mask, trans, start, end = self._check(emissions, lengths)
         alphas = _alphas(emissions, mask, trans, start)
@@ -448,10 +492,11 @@ class CRFLoss(nn.Module):
     Notes
     -----
     ``forward(y_pred, y_true)``: ``y_pred`` ``(N, L, C)`` emissions, ``y_true``
-    ``(N, L)`` tag ids padded with -100 (or ``{"y": ..., "sample_weight":
-    (N,)}``).  Returns the weighted sum of the sequences' negative
-    log-likelihoods divided by the number of real steps, the scale of a
-    per-token cross-entropy.
+    ``(N, L)`` tag ids padded at the end with -100 (or ``{"y": ...,
+    "sample_weight": (N,)}``); a -100 inside a sequence is an error.
+    Returns the weighted sum of the sequences' negative log-likelihoods
+    divided by the number of real steps, the scale of a per-token
+    cross-entropy.
 
     Examples
     --------
@@ -487,7 +532,16 @@ class CRFLoss(nn.Module):
         if isinstance(y_true, dict):
             y_true, weight = y_true["y"], y_true["sample_weight"]
         y_true = y_true.to(y_pred.device).long()
-        lengths = (y_true != PAD_TARGET).sum(1)
+        real = y_true != PAD_TARGET
+        lengths = real.sum(1)
+        inside = real & ~_mask_of(lengths, real.shape[1])
+        if inside.any():  # a real tag after a -100: -100 inside the sequence
+            n = int(inside.nonzero()[0, 0])
+            raise ValueError(
+                f"y_true has -100 inside sequence {n}, not only after its last "
+                "tag: the CRF scores whole tag paths, so -100 may only pad the end "
+                "(it cannot skip a step, e.g. a sub-word)."
+            )
         nll = self.crf(y_pred.float(), y_true, lengths)  # float32 under autocast
         if weight is not None:
             nll = nll * weight.to(nll)
