@@ -21,6 +21,7 @@ import torch
 from numpy.typing import ArrayLike, DTypeLike
 from scipy import sparse
 
+from seqlearn.nn._validation import check_positive_int
 from seqlearn.nn.constants import PAD_TARGET
 
 __all__ = [
@@ -346,7 +347,9 @@ def pad_sequences(
     Parameters
     ----------
     seqs : list of ndarray
-        Non-empty sequences with identical trailing shape.
+        Sequences with identical trailing shape.  An empty one pads to zeros
+        with length 0, which the recurrent encoders refuse (every sequence
+        needs a step).
     dtype : dtype, default=np.float32
         Dtype of the padded array.
 
@@ -396,8 +399,25 @@ def unpad(padded: np.ndarray, lengths: ArrayLike) -> list[np.ndarray]:
     >>> [a.tolist() for a in unpad(np.array([[1, 2, 0], [3, 4, 5]]), [2, 3])]
     [[1, 2], [3, 4, 5]]
     """
+    padded = np.asarray(padded)
     lengths = np.asarray(lengths)
-    mask = np.arange(padded.shape[1]) < lengths[:, None]
+    if padded.ndim < 2:
+        raise ValueError(f"padded must be (N, L, ...); got shape {padded.shape}.")
+    n, width = padded.shape[:2]
+    if lengths.shape != (n,) or not np.issubdtype(lengths.dtype, np.integer):
+        raise ValueError(
+            f"lengths must be {n} integers, one per sequence; got "
+            f"{lengths.dtype} of shape {lengths.shape}."
+        )
+    if n and (lengths.min() < 0 or lengths.max() > width):
+        i = int(np.argmax((lengths < 0) | (lengths > width)))
+        raise ValueError(
+            f"lengths must lie in [0, {width}] (the padded length); "
+            f"lengths[{i}] is {int(lengths[i])}."
+        )
+    if not n:
+        return []
+    mask = np.arange(width) < lengths[:, None]
     return np.split(padded[mask], np.cumsum(lengths)[:-1])
 
 
@@ -855,6 +875,8 @@ def predict_batches(lengths: np.ndarray, batch_size: int) -> list[np.ndarray]:
     list of ndarray
         Positions of the sequences of each batch, shortest first.
     """
+    batch_size = check_positive_int(batch_size, "batch_size")
+    lengths = np.asarray(lengths)
     n = len(lengths)
     if n == 0 or lengths.min() == lengths.max():
         order = np.arange(n)
@@ -899,9 +921,9 @@ class BucketBatchIterator:
         pool_batches: int = 20,
     ) -> None:
         self.dataset = dataset
-        self.batch_size = batch_size
+        self.batch_size = check_positive_int(batch_size, "batch_size")
         self.shuffle = shuffle
-        self.pool_batches = pool_batches
+        self.pool_batches = check_positive_int(pool_batches, "pool_batches")
 
     def _plan(self):
         """Return the lengths, padded lengths, step budget and lone sequences."""

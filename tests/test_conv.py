@@ -158,3 +158,16 @@ def test_forward_validation():
         front(torch.zeros(2, 5, 2), torch.tensor([0, 5]))
     with pytest.raises(ValueError, match="num_groups"):
         MaskedGroupNorm(6, num_groups=4)
+
+
+def test_float_lengths_are_refused_not_truncated():
+    # they were cut to integers silently ([9.7, 4.2] -> [9, 4]); the encoder
+    # refuses them, and now the front-end does too
+    from seqlearn.nn.conv import ConvFrontEnd, FCNBranch
+
+    x = torch.randn(2, 10, 3)
+    for module in (ConvFrontEnd(3), FCNBranch(3)):
+        with pytest.raises(TypeError, match="lengths must be integers"):
+            module(x, torch.tensor([9.7, 4.2]))
+        with pytest.raises(ValueError, match=r"lengths must lie in \[1, 10\]"):
+            module(x, torch.tensor([11, 4]))

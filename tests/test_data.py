@@ -350,3 +350,28 @@ def test_a_list_of_strings_where_numbers_are_expected_is_named_text():
         SequenceScaler().fit(["abc", "de"])
     with pytest.raises(ValueError, match="1-D array of numbers"):
         SequenceScaler().fit([1.0, 2.0])
+
+
+def test_unpad_refuses_lengths_that_do_not_fit():
+    padded = np.arange(6).reshape(2, 3)
+    # before: [4, 3] took a step of sequence 1 into sequence 0, silently
+    with pytest.raises(ValueError, match=r"lengths\[0\] is 4"):
+        unpad(padded, [4, 3])
+    with pytest.raises(ValueError, match=r"lengths\[0\] is -1"):
+        unpad(padded, [-1, 3])
+    with pytest.raises(ValueError, match="2 integers"):
+        unpad(padded, [1.5, 2.0])
+    with pytest.raises(ValueError, match="2 integers"):
+        unpad(padded, [1])
+    assert [a.tolist() for a in unpad(padded, [0, 3])] == [[], [3, 4, 5]]
+    assert unpad(np.zeros((0, 3)), np.zeros(0, int)) == []
+
+
+def test_batch_sizes_must_be_positive():
+    with pytest.raises(ValueError, match="batch_size must be positive"):
+        predict_batches(np.array([3, 5, 2]), 0)
+    data = SequenceDataset(np.zeros((4, 3, 1), np.float32), np.full(4, 3))
+    with pytest.raises(ValueError, match="batch_size must be positive"):
+        BucketBatchIterator(data, batch_size=0)
+    # a plain list of lengths works as an array does
+    assert [b.tolist() for b in predict_batches([3, 5, 2], 2)] == [[2, 0], [1]]

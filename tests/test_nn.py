@@ -677,3 +677,59 @@ def test_word_tagging_encoder_reads_the_word_features():
     assert (encoder.input_size, encoder.hidden_size, encoder.num_layers) == (8, 5, 2)
     assert not encoder.bidirectional and encoder.dropout == 0.5
     assert encoder.embedding is None
+
+
+def test_peephole_lstm_on_an_empty_batch_and_a_bad_hx():
+    for batch_first in (False, True):
+        m = PeepholeLSTM(
+            2, 3, num_layers=2, bidirectional=True, batch_first=batch_first
+        )
+        ref = nn.LSTM(2, 3, num_layers=2, bidirectional=True, batch_first=batch_first)
+        x = torch.randn(0, 4, 2) if batch_first else torch.randn(4, 0, 2)
+        out, (h, c) = m(x)
+        ref_out, (ref_h, ref_c) = ref(x)
+        assert out.shape == ref_out.shape and h.shape == ref_h.shape == c.shape
+    m.flatten_parameters()  # nn.LSTM code calls it: a no-op here
+    with pytest.raises(TypeError, match=r"hx must be a tuple \(h_0, c_0\)"):
+        m(torch.randn(1, 4, 2), torch.zeros(4, 1, 3))
+
+
+def test_ensemble_refuses_lengths_it_would_ignore():
+    model = EnsembleRecurrent(1, 4, 2, n_models=3)
+    x = torch.randn(5, 7, 1)
+    assert model(x, torch.full((5,), 7)).shape == (5, 3, 2)
+    with pytest.raises(ValueError, match="equal-length windows"):
+        model(x, torch.tensor([4, 7, 7, 7, 7]))
+
+
+def test_pooling_checks_the_feature_size_and_encoder_its_flags():
+    for mode in ("last", "mean", "max", "attention"):
+        with pytest.raises(ValueError, match=r"\(N, L, 5\)"):
+            Pooling(mode, 5)(
+                torch.randn(2, 4, 3), torch.randn(2, 3), torch.tensor([4, 2])
+            )
+    with pytest.raises(TypeError, match="bidirectional must be a bool"):
+        RecurrentEncoder("gru", 3, 4, bidirectional="yes")
+    with pytest.raises(ValueError, match="pack must be"):
+        RecurrentEncoder("gru", 3, 4, pack=1)
+    RecurrentEncoder("gru", 3, 4, bidirectional=np.True_, pack=False)
+
+
+def test_attention_seq2seq_takes_lengths_as_a_list():
+    from seqlearn.nn import AttentionSeq2Seq
+
+    torch.manual_seed(0)
+    model = AttentionSeq2Seq("gru", 10, 8, 6, 4, 4).eval()
+    x = torch.tensor([[5, 6, 7], [5, 6, 0]])
+    y_in = torch.tensor([[2, 4], [2, 5]])
+    with torch.no_grad():
+        listed = model(x, [3, 2], y_in)
+        tensor = model(x, torch.tensor([3, 2]), y_in)
+    torch.testing.assert_close(listed, tensor)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "peephole"])
+def test_encoder_names_a_wrong_feature_count(cell):
+    encoder = RecurrentEncoder(cell, 3, 4)
+    with pytest.raises(ValueError, match="x has 2 features per step.*input_size=3"):
+        encoder(torch.randn(2, 5, 2), torch.tensor([5, 3]))

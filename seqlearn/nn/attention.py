@@ -9,7 +9,7 @@ from torch import nn
 
 from seqlearn.nn._validation import check_positive_int, check_recurrent
 from seqlearn.nn.constants import N_RESERVED_IDS, PAD_ID, UNK_ID
-from seqlearn.nn.encoder import RecurrentEncoder
+from seqlearn.nn.encoder import RecurrentEncoder, check_lengths
 from seqlearn.nn.peephole import PeepholeLSTM
 
 __all__ = ["AttentionSeq2Seq", "masked_softmax"]
@@ -273,9 +273,9 @@ class AttentionSeq2Seq(nn.Module):
         feed : Tensor of shape (N, H)
             Initial attentional vector (zeros).
         """
-        memory, summary = self.encoder(x, lengths)
         N, S = x.shape
-        lengths = lengths.to(x.device)
+        lengths = check_lengths(lengths, N, S, x.device)
+        memory, summary = self.encoder(x, lengths)
         mask = torch.arange(S, device=x.device) < lengths.unsqueeze(1)
         init = torch.tanh(self.bridge(summary)).view(N, -1, self.hidden_size)
         init = init.transpose(0, 1).contiguous()  # (n_states * layers, N, H)

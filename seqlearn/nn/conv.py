@@ -14,6 +14,7 @@ from torch.nn import functional as F
 
 from seqlearn._docstrings import fill_doc
 from seqlearn.nn._validation import check_dropout, check_positive_int
+from seqlearn.nn.encoder import check_lengths
 
 __all__ = ["ConvFrontEnd", "FCNBranch", "conv_output_lengths"]
 
@@ -49,15 +50,6 @@ def conv_output_lengths(lengths, stride):
 
 def _step_mask(lengths, L, device):
     return torch.arange(L, device=device) < lengths.to(device).unsqueeze(1)
-
-
-def _check_lengths(lengths, N, L, device):
-    lengths = torch.as_tensor(lengths, device=device).long()
-    if lengths.shape != (N,):
-        raise ValueError(f"lengths must have shape ({N},), got {tuple(lengths.shape)}.")
-    if N and (lengths.min() < 1 or lengths.max() > L):
-        raise ValueError(f"lengths must be in [1, {L}].")
-    return lengths
 
 
 def _check_int_tuple(value, name):
@@ -148,7 +140,7 @@ class _ConvStack(nn.Module):
                 f"x must be (N, L, {self.input_size}), got shape {tuple(x.shape)}."
             )
         N, L = x.shape[:2]
-        lengths = _check_lengths(lengths, N, L, x.device)
+        lengths = check_lengths(lengths, N, L, x.device)
         mask = _step_mask(lengths, L, x.device)
         # zero the padding (also NaN/inf there): a shorter sequence then sees
         # the same zero border as when it is alone

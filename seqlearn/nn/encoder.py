@@ -1,5 +1,6 @@
 """The recurrent encoder shared by every seqlearn estimator."""
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
@@ -194,6 +195,8 @@ class RecurrentEncoder(nn.Module):
                 raise ValueError("num_embeddings needs embedding_dim to be set.")
             input_size = check_positive_int(input_size, "input_size")
             self.embedding = None
+        if not isinstance(bidirectional, bool | np.bool_):
+            raise TypeError(f"bidirectional must be a bool, got {bidirectional!r}.")
         num_directions = 2 if bidirectional else 1
         self.output_size = num_directions * hidden_size
         self.cell = cell
@@ -207,7 +210,7 @@ class RecurrentEncoder(nn.Module):
             for _ in range(num_directions)
         )
         self.drop = nn.Dropout(dropout)
-        if pack not in ("auto", True, False):
+        if not (pack == "auto" or isinstance(pack, bool | np.bool_)):
             raise ValueError(f"pack must be 'auto', True or False, got {pack!r}.")
         self.pack = pack
 
@@ -246,6 +249,11 @@ class RecurrentEncoder(nn.Module):
         if x.dim() != expected_dim:
             kind = "(N, L) token ids" if expected_dim == 2 else "(N, L, H_in) features"
             raise ValueError(f"x must be {kind}, got shape {tuple(x.shape)}.")
+        if self.embedding is None and x.shape[2] != self.input_size:
+            raise ValueError(
+                f"x has {x.shape[2]} features per step; the encoder was built "
+                f"with input_size={self.input_size}."
+            )
         N, L = x.shape[:2]
         lengths = check_lengths(lengths, N, L, x.device)
         steps = torch.arange(L, device=x.device)

@@ -42,6 +42,12 @@ class EnsembleRecurrent(nn.Module):
     :meth:`mask_gradients` after ``backward`` so that they stay zero (under
     Adam, AdamW, SGD or RMSprop a zero gradient leaves a zero weight at zero),
     and :meth:`mask_weights` after the optimizer step for any other optimizer.
+
+    Initialisation is the shared module's: every recurrent weight and bias
+    is drawn from ``U(-1/sqrt(M * H), 1/sqrt(M * H))``, so each member starts
+    ``sqrt(M)`` times smaller than a stand-alone network of ``hidden_size``
+    units would (the forecaster's defaults were chosen with this scale).
+    Windows have equal length: ``lengths``, when given, must all be ``L``.
     """
 
     def __init__(self, input_size, hidden_size, n_outputs, n_models=5, cell="gru"):
@@ -78,6 +84,12 @@ class EnsembleRecurrent(nn.Module):
 
     def forward(self, x, lengths=None):
         """Return every model's outputs ``(N, M, n_outputs)`` for windows ``x``."""
+        if lengths is not None and bool((torch.as_tensor(lengths) != x.shape[1]).any()):
+            raise ValueError(
+                "EnsembleRecurrent reads equal-length windows: every length must "
+                f"be the windows' {x.shape[1]} steps (it reads the last one); pass "
+                "unpadded windows of one length, or lengths=None."
+            )
         out, _ = self.rnn(x)
         # windows have equal length: the last step is the last real step
         last = out[:, -1].view(len(x), self.n_models, self.hidden_size)

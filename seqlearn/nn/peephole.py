@@ -185,8 +185,8 @@ def _local_derivatives(i, f, g, o, tc, c_prev, a, d, w_i, w_f, w_o):
 class PeepholeLSTM(nn.Module):
     r"""Multi-layer LSTM with diagonal peephole connections.
 
-    A drop-in for :class:`torch.nn.LSTM` (same arguments, parameter names, gate
-    order, shapes and initialisation) whose gates also see the cell state
+    A near drop-in for :class:`torch.nn.LSTM` (same arguments, parameter names,
+    gate order, shapes and initialisation) whose gates also see the cell state
     (Gers, Schraudolph & Schmidhuber, 2002):
 
     .. math::
@@ -206,6 +206,13 @@ class PeepholeLSTM(nn.Module):
     over time with a hand-written backward pass (first derivatives only: no
     double backward); packed sequences are not supported. On one CPU thread a
     training step takes about 1.5 times as long as ``nn.LSTM``'s fused kernel.
+
+    Where it differs from ``nn.LSTM``: no ``proj_size`` and no
+    ``PackedSequence``; the extra ``weight_ch_l{k}`` parameters mean that an
+    ``nn.LSTM`` state dict loads with ``strict=False`` (the peepholes stay
+    zero); under autocast it runs, and returns, float32; first derivatives
+    only.  ``flatten_parameters()`` exists and does nothing, so code written
+    for ``nn.LSTM`` (e.g. under ``DataParallel``) runs unchanged.
 
     Parameters
     ----------
@@ -324,6 +331,9 @@ class PeepholeLSTM(nn.Module):
             s += ", bidirectional=True"
         return s
 
+    def flatten_parameters(self) -> None:
+        """Do nothing: ``nn.LSTM`` compacts its cuDNN weights here; there are none."""
+
     def forward(
         self,
         input: Tensor | PackedSequence,
@@ -360,6 +370,11 @@ class PeepholeLSTM(nn.Module):
             raise TypeError(
                 "PeepholeLSTM does not support PackedSequence input; pass a padded "
                 "tensor (seqlearn.nn.RecurrentEncoder handles ragged batches)."
+            )
+        if hx is not None and (not isinstance(hx, tuple | list) or len(hx) != 2):
+            raise TypeError(
+                "hx must be a tuple (h_0, c_0) of two tensors, as for nn.LSTM; got "
+                f"{type(hx).__name__}."
             )
         if input.dim() not in (2, 3):
             raise ValueError(
@@ -409,6 +424,13 @@ class PeepholeLSTM(nn.Module):
                     f"hx tensors must have shape {expected}, got "
                     f"{tuple(h0.shape)} and {tuple(c0.shape)}."
                 )
+        if N == 0:  # an empty batch: empty outputs, as nn.LSTM gives
+            out = input.new_zeros(input.shape[0], 0, num_directions * self.hidden_size)
+            empty = input.new_zeros(n_states, 0, self.hidden_size)
+            return (out.transpose(0, 1) if self.batch_first else out), (
+                empty,
+                empty.clone(),
+            )
         h_n, c_n = [], []
         x = input
         for layer in range(self.num_layers):

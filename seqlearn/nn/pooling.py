@@ -87,6 +87,11 @@ class Pooling(nn.Module):
         pooled : Tensor of shape (N, H)
             One vector per sequence.
         """
+        if output.dim() != 3 or output.shape[2] != self.input_size:
+            raise ValueError(
+                f"output must have shape (N, L, {self.input_size}) (input_size="
+                f"{self.input_size}); got {tuple(output.shape)}."
+            )
         if self.mode == "last":
             return summary
         N, L = output.shape[:2]
