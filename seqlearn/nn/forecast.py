@@ -84,7 +84,13 @@ class EnsembleRecurrent(nn.Module):
 
     def forward(self, x, lengths=None):
         """Return every model's outputs ``(N, M, n_outputs)`` for windows ``x``."""
-        if lengths is not None and bool((torch.as_tensor(lengths) != x.shape[1]).any()):
+        lengths = None if lengths is None else torch.as_tensor(lengths)
+        # checked on the CPU only: on an accelerator it would synchronise it
+        if (
+            lengths is not None
+            and lengths.device.type == "cpu"
+            and (bool((lengths != x.shape[1]).any()))
+        ):
             raise ValueError(
                 "EnsembleRecurrent reads equal-length windows: every length must "
                 f"be the windows' {x.shape[1]} steps (it reads the last one); pass "
