@@ -187,17 +187,20 @@ class _LogPartition(torch.autograd.Function):
             + end_max
         )
         alphas = torch.stack(alphas)
-        ctx.save_for_backward(probs, expt, end, real, alphas, emissions, trans, start)
-        ctx.mask = mask
+        ctx.save_for_backward(
+            probs, expt, end, real, alphas, emissions, trans, start, mask
+        )
         return log_z.to(emissions.dtype)
 
     @staticmethod
     def backward(ctx, grad):
-        probs, expt, end, real, alphas, emissions, trans, start = ctx.saved_tensors
+        probs, expt, end, real, alphas, emissions, trans, start, mask = (
+            ctx.saved_tensors
+        )
         if torch.is_grad_enabled():  # create_graph=True: a differentiable gradient
             inputs = (emissions, trans, start, end)
             wanted = [i for i in range(4) if ctx.needs_input_grad[i]]
-            alphas = _alphas(emissions, ctx.mask, trans, start)
+            alphas = _alphas(emissions, mask, trans, start)
             log_z = torch.logsumexp(alphas[-1] + end, dim=1)
             grads = torch.autograd.grad(
                 log_z, [inputs[i] for i in wanted], grad, create_graph=True
@@ -376,10 +379,9 @@ default=None
         A scaled forward recursion in float64, with a hand-written backward
         pass that yields the expected tag and transition counts (under
         ``create_graph=True``, autograd's through the log-space recursion, so
-        that second derivatives are right).  Where
-        that recursion underflows (a forbidden tag outscoring every allowed one
-        by over about 700), the log-space recursion takes over, with autograd's
-        backward.
+        that second derivatives are right).  Where the scaled recursion
+        underflows (a forbidden tag outscoring every allowed one by over about
+        700), the log-space recursion takes over, with autograd's backward.
 
         {parameters}
 
