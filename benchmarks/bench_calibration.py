@@ -24,11 +24,13 @@ identical forecasts.  Rules:
   (final over base MAE on the validation windows, at most 1);
 - ``latest half``: ``current`` with rolling origins over the latest half only.
 
-Each rule with the split-conformal quantile (``higher``, level
-``ceil((n + 1) c) / n``), the plain empirical quantile (``linear`` at
-``c``) and weighted conformal quantiles (``w<rho>``); ``current`` and
-``current, per change`` also at the level that adaptive conformal inference
-reaches over the series' history (``aci<gamma>``, see :func:`aci_width`).
+Each rule with the split-conformal quantile (``higher``: the ``k``-th smallest score,
+``k = ceil((n + 1) c)``, the package's own function since session 12; before,
+``np.quantile(k / n, method="higher")``, one rank higher where ``(n - 1) k / n`` is not
+whole), the plain empirical quantile (``linear`` at ``c``) and weighted conformal
+quantiles (``w<rho>``); ``current`` and ``current, per change`` also at the level that
+adaptive conformal inference reaches over the series' history (``aci<gamma>``, see
+:func:`aci_width`).
 The rule chosen is the one whose pooled coverage on the calibration set is
 closest to nominal (the larger of the two deviations at 80% and 95%);
 ``--test`` prints the test origins' coverage of every rule afterwards, in a
@@ -59,6 +61,10 @@ from bench_forecasting import (  # noqa: E402
 
 from seqlearn import RNNForecaster  # noqa: E402
 from seqlearn.forecasting import _residual  # noqa: E402
+from seqlearn.forecasting._series import (  # noqa: E402
+    conformal_quantile,
+    conformal_rank,
+)
 
 COVERAGES = (0.8, 0.95)
 METHODS = ("higher", "linear", "w0.98", "w0.99", "w0.995")
@@ -142,8 +148,9 @@ def aci_width(scores, coverage, gamma, ages, horizon, burn=10):
                 q = known[min(m - 1, max(0, int(np.ceil(level * (m - 1)))))]
                 miss = level <= 0 or s[i, k] > q
             alpha += gamma * ((1 - coverage) - miss)
-        level = min(1.0, max(0.0, np.ceil((n + 1) * (1 - alpha)) / n))
-        out.append(np.quantile(s[:, k], level, method="higher"))
+        # the conformal rank at the final level, kept within the n scores
+        rank = min(n, max(1, conformal_rank(n, min(1.0, max(0.0, 1 - alpha)))))
+        out.append(np.sort(s[:, k])[rank - 1])
     return np.array(out)
 
 
@@ -162,10 +169,8 @@ def width(scores, coverage, method, ages):
         first = np.minimum((cum < coverage).sum(axis=0), len(scores) - 1)
         cols = np.arange(scores.shape[1])
         return scores[order[first, cols], cols]
-    n = len(scores)
     if method == "higher":
-        level = min(1.0, np.ceil((n + 1) * coverage) / n)
-        return np.quantile(scores, level, axis=0, method="higher")
+        return conformal_quantile(scores, coverage)
     return np.quantile(scores, coverage, axis=0, method="linear")
 
 

@@ -775,11 +775,33 @@ class SequenceDataset(BatchDataset):
             self.lengths = torch.as_tensor(lengths[:1].copy()).expand(len(lengths))
         else:
             self.lengths = torch.as_tensor(lengths, dtype=torch.int64)
+        self._check_lengths(values, lengths)
         self.y = None if y is None else _shared_tensor(y)
         self.sample_weight = (
             None if sample_weight is None else _shared_tensor(sample_weight)
         )
         self.per_step = per_step
+
+    def _check_lengths(self, values, lengths):
+        """One length per sequence, each in [1, the padded width]."""
+        if isinstance(values, RaggedSteps):
+            n, width = len(values.starts), None
+            if lengths.shape == (n,) and n:
+                given = np.asarray(values.lengths)
+                if not np.array_equal(given, lengths):
+                    raise ValueError("lengths must be the ragged values' own lengths.")
+        else:
+            n, width = self.values.shape[0], self.values.shape[1]
+        if lengths.shape != (n,):
+            raise ValueError(
+                f"lengths must hold one length per sequence ({n}); got shape "
+                f"{lengths.shape}."
+            )
+        if n and (lengths.min() < 1 or (width is not None and lengths.max() > width)):
+            raise ValueError(
+                f"lengths must lie in [1, {width or 'the sequence length'}]; got "
+                f"values from {lengths.min()} to {lengths.max()}."
+            )
 
     def __getitems__(self, indices):
         idx = torch.as_tensor(indices, dtype=torch.int64)

@@ -375,3 +375,17 @@ def test_batch_sizes_must_be_positive():
         BucketBatchIterator(data, batch_size=0)
     # a plain list of lengths works as an array does
     assert [b.tolist() for b in predict_batches([3, 5, 2], 2)] == [[2, 0], [1]]
+
+
+def test_sequence_dataset_checks_its_lengths():
+    values = np.zeros((3, 4, 1), np.float32)
+    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 4\]"):
+        SequenceDataset(values, [4, 5, 2])
+    with pytest.raises(ValueError, match=r"lengths must lie in \[1, 4\]"):
+        SequenceDataset(values, [4, 0, 2])
+    with pytest.raises(ValueError, match=r"one length per sequence \(3\)"):
+        SequenceDataset(values, [4, 2])
+    ragged = RaggedSteps(np.zeros((5, 1), np.float32), np.array([2, 3]))
+    with pytest.raises(ValueError, match="the ragged values' own lengths"):
+        SequenceDataset(ragged, [3, 2])
+    assert len(SequenceDataset(ragged, [2, 3])) == 2

@@ -632,9 +632,8 @@ def test_conformal_intervals(airline):
     band = fc.predict_interval(coverage=0.8)
     assert list(band.columns) == ["forecast", "lower", "upper"]
     pd.testing.assert_series_equal(band["forecast"], fc.predict(), check_names=False)
-    width = np.quantile(
-        fc.conformity_scores_[:, :, 0], 17 / 20, axis=0, method="higher"
-    )
+    # the k-th smallest of the n = 20 scores, k = ceil(21 * 0.8) = 17
+    width = np.sort(fc.conformity_scores_[:, :, 0], axis=0)[16]
     np.testing.assert_allclose(band["upper"] - band["forecast"], width)
     np.testing.assert_allclose(band["forecast"] - band["lower"], width)
     wider = fc.predict_interval(coverage=0.95)
@@ -1467,3 +1466,17 @@ def test_missing_dates_are_warned_about_but_trading_day_closures_are_not():
         NaiveForecaster(horizon=5, season_length=1).fit(
             pd.Series(np.arange(98.0), index=days)
         )
+
+
+def test_conformal_quantile_is_the_kth_smallest_score():
+    # split conformal: the k-th smallest of n scores, k = ceil((n + 1) c);
+    # np.quantile(k / n, method="higher") had returned the (k + 1)-th
+    from seqlearn.forecasting._series import conformal_quantile, conformal_rank
+
+    scores = np.arange(1.0, 21.0)[::-1]  # 20 scores, unsorted
+    assert conformal_rank(20, 0.8) == 17 and conformal_quantile(scores, 0.8) == 17
+    assert conformal_rank(19, 0.95) == 19  # 20 * 0.95, whatever the rounding
+    assert conformal_quantile(scores, 0.95) == 20
+    assert np.isinf(conformal_quantile(scores, 0.96))
+    two = np.stack([scores, 10 * scores], axis=1)
+    np.testing.assert_array_equal(conformal_quantile(two, 0.5), [11, 110])

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import warnings
 
 import numpy as np
@@ -19,6 +18,7 @@ from seqlearn.forecasting._series import (
     _show,
     check_frequency,
     check_horizon_argument,
+    conformal_quantile,
     forecast_frame,
     interval_frame,
     last_rows,
@@ -206,9 +206,10 @@ class NaiveForecaster(BaseEstimator):
     def predict_interval(self, coverage=0.9, horizon=None, y=None, X=None):
         """Forecast with intervals from the naive forecast's in-sample errors.
 
-        The half-width at step ``j`` is the ``ceil((n + 1) * coverage) / n``
-        quantile of the ``n`` absolute errors of the training series' own
-        naive forecasts as many seasons back as step ``j`` reaches
+        The half-width at step ``j`` is the ``k``-th smallest, ``k =
+        ceil((n + 1) * coverage)``, of the ``n`` absolute errors of the
+        training series' own naive forecasts as many seasons back as step
+        ``j`` reaches
         (:attr:`errors_`), per series: it covers with probability at least
         ``coverage`` when those errors are exchangeable (a random walk's, for
         ``season_length=1``), as for :meth:`RNNForecaster.predict_interval`.
@@ -308,11 +309,7 @@ def _conformal_width(errors, coverage):
     """Per-column split-conformal quantile of absolute ``errors`` (NaN skipped)."""
     out = np.full(errors.shape[1], np.inf)
     for j, column in enumerate(errors.T):
-        column = np.sort(column[~np.isnan(column)])
-        n = len(column)
-        rank = math.ceil((n + 1) * coverage)
-        if rank <= n:
-            out[j] = column[rank - 1]
+        out[j] = conformal_quantile(column[~np.isnan(column)], coverage)
     if np.isinf(out).any():
         warnings.warn(
             f"too few in-sample errors for coverage={coverage}: the intervals "

@@ -43,6 +43,7 @@ from sklearn.base import BaseEstimator
 from skorch.callbacks import Callback
 
 from seqlearn.forecasting._network import StepCallback, _ResidualNet
+from seqlearn.forecasting._series import conformal_quantile, conformal_rank
 from seqlearn.preprocessing import make_windows
 
 ALPHAS = (0.1, 1.0, 10.0, 100.0)
@@ -624,14 +625,9 @@ class ResidualModel(BaseEstimator):
         Too few even pooled (``(n * h + 1) * (1 - coverage) < 1``): infinite.
         """
         n = len(self.scores_)
-        if (n + 1) * (1 - coverage) >= 1 and "cal_pooled" not in self.variant:
-            level = min(1.0, np.ceil((n + 1) * coverage) / n)
-            return np.quantile(self.scores_, level, axis=0, method="higher")
+        if conformal_rank(n, coverage) <= n and "cal_pooled" not in self.variant:
+            return conformal_quantile(self.scores_, coverage)
         profile = self.scores_.mean(axis=0)
         profile = np.where(profile > 0, profile, 1e-12)
         ratios = (self.scores_ / profile).ravel()
-        n = len(ratios)
-        level = np.ceil((n + 1) * coverage) / n
-        if level > 1:
-            return np.full(profile.shape, np.inf)
-        return np.quantile(ratios, level, method="higher") * profile
+        return conformal_quantile(ratios, coverage) * profile

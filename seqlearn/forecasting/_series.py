@@ -8,6 +8,7 @@ their dates, and intervals as frames.
 
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -206,6 +207,30 @@ def _check_target(y, fill):
             )
         values = _fill(values, fill)
     return values, index, columns, kind
+
+
+def conformal_rank(n, coverage):
+    """Rank ``k = ceil((n + 1) * coverage)`` of the split-conformal quantile.
+
+    The ``k``-th smallest of ``n`` conformity scores bounds a new score with
+    probability at least ``coverage``; ``k > n`` means too few scores for
+    that coverage (an infinite interval).  (A hair below the product before
+    rounding up, so that ``20 * 0.95`` is 19 whatever the float rounding.)
+    """
+    return math.ceil((n + 1) * coverage - 1e-9)
+
+
+def conformal_quantile(scores, coverage):
+    """Return the ``k``-th smallest score of each column (:func:`conformal_rank`).
+
+    ``scores`` is ``(n, ...)``; infinite where ``k > n``.
+    """
+    scores = np.asarray(scores)
+    n = len(scores)
+    k = conformal_rank(n, coverage)
+    if k > n:
+        return np.full(scores.shape[1:], np.inf)
+    return np.partition(scores, k - 1, axis=0)[k - 1]
 
 
 def last_rows(Y, index, need, reads, fix):
