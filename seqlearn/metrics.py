@@ -920,11 +920,18 @@ def _corpus_score(name, y_true, y_pred, kwargs):
 def corpus_bleu(y_true, y_pred, **kwargs):
     """Corpus BLEU (0-100) of sacrebleu, for word-level outputs.
 
-    Token lists are joined with spaces.  Needs the optional ``sacrebleu``
-    package; ``kwargs`` go to :func:`sacrebleu.corpus_bleu`.
+    Strings are tokenised by sacrebleu (its default ``"13a"`` tokenizer,
+    which splits off punctuation).  Token lists are already tokenised: they
+    are joined with spaces and scored with ``tokenize="none"``, so
+    ``["end."]`` and ``["end", "."]`` differ, as the lists do (pass
+    ``tokenize=`` to choose).  Needs the optional ``sacrebleu`` package;
+    ``kwargs`` go to :func:`sacrebleu.corpus_bleu`.
 
     {parameters}
     """
+    y_true, y_pred = _check_outputs(y_true, y_pred)
+    if not isinstance(y_pred[0], str):
+        kwargs = {"tokenize": "none", **kwargs}
     return _corpus_score("corpus_bleu", y_true, y_pred, kwargs)
 
 

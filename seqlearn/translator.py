@@ -530,7 +530,9 @@ class SequenceTranslator(BaseSequenceEstimator):
         Returns
         -------
         score : float
-            Fraction of the inputs whose output is exactly ``y``.
+            Fraction of the inputs whose output tokens are exactly ``y``'s,
+            as the target analyzer splits them (with ``target_analyzer="word"``
+            the outputs ``"a  b"`` and ``"a b"`` are the same).
         """
         check_is_fitted(self)
         data = self._source(X)
@@ -549,7 +551,12 @@ class SequenceTranslator(BaseSequenceEstimator):
         -------
         log_likelihood : ndarray of shape (n_samples,)
             ``sum_t log p(y_t | y_<t, x)`` over the output tokens and the end
-            marker (natural logarithm).
+            marker (natural logarithm), under the distribution training fits
+            (over every id: minus the teacher-forced training loss).  Greedy
+            and beam search renormalise it without the padding, unknown and
+            start ids, which no output holds, so their scores of the same
+            output are a little higher; a token never seen in training reads
+            as the unknown id.
         """
         check_is_fitted(self)
         data = self._source(X)

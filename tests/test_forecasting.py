@@ -1480,3 +1480,25 @@ def test_conformal_quantile_is_the_kth_smallest_score():
     assert np.isinf(conformal_quantile(scores, 0.96))
     two = np.stack([scores, 10 * scores], axis=1)
     np.testing.assert_array_equal(conformal_quantile(two, 0.5), [11, 110])
+
+
+def test_season_of_a_frequency_multiple():
+    from seqlearn.forecasting._calendar import _index_season
+
+    cases = {"2MS": 6, "3MS": 4, "2QS": 2, "2W": 26, "2h": 12, "6h": 4}
+    cases.update({"MS": 12, "h": 24, "30D": 1, "2B": 1})  # no whole period: none
+    for freq, season in cases.items():
+        index = pd.date_range("2024-01-01", periods=8, freq=freq)
+        assert _index_season(index) == season, freq
+        # the same when pandas has to infer the frequency
+        assert _index_season(pd.DatetimeIndex(index.values)) == season, freq
+
+
+def test_a_few_weekdays_without_a_frequency_continue_as_business_days():
+    # five weekdays Monday to Friday: pandas infers "D"; the weekend must not
+    # be forecast (any index of weekdays only is read as business days)
+    index = pd.DatetimeIndex(pd.bdate_range("2024-03-25", periods=5).values)
+    nxt = future_index(index, 3)
+    assert list(nxt.dayofweek) == [0, 1, 2]
+    days = pd.DatetimeIndex(pd.date_range("2024-03-25", periods=7).values)
+    assert list(future_index(days, 2).dayofweek) == [0, 1]  # Sunday -> Mon, Tue

@@ -534,3 +534,25 @@ def test_report_digits_and_feature_names_are_checked():
     with pytest.raises(TypeError, match=r"list of one name, e.g. \['ch'\]"):
         encoder.get_feature_names_out("ch")
     assert list(encoder.get_feature_names_out(["ch"])) == ["ch_a", "ch_b"]
+
+
+def test_corpus_bleu_and_chrf_are_sacrebleus():
+    sacrebleu = pytest.importorskip("sacrebleu")
+    from seqlearn.metrics import chrf, corpus_bleu
+
+    gold = ["the cat sat on the mat .", "we saw the big end ."]
+    pred = ["the cat sat on a mat .", "we saw the end ."]
+    assert corpus_bleu(gold, pred) == pytest.approx(
+        sacrebleu.corpus_bleu(pred, [gold]).score
+    )
+    assert chrf(gold, pred) == pytest.approx(sacrebleu.corpus_chrf(pred, [gold]).score)
+    # token lists are tokenised already: "end." is one token, not "end" + "."
+    tokens_gold = [["we", "saw", "the", "big", "end", "."]]
+    tokens_pred = [["we", "saw", "the", "big", "end."]]
+    assert corpus_bleu(tokens_gold, tokens_pred) == pytest.approx(
+        sacrebleu.corpus_bleu(
+            ["we saw the big end."], [["we saw the big end ."]], tokenize="none"
+        ).score
+    )
+    assert corpus_bleu(tokens_gold, tokens_pred) < 100
+    assert corpus_bleu(tokens_gold, tokens_pred, tokenize="13a") == pytest.approx(100)

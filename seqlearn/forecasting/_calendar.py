@@ -100,6 +100,10 @@ def _named_freq(index):
     freq = index.freq
     if freq is None and len(index) >= 3:
         freq = pd.infer_freq(index)
+        if freq == "D" and bool((index.dayofweek < 5).all()):
+            # a few consecutive weekdays (no weekend yet): business days, as
+            # any index of weekdays only is read
+            freq = "B"
     return freq
 
 
@@ -186,11 +190,19 @@ def _freq_letter(freqstr):
 
 
 def _index_season(index):
-    """Return the seasonal period of an index's frequency (1: none known)."""
+    """Return the seasonal period of an index's frequency (1: none known).
+
+    A multiple of a frequency divides its period when it can ("2MS": 6
+    two-month steps a year, "2h": 12 a day); otherwise there is none ("30D":
+    no whole number of steps a week).
+    """
     if isinstance(index, pd.DatetimeIndex) and index.freq is None:
         freqstr = _named_freq(index)  # inferred: a string, or None
         if freqstr is None:
             return _PERIODS.get(_gap_step(index)[1], 1)
     else:
         freqstr = getattr(index, "freqstr", None) or ""
-    return _PERIODS.get(_freq_letter(freqstr), 1)
+    period = _PERIODS.get(_freq_letter(freqstr), 1)
+    digits = freqstr[: len(freqstr) - len(freqstr.lstrip("0123456789"))]
+    multiple = int(digits) if digits else 1
+    return period // multiple if multiple and period % multiple == 0 else 1

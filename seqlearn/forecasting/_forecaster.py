@@ -360,8 +360,8 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
         [Interval(numbers.Integral, 1, None, closed="left"), None],
         'Seasonal period of ``"residual"``; None takes it from the index '
         "frequency (12 monthly, 4 quarterly, 52 weekly, 7 daily, 5 business "
-        "days, 24 hourly) and keeps it only where the data show it (the first "
-        "differences correlate at that lag). ",
+        'days, 24 hourly; a multiple divides it, "2MS" 6) and keeps it only '
+        "where the data show it (the first differences correlate at that lag). ",
     )
     n_models: int = param(
         5,

@@ -67,7 +67,8 @@ class NaiveForecaster(BaseEstimator):
     season_length : int or None, default=None
         The season repeated; None reads it from the index frequency as
         :class:`~seqlearn.RNNForecaster` does (12 monthly, 4 quarterly, 7
-        daily, 5 business days, 52 weekly, 24 hourly; 1 otherwise).  Pass 1
+        daily, 5 business days, 52 weekly, 24 hourly; a multiple divides it,
+        "2MS" 6; 1 otherwise).  Pass 1
         for the last value (the random walk's forecast, e.g. stock prices).
     id_column : str or None, default=None
         Read ``y`` as a long frame: the column of this name says which series

@@ -349,7 +349,7 @@ class AttentionSeq2Seq(nn.Module):
         (an emitted unknown id would come out as a literal ``<unk>``).
         """
         logits = logits.float().clone()
-        logits[:, [PAD_ID, UNK_ID, self.bos]] = float("-inf")
+        logits[..., [PAD_ID, UNK_ID, self.bos]] = float("-inf")
         return torch.log_softmax(logits, -1)
 
     # ------------------------------------------------------------ training
