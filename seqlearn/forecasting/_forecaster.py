@@ -46,7 +46,6 @@ from seqlearn.forecasting._series import (
     check_frequency,
     check_horizon_argument,
     conformal_quantile,
-    conformal_rank,
     forecast_frame,
     interval_frame,
     last_rows,
@@ -1049,14 +1048,14 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
     def predict_interval(self, coverage=0.9, horizon=None, y=None, X=None):
         """Forecast with split-conformal prediction intervals.
 
-        The half-width at step ``j`` is the ``k``-th smallest, ``k = ceil((n + 1) *
-        coverage)``, of the ``n`` absolute errors at step ``j`` kept by ``fit``
-        (``calibration_size``), which covers the truth with probability at least
-        ``coverage`` when errors are exchangeable. ``"residual"`` keeps errors in units
-        of each window's spread and pools the steps when one step has too few.
-        With ``log=True`` the window strategies'
-        errors are absolute log ratios, so the band is the forecast times
-        ``exp(-w)`` and ``exp(w)``.  With too few errors for ``coverage``
+        The half-width at step ``j`` is the ``k``-th smallest, ``k =
+        ceil((n + 1) * coverage)``, of the ``n`` absolute errors at step ``j``
+        kept by ``fit`` (``calibration_size``), which covers the truth with
+        probability at least ``coverage`` when errors are exchangeable.
+        ``"residual"`` keeps errors in units of each window's spread and pools
+        the steps when one step has too few.  With ``log=True`` the window
+        strategies' errors are absolute log ratios, so the band is the
+        forecast times ``exp(-w)`` and ``exp(w)``.  With too few errors for ``coverage``
         (that quantile would be past the largest), the bounds are infinite,
         with a warning.
 
@@ -1095,16 +1094,13 @@ class RNNForecaster(DeclaredParams, BaseEstimator):
             )
         values, index = self._predict_values(h, y, X)
         scores = self.conformity_scores_[:, :h]
-        n = len(scores)
-        if conformal_rank(n, coverage) > n:
+        width = conformal_quantile(scores, coverage)  # inf: too few scores
+        if np.isinf(width).any():
             warnings.warn(
-                f"{n} calibration origins are too few for coverage={coverage}: the "
-                "intervals are infinite. Increase calibration_size.",
+                f"{len(scores)} calibration origins are too few for coverage="
+                f"{coverage}: the intervals are infinite. Increase calibration_size.",
                 stacklevel=3,
             )
-            width = np.full(values.shape, np.inf)
-        else:
-            width = conformal_quantile(scores, coverage)
         if self.log:  # scores are log ratios: a band of factors exp(+-width)
             lower, upper = values * np.exp(-width), values * np.exp(width)
         else:

@@ -210,10 +210,10 @@ class NaiveForecaster(BaseEstimator):
         The half-width at step ``j`` is the ``k``-th smallest, ``k =
         ceil((n + 1) * coverage)``, of the ``n`` absolute errors of the
         training series' own naive forecasts as many seasons back as step
-        ``j`` reaches
-        (:attr:`errors_`), per series: it covers with probability at least
-        ``coverage`` when those errors are exchangeable (a random walk's, for
-        ``season_length=1``), as for :meth:`RNNForecaster.predict_interval`.
+        ``j`` reaches (:attr:`errors_`), per series: it covers with
+        probability at least ``coverage`` when those errors are exchangeable
+        (a random walk's, for ``season_length=1``), as for
+        :meth:`RNNForecaster.predict_interval`.
         With too few errors for ``coverage``, the bounds are infinite, with a
         warning.
 

@@ -43,7 +43,7 @@ from sklearn.base import BaseEstimator
 from skorch.callbacks import Callback
 
 from seqlearn.forecasting._network import StepCallback, _ResidualNet
-from seqlearn.forecasting._series import conformal_quantile, conformal_rank
+from seqlearn.forecasting._series import conformal_quantile
 from seqlearn.preprocessing import make_windows
 
 ALPHAS = (0.1, 1.0, 10.0, 100.0)
@@ -624,9 +624,10 @@ class ResidualModel(BaseEstimator):
         them) and the pooled quantile is scaled back by each step's mean.
         Too few even pooled (``(n * h + 1) * (1 - coverage) < 1``): infinite.
         """
-        n = len(self.scores_)
-        if conformal_rank(n, coverage) <= n and "cal_pooled" not in self.variant:
-            return conformal_quantile(self.scores_, coverage)
+        if "cal_pooled" not in self.variant:
+            width = conformal_quantile(self.scores_, coverage)  # inf: too few
+            if np.isfinite(width).all():
+                return width
         profile = self.scores_.mean(axis=0)
         profile = np.where(profile > 0, profile, 1e-12)
         ratios = (self.scores_ / profile).ravel()
